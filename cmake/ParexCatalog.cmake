@@ -1,0 +1,167 @@
+#[=======================================================================[.rst:
+ParexCatalog
+------------
+
+The parex CMake API.
+
+.. command:: parex_add_catalog
+
+  Builds every case of a catalog and registers each graded variant with CTest::
+
+    parex_add_catalog(<dir>
+                      [BIN_ROOT <dir>]       # default: ${CMAKE_BINARY_DIR}/parex-bin
+                      [RESULTS_DIR <dir>])   # default: ${CMAKE_BINARY_DIR}/parex-results
+
+  Each folder ``<dir>/<case>/`` holding a ``case.toml`` is a case. Every ``*.cpp`` directly
+  in it is a variant named after its stem, and each sub-folder holding ``.cpp`` files is one
+  variant built from all of them; each is linked with ``parex::support`` and built to
+  ``<BIN_ROOT>/<case>/<variant>``. The build then runs ``parex list --ctest``, which validates
+  every ``case.toml`` (a catalog error fails the build with ``case.toml:LINE:COL`` messages)
+  and registers one test ``<case>/<variant>`` per graded variant, labelled ``parex``, the
+  case's tags, and ``timing`` when it has a speedup check (timing tests hold
+  ``RESOURCE_LOCK parex_timing`` and run serially). After the case tests, the test
+  ``parex/report`` renders ``${CMAKE_BINARY_DIR}/report/index.html``.
+#]=======================================================================]
+include_guard(GLOBAL)
+
+set(_PAREX_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
+
+# The runner executable target: parex (build tree) or parex::runner (installed package).
+function(_parex_runner_target out_var)
+  if(TARGET parex::runner)
+    set(${out_var} parex::runner PARENT_SCOPE)
+  else()
+    message(FATAL_ERROR "parex_add_catalog: the parex runner target is missing; "
+      "add_subdirectory(parex) or find_package(parex CONFIG REQUIRED) first")
+  endif()
+endfunction()
+
+# Registers the report step once: a CTest test that runs after every case test (fixture cleanup).
+function(_parex_add_report_step results_dir)
+  get_property(done GLOBAL PROPERTY _PAREX_REPORT_STEP)
+  if(done)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY _PAREX_REPORT_STEP TRUE)
+  if(NOT DEFINED PAREX_REPORT_PYTHON)
+    parex_find_report_python(python)
+    set(PAREX_REPORT_PYTHON "${python}" CACHE INTERNAL "Python with Jinja2 for the parex report")
+  endif()
+  if(NOT PAREX_REPORT_PYTHON)
+    return()
+  endif()
+  if(NOT PAREX_REPORT_SCRIPT)
+    set(PAREX_REPORT_SCRIPT "${_PAREX_CMAKE_DIR}/../reports/render.py")
+  endif()
+  add_test(NAME parex/report
+    COMMAND "${PAREX_REPORT_PYTHON}" "${PAREX_REPORT_SCRIPT}" "${results_dir}"
+            --out "${CMAKE_BINARY_DIR}/report")
+  set_tests_properties(parex/report PROPERTIES FIXTURES_CLEANUP parex_report LABELS "parex;report")
+endfunction()
+
+# _parex_build_catalog(<dir> <bin_root> <out_targets>): builds every variant of every case of a
+# catalog to <bin_root>/<case>/<variant>; sets <out_targets> to the executable targets.
+function(_parex_build_catalog dir bin_root out_targets)
+  file(GLOB case_files CONFIGURE_DEPENDS "${dir}/*/case.toml")
+  list(SORT case_files)
+  set(targets "")
+  foreach(case_file IN LISTS case_files)
+    get_filename_component(case_dir "${case_file}" DIRECTORY)
+    get_filename_component(case "${case_dir}" NAME)
+    if(NOT case MATCHES "^[a-z0-9_]+$")
+      message(FATAL_ERROR "parex_add_catalog: case folder '${case_dir}': a case name must match [a-z0-9_]+")
+    endif()
+    get_property(other GLOBAL PROPERTY _PAREX_CASE_${case})
+    if(other)
+      message(FATAL_ERROR "parex_add_catalog: case '${case}' is in two catalogs: '${other}' and '${case_dir}'; "
+        "case names are unique across catalogs")
+    endif()
+    set_property(GLOBAL PROPERTY _PAREX_CASE_${case} "${case_dir}")
+
+    # Variants by convention: <variant>.cpp, or a folder <variant>/ of .cpp files.
+    file(GLOB single_sources CONFIGURE_DEPENDS "${case_dir}/*.cpp")
+    file(GLOB entries LIST_DIRECTORIES true "${case_dir}/*")
+    set(variants "")
+    foreach(source IN LISTS single_sources)
+      get_filename_component(variant "${source}" NAME_WE)
+      list(APPEND variants "${variant}")
+      set(sources_${variant} "${source}")
+    endforeach()
+    foreach(entry IN LISTS entries)
+      if(IS_DIRECTORY "${entry}")
+        file(GLOB_RECURSE folder_sources CONFIGURE_DEPENDS "${entry}/*.cpp")
+        if(folder_sources)
+          get_filename_component(variant "${entry}" NAME)
+          list(APPEND variants "${variant}")
+          set(sources_${variant} ${folder_sources})
+        endif()
+      endif()
+    endforeach()
+    foreach(variant IN LISTS variants)
+      set(target "parex_${case}_${variant}")
+      if(TARGET "${target}")
+        continue()  # <variant>.cpp beside <variant>/: parex check reports it
+      endif()
+      add_executable(${target} ${sources_${variant}})
+      target_link_libraries(${target} PRIVATE parex::support)
+      set_target_properties(${target} PROPERTIES
+        OUTPUT_NAME "${variant}"
+        RUNTIME_OUTPUT_DIRECTORY "${bin_root}/${case}")
+      # Multi-config generators would add a per-config folder; the runner expects <bin-root>/<case>/<variant>.
+      foreach(config IN LISTS CMAKE_CONFIGURATION_TYPES)
+        string(TOUPPER "${config}" config)
+        set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY_${config} "${bin_root}/${case}")
+      endforeach()
+      list(APPEND targets ${target})
+      unset(sources_${variant})
+    endforeach()
+  endforeach()
+
+  set(${out_targets} ${targets} PARENT_SCOPE)
+endfunction()
+
+function(parex_add_catalog dir)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "BIN_ROOT;RESULTS_DIR" "")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "parex_add_catalog: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  get_filename_component(dir "${dir}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT IS_DIRECTORY "${dir}")
+    message(FATAL_ERROR "parex_add_catalog: catalog '${dir}' is not a directory")
+  endif()
+  if(NOT arg_BIN_ROOT)
+    set(arg_BIN_ROOT "${CMAKE_BINARY_DIR}/parex-bin")
+  endif()
+  if(NOT arg_RESULTS_DIR)
+    set(arg_RESULTS_DIR "${CMAKE_BINARY_DIR}/parex-results")
+  endif()
+  _parex_runner_target(runner)
+
+  _parex_build_catalog("${dir}" "${arg_BIN_ROOT}" variant_targets)
+  file(GLOB case_files CONFIGURE_DEPENDS "${dir}/*/case.toml")
+
+  # One CTest include file per catalog, written by the runner itself at build time: the runner is
+  # the one parser of case.toml, so a catalog error fails the build with its file:line:col message.
+  string(MD5 key "${dir}")
+  string(SUBSTRING "${key}" 0 8 key)
+  get_filename_component(catalog_name "${dir}" NAME)
+  set(stem "${CMAKE_CURRENT_BINARY_DIR}/parex_catalog_${catalog_name}_${key}")
+  set(generated "${stem}_tests.cmake")
+  set(include_file "${stem}_include.cmake")
+  add_custom_command(
+    OUTPUT "${generated}"
+    COMMAND ${runner} list "${dir}" --ctest "${generated}" --bin-root "${arg_BIN_ROOT}" --results "${arg_RESULTS_DIR}"
+    DEPENDS ${runner} ${case_files}
+    COMMENT "parex: checking catalog ${dir}"
+    VERBATIM)
+  add_custom_target(parex_catalog_${catalog_name}_${key} ALL DEPENDS "${generated}" ${variant_targets})
+  file(WRITE "${include_file}"
+    "if(EXISTS \"${generated}\")\n"
+    "  include(\"${generated}\")\n"
+    "else()\n"
+    "  add_test(parex_catalog_${catalog_name}_NOT_BUILT \"${CMAKE_COMMAND}\" -E echo \"parex: catalog ${dir} is not built yet: run cmake --build first\")\n"
+    "  set_tests_properties(parex_catalog_${catalog_name}_NOT_BUILT PROPERTIES WILL_FAIL TRUE)\n"
+    "endif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
+  _parex_add_report_step("${arg_RESULTS_DIR}")
+endfunction()

@@ -1,0 +1,103 @@
+// The catalog: case.toml files parsed and validated into CaseSpecs.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parex {
+
+// A catalog error, located in its file (line/column 0 when the file as a whole is meant).
+struct Diagnostic {
+  std::filesystem::path file;
+  int line = 0;
+  int column = 0;
+  std::string message;
+};
+
+// "case.toml:7:1: unknown key 'repetitons' (did you mean 'repetitions'?)"
+std::string format_diagnostic(const Diagnostic& diagnostic);
+
+enum class Capture { pipe, pty };
+enum class Expect { pass, fail };
+
+struct Limits {
+  int max_processes = 64;
+  long long max_output_bytes = 8LL << 20;
+  int memory_mb = 1024;
+};
+
+struct VariantSpec {
+  std::string name;
+  bool compiled = false;               // built from <name>.cpp or <name>/ by CMake
+  std::vector<std::string> command;    // a script variant, run in the case folder
+  std::vector<std::string> args;
+  std::optional<Expect> expect;        // set = graded
+};
+
+enum class CheckKind { speedup, benchmark_speedup, same_lines, in_order, interleaved, filecheck, isolation, exit };
+
+struct CheckSpec {
+  CheckKind kind = CheckKind::exit;
+  int line = 0;                          // where [[checks]] starts in case.toml
+  std::string name;                      // display name; derived when not given
+  std::string baseline;                  // speedup, same_lines, in_order: a variant; benchmark_speedup: a benchmark
+  std::string candidate;                 // benchmark_speedup
+  std::optional<double> at_least;
+  std::optional<double> efficiency;
+  std::optional<int> workers;
+  std::optional<int> max_repetitions;    // speedup: extension, more pairs while undecided
+  std::string pattern;                   // in_order
+  std::vector<std::string> patterns;     // interleaved
+  double min_overlap = 0.5;
+  std::string ignore;                    // same_lines/in_order: extension, regex of lines to leave out
+  std::string text;                      // filecheck
+  std::string stream = "stdout";         // filecheck
+  std::string probe;                     // isolation
+  std::optional<int> code;               // exit
+  std::optional<int> signal;             // exit
+};
+
+struct CaseSpec {
+  std::string name;                      // the folder's name: the one key for target, test, results
+  std::filesystem::path dir;
+  std::string title;
+  std::string about;
+  std::vector<std::string> tags;
+  double timeout_s = 60;
+  double time_scale = 1.0;
+  int repetitions = 3;
+  int warmup = 0;
+  Capture capture = Capture::pipe;
+  Limits limits;
+  std::map<std::string, VariantSpec> variants;
+  std::vector<CheckSpec> checks;
+
+  // Graded variants in name order.
+  std::vector<std::string> graded() const;
+  // The variants whose runs the checks compare against (speedup, same_lines, in_order).
+  std::vector<std::string> baselines() const;
+  bool has_timing_check() const;
+};
+
+struct LoadResult {
+  std::optional<CaseSpec> spec;
+  std::vector<Diagnostic> errors;
+};
+
+// Loads <dir>/case.toml and the variants found in <dir>; collects every error rather than stopping at the first.
+LoadResult load_case(const std::filesystem::path& dir);
+
+// Case folders directly below a catalog folder (those holding a case.toml), sorted by name.
+std::vector<std::filesystem::path> find_cases(const std::filesystem::path& catalog);
+
+std::string_view to_string(CheckKind kind);
+std::string_view to_string(Expect expect);
+std::string_view to_string(Capture capture);
+
+// The closest of `candidates` to `word` when it is a plausible typo, else empty.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace parex

@@ -1,0 +1,534 @@
+#include "checks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+#if __has_include("filecheck.hpp")  // TEMP until the matcher lands
+#include "filecheck.hpp"
+#define PAREX_HAVE_FILECHECK 1
+#endif
+
+namespace parex {
+namespace {
+
+std::string quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\t' ? ' ' : c;
+  return out + "'";
+}
+
+// The last few lines a run printed, for a verdict about how it ended.
+std::string last_output(const Run& run, std::size_t count = 3) {
+  std::vector<std::string> tail;
+  for (auto it = run.lines.rbegin(); it != run.lines.rend() && tail.size() < count; ++it)
+    tail.insert(tail.begin(), fmt::format("  {:>8.3f}s {} | {}", it->t_s, to_string(it->stream), it->text));
+  return tail.empty() ? "  (no output)" : fmt::format("{}", fmt::join(tail, "\n"));
+}
+
+std::vector<std::string> filtered_stdout(const Run& run, const std::string& ignore) {
+  auto lines = stdout_lines(run);
+  if (ignore.empty()) return lines;
+  std::regex skip(ignore, std::regex::ECMAScript);
+  std::erase_if(lines, [&](const std::string& line) { return std::regex_search(line, skip); });
+  return lines;
+}
+
+CheckResult start(const CheckSpec& check) {
+  CheckResult result;
+  result.kind = std::string(to_string(check.kind));
+  result.name = check.name;
+  return result;
+}
+
+const std::vector<Run>* baseline_runs(const Evidence& evidence, const std::string& name) {
+  auto it = evidence.baselines.find(name);
+  return it == evidence.baselines.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+CheckResult fail_without_runs(CheckResult result, std::string_view what) {
+  result.passed = false;
+  result.message = fmt::format("no {} to compare", what);
+  return result;
+}
+
+double threshold_of(const CheckSpec& check, int cores) {
+  if (check.at_least) return *check.at_least;
+  int workers = std::min(check.workers.value_or(cores), cores);
+  return *check.efficiency * std::max(1, workers);
+}
+
+CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+  const auto* baseline = baseline_runs(evidence, check.baseline);
+  if (!baseline || evidence.graded.empty()) return fail_without_runs(result, "runs");
+  std::vector<double> ratios;
+  nlohmann::json pairs = nlohmann::json::array();
+  for (std::size_t i = 0; i < std::min(baseline->size(), evidence.graded.size()); ++i) {
+    double graded_s = std::max(evidence.graded[i].wall_s, 1e-9);
+    ratios.push_back((*baseline)[i].wall_s / graded_s);
+    pairs.push_back({{"baseline_s", (*baseline)[i].wall_s}, {"graded_s", evidence.graded[i].wall_s}, {"ratio", ratios.back()}});
+  }
+  double measured = median(ratios);
+  double threshold = threshold_of(check, evidence.cores);
+  result.measured = measured;
+  result.threshold = threshold;
+  result.passed = measured >= threshold;
+  auto interval = median_interval(ratios);
+  std::string range = interval ? fmt::format(" [{:.2f}, {:.2f}]", interval->first, interval->second) : "";
+  result.message = fmt::format("{:.2f}x{} {} {:.2f}x", measured, range, result.passed ? ">=" : "<", threshold);
+  if (check.efficiency)
+    result.message += fmt::format(" ({:.0f}% of {} cores)", *check.efficiency * 100,
+                                  std::min(check.workers.value_or(evidence.cores), evidence.cores));
+  result.data = {{"baseline", check.baseline}, {"ratios", ratios}, {"pairs", pairs}, {"cores", evidence.cores}};
+  if (interval) result.data["interval"] = {interval->first, interval->second};
+  if (!result.passed) {
+    std::vector<std::string> rows;
+    for (const auto& pair : pairs)
+      rows.push_back(fmt::format("  {} {:.3f}s / graded {:.3f}s = {:.2f}x", check.baseline, pair["baseline_s"].get<double>(),
+                                 pair["graded_s"].get<double>(), pair["ratio"].get<double>()));
+    result.detail = fmt::format("median of {} paired runs is {:.2f}x, below the required {:.2f}x\n{}", ratios.size(),
+                                measured, threshold, fmt::join(rows, "\n"));
+    if (measured < 1.15)
+      result.detail += "\nhint: the graded variant is about as fast as the baseline: is the work really split "
+                       "across processes that run at the same time (start all, then join all)?";
+  }
+  return result;
+}
+
+// Median real_time of benchmark `name` in Google Benchmark's JSON output, nullopt if absent.
+std::optional<double> benchmark_time(const nlohmann::json& report, const std::string& name) {
+  std::vector<double> times;
+  std::optional<double> median_aggregate;
+  for (const auto& entry : report.value("benchmarks", nlohmann::json::array())) {
+    if (entry.value("run_name", entry.value("name", "")) != name) continue;
+    if (entry.value("run_type", "iteration") == "aggregate") {
+      if (entry.value("aggregate_name", "") == "median") median_aggregate = entry.value("real_time", 0.0);
+    } else {
+      times.push_back(entry.value("real_time", 0.0));
+    }
+  }
+  if (median_aggregate) return median_aggregate;
+  if (times.empty()) return std::nullopt;
+  return median(times);
+}
+
+CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+  if (evidence.graded.empty()) return fail_without_runs(result, "runs");
+  std::string text;
+  for (const auto& line : stdout_lines(evidence.graded.front())) text += line + "\n";
+  nlohmann::json report = nlohmann::json::parse(text, nullptr, false);
+  if (report.is_discarded()) {
+    result.message = "the program did not print Google Benchmark JSON (is it a benchmark program?)";
+    return result;
+  }
+  auto baseline = benchmark_time(report, check.baseline), candidate = benchmark_time(report, check.candidate);
+  if (!baseline || !candidate) {
+    std::set<std::string> names;
+    for (const auto& entry : report.value("benchmarks", nlohmann::json::array()))
+      names.insert(entry.value("run_name", entry.value("name", "")));
+    result.message = fmt::format("benchmark '{}' not found in the output (found: {})",
+                                 baseline ? check.candidate : check.baseline, fmt::join(names, ", "));
+    return result;
+  }
+  double measured = *baseline / std::max(*candidate, 1e-12);
+  double threshold = threshold_of(check, evidence.cores);
+  result.measured = measured;
+  result.threshold = threshold;
+  result.passed = measured >= threshold;
+  result.message = fmt::format("{:.2f}x {} {:.2f}x (median real time {} / {})", measured, result.passed ? ">=" : "<",
+                               threshold, check.baseline, check.candidate);
+  result.data = {{"baseline", check.baseline}, {"candidate", check.candidate}, {"baseline_time", *baseline},
+                 {"candidate_time", *candidate}, {"cores", evidence.cores}};
+  return result;
+}
+
+CheckResult check_same_lines(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+  const auto* baseline = baseline_runs(evidence, check.baseline);
+  if (!baseline || evidence.graded.empty()) return fail_without_runs(result, "runs");
+  std::map<std::string, int> expected;
+  for (const auto& line : filtered_stdout(baseline->front(), check.ignore)) ++expected[line];
+  result.passed = true;
+  for (std::size_t r = 0; r < evidence.graded.size() && result.passed; ++r) {
+    std::map<std::string, int> got;
+    for (const auto& line : filtered_stdout(evidence.graded[r], check.ignore)) ++got[line];
+    if (got == expected) continue;
+    result.passed = false;
+    std::vector<std::string> missing, extra, duplicated;
+    for (const auto& [line, count] : expected)
+      if (got[line] < count) missing.push_back(fmt::format("  - {} ({}x expected, {}x printed)", quote(line), count, got[line]));
+    for (const auto& [line, count] : got) {
+      int want = expected.contains(line) ? expected.at(line) : 0;
+      if (count <= want) continue;
+      extra.push_back(fmt::format("  + {} ({}x printed, {}x expected)", quote(line), count, want));
+      if (want > 0 && count % want == 0) duplicated.push_back(line);
+    }
+    result.message = fmt::format("run {}: {} line(s) missing, {} unexpected", r + 1, missing.size(), extra.size());
+    result.detail = fmt::format("stdout of run {} differs from '{}' as a multiset of lines{}", r + 1, check.baseline,
+                                check.ignore.empty() ? "" : fmt::format(" (ignoring /{}/)", check.ignore));
+    if (!missing.empty()) result.detail += fmt::format("\nmissing:\n{}", fmt::join(missing, "\n"));
+    if (!extra.empty()) result.detail += fmt::format("\nunexpected:\n{}", fmt::join(extra, "\n"));
+    if (!duplicated.empty())
+      result.detail += fmt::format(
+          "\nhint: {} printed a whole multiple of the expected times: output still buffered in stdio when a process "
+          "forks is printed again by every copy; flush stdout (std::fflush / print(..., flush=True)) before starting "
+          "a process",
+          quote(duplicated.front()));
+    result.data = {{"run", r}, {"missing", missing.size()}, {"unexpected", extra.size()}};
+  }
+  if (result.passed) result.message = fmt::format("{} line(s), {} run(s)", filtered_stdout(baseline->front(), check.ignore).size(), evidence.graded.size());
+  return result;
+}
+
+CheckResult check_in_order(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+  const auto* baseline = baseline_runs(evidence, check.baseline);
+  if (!baseline || evidence.graded.empty()) return fail_without_runs(result, "runs");
+  std::regex pattern(check.pattern, std::regex::ECMAScript);
+  auto matching = [&](const Run& run) {
+    std::vector<std::string> out;
+    for (const auto& line : filtered_stdout(run, check.ignore))
+      if (std::regex_search(line, pattern)) out.push_back(line);
+    return out;
+  };
+  auto expected = matching(baseline->front());
+  result.passed = true;
+  for (std::size_t r = 0; r < evidence.graded.size() && result.passed; ++r) {
+    auto got = matching(evidence.graded[r]);
+    if (got == expected) continue;
+    result.passed = false;
+    std::size_t at = 0;
+    while (at < got.size() && at < expected.size() && got[at] == expected[at]) ++at;
+    auto show = [&](const std::vector<std::string>& lines, std::size_t i) {
+      return i < lines.size() ? quote(lines[i]) : std::string("(nothing)");
+    };
+    result.message = fmt::format("run {}: line {} of /{}/ is {}, expected {}", r + 1, at + 1, check.pattern,
+                                 show(got, at), show(expected, at));
+    std::vector<std::string> rows;
+    for (std::size_t i = at >= 2 ? at - 2 : 0; i < std::max(got.size(), expected.size()) && i < at + 3; ++i)
+      rows.push_back(fmt::format("  {} {:>3}  {:<30} {}", i == at ? ">" : " ", i + 1, show(expected, i), show(got, i)));
+    result.detail = fmt::format("lines matching /{}/ diverge from '{}' at match {}\n        {:<30} {}\n{}", check.pattern,
+                                check.baseline, at + 1, check.baseline, "graded", fmt::join(rows, "\n"));
+    result.data = {{"run", r}, {"index", at}};
+  }
+  if (result.passed) result.message = fmt::format("{} matching line(s) in order", expected.size());
+  return result;
+}
+
+CheckResult check_interleaved(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+  if (evidence.graded.empty()) return fail_without_runs(result, "runs");
+  std::vector<std::regex> patterns;
+  for (const auto& p : check.patterns) patterns.emplace_back(p, std::regex::ECMAScript);
+  double worst = 1.0;
+  result.passed = true;
+  nlohmann::json runs = nlohmann::json::array();
+  for (std::size_t r = 0; r < evidence.graded.size(); ++r) {
+    const Run& run = evidence.graded[r];
+    struct Span {
+      double first = 0, last = 0;
+      int count = 0;
+    };
+    std::vector<Span> spans(patterns.size());
+    for (const auto& line : run.lines)
+      for (std::size_t p = 0; p < patterns.size(); ++p)
+        if (std::regex_search(line.text, patterns[p])) {
+          Span& span = spans[p];
+          if (span.count++ == 0) span.first = line.t_s;
+          span.last = line.t_s;
+        }
+    nlohmann::json json_spans = nlohmann::json::array();
+    for (std::size_t p = 0; p < spans.size(); ++p)
+      json_spans.push_back({{"pattern", check.patterns[p]}, {"first_s", spans[p].first}, {"last_s", spans[p].last}, {"lines", spans[p].count}});
+    runs.push_back({{"run", r}, {"spans", json_spans}});
+    if (!result.passed) continue;
+
+    auto describe = [&] {
+      std::vector<std::string> rows;
+      for (std::size_t p = 0; p < spans.size(); ++p)
+        rows.push_back(fmt::format("  /{}/: {} line(s) from {:.3f}s to {:.3f}s", check.patterns[p], spans[p].count,
+                                   spans[p].first, spans[p].last));
+      return fmt::format("{}", fmt::join(rows, "\n"));
+    };
+    for (std::size_t p = 0; p < spans.size() && result.passed; ++p) {
+      if (spans[p].count == 0) {
+        result.passed = false;
+        worst = 0;
+        result.message = fmt::format("run {}: no line matches /{}/", r + 1, check.patterns[p]);
+        result.detail = describe();
+      } else if (spans[p].last - spans[p].first < 1e-3) {
+        result.passed = false;
+        worst = 0;
+        result.message = fmt::format("run {}: the lines of /{}/ arrived within 1 ms of each other", r + 1, check.patterns[p]);
+        result.detail = describe() +
+                        "\nhint: output that arrives in one burst was buffered: flush stdout after each line "
+                        "(std::fflush(stdout), print(..., flush=True)) or set capture = \"pty\"";
+      }
+    }
+    for (std::size_t a = 0; a < spans.size() && result.passed; ++a)
+      for (std::size_t b = a + 1; b < spans.size() && result.passed; ++b) {
+        double overlap = std::max(0.0, std::min(spans[a].last, spans[b].last) - std::max(spans[a].first, spans[b].first));
+        double shorter = std::min(spans[a].last - spans[a].first, spans[b].last - spans[b].first);
+        double ratio = overlap / shorter;
+        worst = std::min(worst, ratio);
+        if (ratio + 1e-12 < check.min_overlap) {
+          result.passed = false;
+          result.message = fmt::format("run {}: /{}/ and /{}/ overlap {:.0f}% of the shorter span, need {:.0f}%", r + 1,
+                                       check.patterns[a], check.patterns[b], ratio * 100, check.min_overlap * 100);
+          result.detail = describe() + (ratio == 0 ? "\nhint: one finished before the other started: the work ran one "
+                                                     "after the other, not at the same time"
+                                                   : "");
+        }
+      }
+  }
+  result.measured = worst;
+  result.threshold = check.min_overlap;
+  result.data = {{"runs", runs}};
+  if (result.passed) result.message = fmt::format("overlap >= {:.0f}% in {} run(s)", worst * 100, evidence.graded.size());
+  return result;
+}
+
+CheckResult check_filecheck(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+#ifndef PAREX_HAVE_FILECHECK
+  (void)evidence; return result;
+#else
+  if (evidence.graded.empty()) return fail_without_runs(result, "runs");
+  result.passed = true;
+  Stream stream = check.stream == "stderr" ? Stream::err : Stream::out;
+  for (std::size_t r = 0; r < evidence.graded.size() && result.passed; ++r) {
+    std::string input;
+    for (const auto& line : evidence.graded[r].lines)
+      if (line.stream == stream) input += line.text + "\n";
+    filecheck::Options options;
+    options.check_name = "case.toml";
+    options.input_name = fmt::format("run-{}.{}", r + 1, check.stream);
+    auto outcome = filecheck::run(check.text, input, options);
+    if (outcome.status == filecheck::Status::match) continue;
+    result.passed = false;
+    result.message = fmt::format("run {}: {}", r + 1, outcome.summary);
+    result.detail = outcome.diagnostic;
+    result.data = {{"run", r}, {"check_line", outcome.check_line}};
+  }
+  if (result.passed) result.message = fmt::format("{} run(s) match", evidence.graded.size());
+  return result;
+#endif
+}
+
+CheckResult check_isolation(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+  if (evidence.graded.empty()) return fail_without_runs(result, "runs");
+  result.passed = true;
+  for (std::size_t r = 0; r < evidence.graded.size() && result.passed; ++r) {
+    const Run& run = evidence.graded[r];
+    std::vector<const ProbeRecord*> records;
+    for (const auto& record : run.probes)
+      if (record.name == check.probe) records.push_back(&record);
+    // The main process's records are those of its main thread; a thread of it counts as "another writer".
+    auto is_main = [&](const ProbeRecord* record) { return record->pid == run.pid && record->tid == run.pid; };
+    auto fail = [&](std::string message, std::string detail = {}) {
+      result.passed = false;
+      result.message = fmt::format("run {}: {}", r + 1, message);
+      std::vector<std::string> rows;
+      for (const auto* record : records)
+        rows.push_back(fmt::format("  {:>8.3f}s pid {}{}{} {} = {}", record->t_s, record->pid,
+                                   record->tid != record->pid ? fmt::format(" (thread {})", record->tid) : "",
+                                   is_main(record) ? " (main)" : "", record->name, record->value));
+      result.detail = fmt::format("{}records of '{}':\n{}", detail.empty() ? "" : detail + "\n", check.probe,
+                                  rows.empty() ? "  (none)" : fmt::format("{}", fmt::join(rows, "\n")));
+      result.data = {{"run", r}};
+    };
+    if (records.empty()) {
+      fail(fmt::format("no record of probe '{}'", check.probe),
+           fmt::format("call parex::probe(\"{0}\", value) (Python: parex_probe.probe(\"{0}\", value)) in the "
+                       "program, in the parent before starting a process, in the child, and in the parent after join()",
+                       check.probe));
+      continue;
+    }
+    auto first_child = std::find_if(records.begin(), records.end(), [&](auto* rec) { return !is_main(rec); });
+    if (first_child == records.end()) {
+      fail("every record came from the main process: the work did not run in a separate process");
+      continue;
+    }
+    if (!is_main(records.front())) {
+      fail(fmt::format("the main process did not report '{}' before another process did: probe it before starting "
+                       "any process",
+                       check.probe));
+      continue;
+    }
+    const std::string& v0 = records.front()->value;
+    auto changed = std::find_if(records.begin(), records.end(), [&](auto* rec) { return !is_main(rec) && rec->value != v0; });
+    if (changed == records.end()) {
+      fail(fmt::format("no other process reported a value other than {}: the child did not change '{}'", v0, check.probe));
+      continue;
+    }
+    auto last_child = std::find_if(records.rbegin(), records.rend(), [&](auto* rec) { return !is_main(rec); });
+    auto after = std::find_if(last_child.base(), records.end(), [&](auto* rec) { return is_main(rec); });
+    if (after == records.end()) {
+      fail(fmt::format("the main process did not report '{}' after the last record of another process: probe it "
+                       "again after join()",
+                       check.probe));
+      continue;
+    }
+    if ((*after)->value != v0) {
+      bool thread = (*changed)->pid == run.pid;
+      fail(fmt::format("the parent saw {} after the child changed it: the variable is shared, not copied",
+                       (*after)->value),
+           thread ? "the writer was a thread of the main process, not a separate process" : "");
+      continue;
+    }
+    result.message = fmt::format("parent kept {} while pid {} changed it to {}", v0, (*changed)->pid, (*changed)->value);
+  }
+  if (result.passed) result.message = fmt::format("{} run(s): {}", evidence.graded.size(), result.message);
+  return result;
+}
+
+std::string describe_end(const Run& run) {
+  if (run.signal) return fmt::format("was killed by {}", signal_name(*run.signal));
+  if (run.exit_code) return fmt::format("exited with code {}", *run.exit_code);
+  return "ended without a status";
+}
+
+CheckResult check_exit(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+  if (evidence.graded.empty()) return fail_without_runs(result, "runs");
+  result.passed = true;
+  for (std::size_t r = 0; r < evidence.graded.size() && result.passed; ++r) {
+    const Run& run = evidence.graded[r];
+    if (run.outcome == Outcome::timeout || run.outcome == Outcome::spawn_error) continue;  // their own checks say so
+    bool ok = check.signal ? run.signal == check.signal : (!run.signal && run.exit_code == check.code.value_or(0));
+    if (ok) continue;
+    result.passed = false;
+    result.message = fmt::format("run {} {}, expected {}", r + 1, describe_end(run),
+                                 check.signal ? fmt::format("death by {}", signal_name(*check.signal))
+                                              : fmt::format("exit code {}", check.code.value_or(0)));
+    result.detail = fmt::format("last output:\n{}", last_output(run, 5));
+  }
+  if (result.passed) result.message = fmt::format("{} run(s)", evidence.graded.size());
+  return result;
+}
+
+CheckResult implicit(std::string kind, std::string name) {
+  CheckResult result;
+  result.kind = std::move(kind);
+  result.name = std::move(name);
+  result.implicit = true;
+  result.passed = true;
+  return result;
+}
+
+}  // namespace
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+std::optional<std::pair<double, double>> median_interval(std::vector<double> values) {
+  const std::size_t n = values.size();
+  if (n < 6) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  // Largest k with P(Binomial(n, 1/2) < k) <= 2.5%: [x_(k), x_(n-k+1)] then covers the median with >= 95%.
+  std::vector<double> cdf(n + 1);
+  double p = std::pow(0.5, static_cast<double>(n)), acc = 0;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i <= n; ++i) {
+    if (i > 0) p = p * static_cast<double>(n - i + 1) / static_cast<double>(i);
+    if (acc + p > 0.025) break;
+    acc += p;
+    k = i + 1;
+  }
+  if (k == 0) return std::nullopt;
+  return std::make_pair(values[k - 1], values[n - k]);
+}
+
+CheckResult evaluate(const CheckSpec& check, const Evidence& evidence) {
+  switch (check.kind) {
+    case CheckKind::speedup: return check_speedup(check, evidence);
+    case CheckKind::benchmark_speedup: return check_benchmark_speedup(check, evidence);
+    case CheckKind::same_lines: return check_same_lines(check, evidence);
+    case CheckKind::in_order: return check_in_order(check, evidence);
+    case CheckKind::interleaved: return check_interleaved(check, evidence);
+    case CheckKind::filecheck: return check_filecheck(check, evidence);
+    case CheckKind::isolation: return check_isolation(check, evidence);
+    case CheckKind::exit: return check_exit(check, evidence);
+  }
+  return start(check);
+}
+
+std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, const Evidence& evidence) {
+  std::vector<CheckResult> out;
+  const std::size_t runs = evidence.graded.size();
+  bool explicit_exit = std::any_of(checks.begin(), checks.end(), [](const CheckSpec& c) { return c.kind == CheckKind::exit; });
+  if (!explicit_exit) {
+    CheckSpec zero;
+    zero.kind = CheckKind::exit;
+    zero.name = "exit code 0";
+    CheckResult exit = check_exit(zero, evidence);
+    exit.implicit = true;
+    out.push_back(std::move(exit));
+  }
+
+  CheckResult timeout = implicit("timeout", "no timeout");
+  CheckResult limits = implicit("limits", "within limits");
+  CheckResult leaks = implicit("no_leaks", "no leaked processes");
+  for (std::size_t r = 0; r < runs; ++r) {
+    const Run& run = evidence.graded[r];
+    if (run.outcome == Outcome::timeout && timeout.passed) {
+      timeout.passed = false;
+      timeout.message = fmt::format("run {} {}", r + 1, run.error);
+      timeout.detail = fmt::format("it was still running; the whole process tree was stopped (SIGTERM, then SIGKILL)\n"
+                                   "last output:\n{}",
+                                   last_output(run, 5));
+    }
+    bool limit = run.outcome == Outcome::output_limit || run.outcome == Outcome::process_limit ||
+                 run.outcome == Outcome::memory_limit;
+    if (limit && limits.passed) {
+      limits.passed = false;
+      limits.message = fmt::format("run {} {}", r + 1, run.error);
+      limits.detail = fmt::format("the run was stopped ({}) and its process tree killed\nlast output:\n{}",
+                                  to_string(run.outcome), last_output(run, 5));
+      limits.data = {{"outcome", to_string(run.outcome)}};
+    }
+    if (!run.leaked.empty() && leaks.passed) {
+      leaks.passed = false;
+      std::vector<std::string> rows;
+      for (const auto& leaked : run.leaked) rows.push_back(fmt::format("  pid {}: {}", leaked.pid, leaked.cmdline));
+      leaks.message = fmt::format("run {} left {} process(es) running after its main process exited", r + 1, run.leaked.size());
+      leaks.detail = fmt::format("still alive when the main process exited (now killed):\n{}\n"
+                                 "hint: join() every process you start, and close() and join() a pool",
+                                 fmt::join(rows, "\n"));
+    }
+  }
+  for (auto* check : {&timeout, &limits, &leaks})
+    if (check->passed) check->message = fmt::format("{} run(s)", runs);
+  out.push_back(std::move(timeout));
+  out.push_back(std::move(limits));
+  out.push_back(std::move(leaks));
+
+  for (const auto& [name, runs_of] : evidence.baselines) {
+    CheckResult baseline = implicit("baseline", fmt::format("baseline '{}' ran cleanly", name));
+    for (std::size_t r = 0; r < runs_of.size() && baseline.passed; ++r) {
+      const Run& run = runs_of[r];
+      if (run.outcome == Outcome::ok && run.leaked.empty()) continue;
+      baseline.passed = false;
+      baseline.message = fmt::format("run {} of '{}' {}", r + 1, name,
+                                     run.outcome == Outcome::ok ? "leaked processes"
+                                     : run.error.empty()        ? describe_end(run)
+                                                                : run.error);
+      baseline.detail = "checks that compare against this baseline are unreliable\nlast output:\n" + last_output(run, 5);
+    }
+    if (baseline.passed) baseline.message = fmt::format("{} run(s)", runs_of.size());
+    out.push_back(std::move(baseline));
+  }
+  return out;
+}
+
+}  // namespace parex

@@ -1,0 +1,48 @@
+// The checking layer: pure functions from recorded runs to verdicts, testable without processes.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "catalog.hpp"
+#include "record.hpp"
+
+namespace parex {
+
+struct CheckResult {
+  std::string kind;      // a CheckKind name, or an implicit check: exit, timeout, limits, no_leaks, baseline
+  std::string name;      // what the console and report call it
+  bool passed = false;
+  bool implicit = false;
+  std::string message;   // one line
+  std::string detail;    // multi-line diagnostic, FileCheck-style where it applies
+  std::optional<double> measured;
+  std::optional<double> threshold;
+  nlohmann::json data = nlohmann::json::object();  // kind-specific evidence for the report
+};
+
+// What the checks of one graded variant see: its counted runs and those of its baselines, in run order.
+struct Evidence {
+  std::vector<Run> graded;
+  std::map<std::string, std::vector<Run>> baselines;
+  int cores = 1;
+};
+
+// Evaluates one declared check.
+CheckResult evaluate(const CheckSpec& check, const Evidence& evidence);
+
+// The run checks every graded variant gets: exit status (unless `checks` has an exit check), no timeout,
+// no limit exceeded, no leaked processes, and baselines that ran cleanly.
+std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, const Evidence& evidence);
+
+// Median of a non-empty sample.
+double median(std::vector<double> values);
+
+// A distribution-free ~95% confidence interval for the median (order statistics); nullopt under 6 values.
+std::optional<std::pair<double, double>> median_interval(std::vector<double> values);
+
+}  // namespace parex

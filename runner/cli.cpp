@@ -1,0 +1,295 @@
+#include "cli.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "catalog.hpp"
+#include "console.hpp"
+#include "ctest_file.hpp"
+#if __has_include("filecheck.hpp")  // TEMP until the matcher lands
+#include "filecheck.hpp"
+#define PAREX_HAVE_FILECHECK 1
+#endif
+#include "grade.hpp"
+#include "results.hpp"
+#include "scaffold.hpp"
+#include "spawn.hpp"
+
+namespace fs = std::filesystem;
+
+namespace parex {
+namespace {
+
+constexpr int kOk = 0, kMissedExpect = 1, kUsage = 2;
+
+// A folder holding case.toml is a case; any other folder is a catalog of cases.
+std::vector<fs::path> expand_case_dirs(const std::vector<std::string>& paths) {
+  std::vector<fs::path> out;
+  for (const auto& path : paths) {
+    if (fs::is_directory(path) && !fs::exists(fs::path(path) / "case.toml")) {
+      auto cases = find_cases(path);
+      if (!cases.empty()) {
+        out.insert(out.end(), cases.begin(), cases.end());
+        continue;
+      }
+    }
+    out.emplace_back(path);
+  }
+  return out;
+}
+
+void on_fatal_signal(int signo) {
+  // The run's tree must not outlive us; no result is written for an interrupted grade.
+  kill_current_run();
+  std::signal(signo, SIG_DFL);
+  std::raise(signo);
+}
+
+struct RunArgs {
+  std::string case_dir, bin_dir, variant, results;
+  int repetitions = 0;
+  double time_scale = 0;
+  bool verbose = false;
+};
+
+int command_run(const RunArgs& args) {
+  for (int signo : {SIGINT, SIGTERM, SIGHUP}) std::signal(signo, on_fatal_signal);
+  LoadResult loaded = load_case(args.case_dir);
+  if (!loaded.spec) {
+    for (const auto& error : loaded.errors) fmt::print(stderr, "{}\n", format_diagnostic(error));
+    fmt::print(stderr, "parex run: {} has {} error(s); fix them (parex check {} lists them)\n", args.case_dir,
+               loaded.errors.size(), args.case_dir);
+    if (!args.variant.empty() && !args.results.empty()) {
+      VariantResult result;
+      result.case_name = fs::absolute(args.case_dir).lexically_normal().filename().string();
+      result.variant = args.variant;
+      result.machine = machine_info();
+      result.started_at = utc_timestamp();
+      result.error = fmt::format("catalog error: {}", format_diagnostic(loaded.errors.front()));
+      write_result(result, args.results);
+    }
+    return kUsage;
+  }
+  const CaseSpec& spec = *loaded.spec;
+  std::vector<std::string> variants = spec.graded();
+  if (!args.variant.empty()) {
+    if (std::find(variants.begin(), variants.end(), args.variant) == variants.end()) {
+      fmt::print(stderr, "parex run: '{}' is not a graded variant of {} (graded: {}); a variant is graded when it is "
+                         "'parallel' or declares expect in [variants.{}]\n",
+                 args.variant, spec.name, fmt::join(variants, ", "), args.variant);
+      return kUsage;
+    }
+    variants = {args.variant};
+  }
+
+  GradeOptions options;
+  options.bin_dir = args.bin_dir.empty() ? spec.dir : fs::path(args.bin_dir);
+  if (args.repetitions > 0) options.repetitions = args.repetitions;
+  if (args.time_scale > 0) options.time_scale = args.time_scale;
+  ConsoleStyle style = console_style_for(stdout);
+  style.verbose = args.verbose;
+  if (args.verbose)
+    options.on_run = [](const Run& run) {
+      fmt::print("  ran {:<10} {:<8} #{:<2} {:>8.3f} s  {}{}\n", run.variant, to_string(run.role), run.index + 1,
+                 run.wall_s, to_string(run.outcome), run.counted ? "" : " (warmup)");
+      std::fflush(stdout);
+    };
+
+  int exit_code = kOk;
+  for (const auto& variant : variants) {
+    VariantResult result = grade_variant(spec, variant, options);
+    print_result(stdout, result, style);
+    if (!args.results.empty()) {
+      fs::path written = write_result(result, args.results);
+      if (args.verbose) fmt::print("  wrote {}\n", written.string());
+    }
+    if (result.status == Status::error) exit_code = kUsage;
+    else if (result.status == Status::fail && exit_code == kOk) exit_code = kMissedExpect;
+  }
+  return exit_code;
+}
+
+int command_check(const std::vector<std::string>& paths) {
+  int errors = 0, cases = 0;
+  for (const auto& dir : expand_case_dirs(paths)) {
+    LoadResult loaded = load_case(dir);
+    ++cases;
+    for (const auto& error : loaded.errors) fmt::print(stderr, "{}\n", format_diagnostic(error));
+    errors += static_cast<int>(loaded.errors.size());
+  }
+  if (errors) {
+    fmt::print(stderr, "parex check: {} error(s) in {} case(s)\n", errors, cases);
+    return kUsage;
+  }
+  fmt::print("parex check: {} case(s) OK\n", cases);
+  return kOk;
+}
+
+struct ListArgs {
+  std::vector<std::string> catalogs;
+  std::string ctest, bin_root, results;
+};
+
+int command_list(const ListArgs& args) {
+  std::vector<CaseSpec> cases;
+  int errors = 0;
+  std::map<std::string, fs::path> seen;
+  for (const auto& catalog : args.catalogs) {
+    if (!fs::is_directory(catalog)) {
+      fmt::print(stderr, "parex list: {} is not a directory\n", catalog);
+      return kUsage;
+    }
+    for (const auto& dir : find_cases(catalog)) {
+      LoadResult loaded = load_case(dir);
+      for (const auto& error : loaded.errors) fmt::print(stderr, "{}\n", format_diagnostic(error));
+      errors += static_cast<int>(loaded.errors.size());
+      if (!loaded.spec) continue;
+      if (auto [it, fresh] = seen.emplace(loaded.spec->name, dir); !fresh) {
+        fmt::print(stderr, "{}: case name '{}' is already used by {}: case names are unique across catalogs\n",
+                   dir.string(), loaded.spec->name, it->second.string());
+        ++errors;
+        continue;
+      }
+      cases.push_back(std::move(*loaded.spec));
+    }
+  }
+  if (errors) {
+    fmt::print(stderr, "parex list: {} catalog error(s); nothing registered\n", errors);
+    return kUsage;
+  }
+  if (!args.ctest.empty()) {
+    CtestLayout layout;
+    layout.parex = fs::read_symlink("/proc/self/exe");
+    layout.bin_root = fs::absolute(args.bin_root);
+    layout.results = fs::absolute(args.results);
+    write_file_atomically(args.ctest, ctest_script(cases, layout));
+    return kOk;
+  }
+  for (const auto& spec : cases) {
+    fmt::print("{}  {}\n", spec.name, spec.title);
+    for (const auto& [name, variant] : spec.variants)
+      fmt::print("  {:<12} {}{}\n", name, variant.expect ? fmt::format("graded, expect {}", to_string(*variant.expect)) : "not graded",
+                 variant.command.empty() ? "" : fmt::format(" (command: {})", fmt::join(variant.command, " ")));
+  }
+  return kOk;
+}
+
+int command_filecheck(const std::string& check_file, const std::string& input_file) {
+#ifndef PAREX_HAVE_FILECHECK
+  (void)check_file; (void)input_file; return kUsage;
+#else
+  auto slurp = [](std::istream& in) {
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  std::ifstream checks(check_file, std::ios::binary);
+  if (!checks) {
+    fmt::print(stderr, "parex filecheck: cannot read check file {}\n", check_file);
+    return kUsage;
+  }
+  std::string input;
+  if (input_file.empty() || input_file == "-") {
+    input = slurp(std::cin);
+  } else {
+    std::ifstream in(input_file, std::ios::binary);
+    if (!in) {
+      fmt::print(stderr, "parex filecheck: cannot read input file {}\n", input_file);
+      return kUsage;
+    }
+    input = slurp(in);
+  }
+  filecheck::Options options;
+  options.check_name = check_file;
+  options.input_name = input_file.empty() || input_file == "-" ? "<stdin>" : input_file;
+  auto outcome = filecheck::run(slurp(checks), input, options);
+  if (!outcome.diagnostic.empty()) fmt::print(stderr, "{}", outcome.diagnostic);
+  switch (outcome.status) {
+    case filecheck::Status::match: return kOk;
+    case filecheck::Status::mismatch: return 1;
+    case filecheck::Status::invalid_checks: return kUsage;
+  }
+  return kUsage;
+#endif
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"parex: grade parallel-programming exercises (run, check, list, new, filecheck)", "parex"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(PAREX_VERSION));
+
+  RunArgs run_args;
+  auto* run = app.add_subcommand("run", "Grade the graded variants of a case: run, check, print, write results");
+  run->add_option("case_dir", run_args.case_dir, "The case folder (holding case.toml)")->required()->check(CLI::ExistingDirectory);
+  run->add_option("--bin-dir", run_args.bin_dir, "Where the case's compiled variants are (default: the case folder)");
+  run->add_option("--variant", run_args.variant, "Grade only this variant");
+  run->add_option("--results", run_args.results, "Write <results>/<case>/<variant>.json here");
+  run->add_option("--repetitions", run_args.repetitions, "Counted runs per variant (overrides case.toml)")->check(CLI::PositiveNumber);
+  run->add_option("--time-scale", run_args.time_scale, "PAREX_TIME_SCALE for the runs (overrides case.toml)")->check(CLI::PositiveNumber);
+  run->add_flag("-v,--verbose", run_args.verbose, "Print each run as it ends and details of passing checks");
+
+  std::vector<std::string> check_paths;
+  auto* check = app.add_subcommand("check", "Validate case.toml files; print every error; exit 2 on any");
+  check->add_option("case_dirs", check_paths, "Case folders, or catalog folders holding them")->required();
+
+  ListArgs list_args;
+  auto* list = app.add_subcommand("list", "List the cases of catalogs, or write their CTest registration");
+  list->add_option("catalogs", list_args.catalogs, "Catalog folders")->required();
+  auto* ctest = list->add_option("--ctest", list_args.ctest, "Write a CTest include file registering every graded variant");
+  list->add_option("--bin-root", list_args.bin_root, "Executables are at <bin-root>/<case>/<variant>")->needs(ctest);
+  list->add_option("--results", list_args.results, "Results directory the tests write to")->needs(ctest);
+
+  std::string new_name, new_in = "cases";
+  auto* scaffold = app.add_subcommand("new", "Scaffold a case folder that builds, whose solution passes and starter fails");
+  scaffold->add_option("name", new_name, "Case name, [a-z0-9_]+")->required();
+  scaffold->add_option("--in", new_in, "Catalog folder to create it in")->capture_default_str();
+
+  std::string check_file, input_file;
+  auto* filecheck_cmd = app.add_subcommand("filecheck", "Match input against FileCheck directives; exit 0 on match, 1 on mismatch");
+  filecheck_cmd->add_option("check_file", check_file, "File with CHECK directives")->required();
+  filecheck_cmd->add_option("--input", input_file, "Input file (default: stdin)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kOk : kUsage;
+  }
+
+  try {
+    if (*run) return command_run(run_args);
+    if (*check) return command_check(check_paths);
+    if (*list) {
+      if (!list_args.ctest.empty() && (list_args.bin_root.empty() || list_args.results.empty())) {
+        fmt::print(stderr, "parex list: --ctest needs --bin-root and --results\n");
+        return kUsage;
+      }
+      return command_list(list_args);
+    }
+    if (*scaffold) {
+      fs::path dir = scaffold_case(new_name, new_in);
+      fmt::print("created {}/ (case.toml, serial.cpp, parallel.cpp, starter.cpp, README.md)\n"
+                 "next: re-run cmake (or just 'cmake --build <build-dir>'), then 'ctest -R {}'\n",
+                 dir.string(), new_name);
+      return kOk;
+    }
+    if (*filecheck_cmd) return command_filecheck(check_file, input_file);
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "parex: {}\n", e.what());
+    return kUsage;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "parex: internal error: {}\n", e.what());
+    return kUsage;
+  }
+  return kUsage;
+}
+
+}  // namespace parex

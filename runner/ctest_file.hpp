@@ -1,0 +1,25 @@
+// The CTest include file `parex list --ctest` writes: one test per graded variant.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "catalog.hpp"
+
+namespace parex {
+
+struct CtestLayout {
+  std::filesystem::path parex;        // the runner the tests call
+  std::filesystem::path bin_root;     // <bin_root>/<case>/<variant> are the executables
+  std::filesystem::path results;      // where results are written
+  std::string fixture = "parex_report";  // the report step cleans up after this fixture
+};
+
+// CMake code registering `cases` with CTest (labels, timing lock, timeout, report fixture).
+std::string ctest_script(const std::vector<CaseSpec>& cases, const CtestLayout& layout);
+
+// Seconds a grade of `variant` may take at most, for CTest's TIMEOUT.
+double grade_budget_s(const CaseSpec& spec);
+
+}  // namespace parex

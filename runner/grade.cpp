@@ -1,0 +1,143 @@
+#include "grade.hpp"
+
+#include <chrono>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "spawn.hpp"
+
+namespace fs = std::filesystem;
+
+namespace parex {
+
+std::string_view to_string(Status status) {
+  switch (status) {
+    case Status::pass: return "pass";
+    case Status::fail: return "fail";
+    case Status::error: return "error";
+  }
+  return "error";
+}
+
+fs::path support_python_dir() {
+  if (const char* dir = std::getenv("PAREX_SUPPORT_PYTHON")) return dir;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  // Installed: <prefix>/bin/parex next to <prefix>/share/parex/python; else the source tree's.
+  if (!ec && fs::is_directory(exe.parent_path().parent_path() / "share/parex/python"))
+    return exe.parent_path().parent_path() / "share/parex/python";
+  return PAREX_SOURCE_SUPPORT_PYTHON;
+}
+
+Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::path& bin_dir) {
+  Command command;
+  if (!variant.command.empty()) {
+    command.argv = variant.command;
+    command.cwd = spec.dir;
+  } else {
+    fs::path exe = bin_dir / variant.name;
+    if (!fs::exists(exe)) {
+      command.error = fmt::format("no executable {}: build the case first (cmake --build <build-dir>, target "
+                                  "parex_{}_{}), or pass --bin-dir",
+                                  exe.string(), spec.name, variant.name);
+      return command;
+    }
+    command.argv = {fs::absolute(exe).string()};
+  }
+  command.argv.insert(command.argv.end(), variant.args.begin(), variant.args.end());
+  return command;
+}
+
+VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_name, const GradeOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  VariantResult result;
+  result.case_name = spec.name;
+  result.variant = variant_name;
+  result.title = spec.title;
+  result.about = spec.about;
+  result.tags = spec.tags;
+  result.machine = machine_info();
+  result.started_at = utc_timestamp();
+  result.time_scale = options.time_scale.value_or(spec.time_scale);
+  result.repetitions = options.repetitions.value_or(spec.repetitions);
+  result.warmup = spec.warmup;
+  result.timeout_s = spec.timeout_s;
+  result.capture = spec.capture;
+  const VariantSpec& variant = spec.variants.at(variant_name);
+  result.expect = variant.expect.value_or(Expect::pass);
+  auto finish = [&] {
+    result.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return result;
+  };
+
+  // A Google Benchmark program repeats internally: it runs once, asked for JSON.
+  std::vector<std::string> graded_extra;
+  bool benchmark = false;
+  for (const auto& check : spec.checks)
+    if (check.kind == CheckKind::benchmark_speedup) benchmark = true;
+  if (benchmark)
+    graded_extra = {"--benchmark_format=json", fmt::format("--benchmark_repetitions={}", result.repetitions)};
+
+  struct Planned {
+    const VariantSpec* variant;
+    Role role;
+    Command command;
+  };
+  std::vector<Planned> participants;
+  auto plan = [&](const VariantSpec& v, Role role) {
+    Command command = command_for(spec, v, options.bin_dir);
+    if (role == Role::graded) command.argv.insert(command.argv.end(), graded_extra.begin(), graded_extra.end());
+    participants.push_back({&v, role, std::move(command)});
+  };
+  for (const auto& name : spec.baselines())
+    if (name != variant_name) plan(spec.variants.at(name), Role::baseline);
+  plan(variant, Role::graded);
+  for (const auto& p : participants)
+    if (!p.command.error.empty()) {
+      result.error = p.command.error;
+      return finish();
+    }
+
+  Evidence evidence;
+  evidence.cores = result.machine.cores;
+  auto run_one = [&](const Planned& p, int index, bool counted) {
+    SpawnRequest request;
+    request.argv = p.command.argv;
+    request.cwd = p.command.cwd;
+    request.timeout_s = spec.timeout_s;
+    request.limits = spec.limits;
+    request.capture = spec.capture;
+    std::string pythonpath = support_python_dir().string();
+    if (const char* existing = std::getenv("PYTHONPATH"); existing && *existing) pythonpath += std::string(":") + existing;
+    request.env = {{"PAREX_TIME_SCALE", fmt::format("{}", result.time_scale)}, {"PYTHONPATH", pythonpath}};
+    Run run = spawn_and_record(request);
+    run.variant = p.variant->name;
+    run.role = p.role;
+    run.index = index;
+    run.counted = counted;
+    if (options.on_run) options.on_run(run);
+    result.runs.push_back(run);
+    if (counted) {
+      if (p.role == Role::graded) evidence.graded.push_back(std::move(run));
+      else evidence.baselines[p.variant->name].push_back(std::move(run));
+    }
+  };
+
+  const int graded_runs = benchmark ? 1 : result.repetitions;
+  for (int w = 0; w < spec.warmup; ++w)
+    for (const auto& p : participants) run_one(p, w, false);
+  // Baseline and graded runs alternate so that drift of the machine's speed hits both alike.
+  for (int rep = 0; rep < std::max(graded_runs, benchmark ? result.repetitions : 0); ++rep)
+    for (const auto& p : participants)
+      if (p.role == Role::baseline || rep < graded_runs) run_one(p, spec.warmup + rep, true);
+
+  for (const auto& check : spec.checks) result.checks.push_back(evaluate(check, evidence));
+  for (auto& check : implicit_checks(spec.checks, evidence)) result.checks.push_back(std::move(check));
+
+  bool all_passed = std::all_of(result.checks.begin(), result.checks.end(), [](const CheckResult& c) { return c.passed; });
+  result.status = (all_passed == (result.expect == Expect::pass)) ? Status::pass : Status::fail;
+  return finish();
+}
+
+}  // namespace parex

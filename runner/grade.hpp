@@ -1,0 +1,63 @@
+// Grading one variant of a case: plan the runs, make them, judge them.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog.hpp"
+#include "checks.hpp"
+#include "record.hpp"
+#include "sysinfo.hpp"
+
+namespace parex {
+
+enum class Status { pass, fail, error };
+
+std::string_view to_string(Status status);
+
+struct GradeOptions {
+  std::filesystem::path bin_dir;                 // where <variant> executables are
+  std::optional<int> repetitions;                // overrides case.toml
+  std::optional<double> time_scale;              // overrides case.toml
+  std::function<void(const Run&)> on_run;        // progress, called after each run
+};
+
+struct VariantResult {
+  std::string case_name;
+  std::string variant;
+  std::string title;
+  std::string about;
+  std::vector<std::string> tags;
+  Expect expect = Expect::pass;
+  Status status = Status::error;
+  std::string error;                             // why it could not be graded
+  MachineInfo machine;
+  double time_scale = 1;
+  std::string started_at;
+  double duration_s = 0;
+  int repetitions = 0;
+  int warmup = 0;
+  double timeout_s = 0;
+  Capture capture = Capture::pipe;
+  std::vector<CheckResult> checks;
+  std::vector<Run> runs;                         // every run, warmups included, in the order they ran
+};
+
+// The command line that runs `variant`, or an error message when it cannot be run.
+struct Command {
+  std::vector<std::string> argv;
+  std::filesystem::path cwd;
+  std::string error;
+};
+Command command_for(const CaseSpec& spec, const VariantSpec& variant, const std::filesystem::path& bin_dir);
+
+// Grades `variant` (which must be graded in `spec`): warmups, then baseline/graded pairs, then every check.
+VariantResult grade_variant(const CaseSpec& spec, const std::string& variant, const GradeOptions& options);
+
+// Where Python case programs find parex_probe / parex_clock.
+std::filesystem::path support_python_dir();
+
+}  // namespace parex

@@ -1,0 +1,88 @@
+// What one run of one variant produced: the measuring layer's output, the checks' input.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parex {
+
+enum class Stream { out, err };
+
+// One captured output line, timed on arrival relative to the run's start.
+struct Line {
+  double t_s = 0;
+  Stream stream = Stream::out;
+  std::string text;
+};
+
+// One probe record: a value some process of the run reported (see cases/support/parex/probe.hpp).
+struct ProbeRecord {
+  double t_s = 0;
+  int pid = 0;            // the writer's process id
+  int tid = 0;            // the writer's thread id when it sent one (a thread of the main process has pid == main)
+  std::string name;
+  std::string value;
+};
+
+// How a run ended; a closed set, the first that applies wins (limits before exit status).
+enum class Outcome {
+  ok,             // exited with code 0
+  exit_nonzero,   // exited with another code
+  signal,         // killed by a signal it did not get from us
+  timeout,        // killed by the runner at the timeout
+  output_limit,   // killed by the runner: max_output_bytes exceeded
+  process_limit,  // killed by the runner: max_processes exceeded
+  memory_limit,   // killed or starved by memory_mb
+  spawn_error,    // could not be started at all
+};
+
+struct LeakedProcess {
+  int pid = 0;
+  std::string cmdline;
+};
+
+enum class Role { graded, baseline };
+
+struct Run {
+  std::string variant;
+  Role role = Role::graded;
+  int index = 0;           // position among this variant's runs of its role, warmups first
+  bool counted = true;     // false for warmup runs
+  std::string capture = "pipe";
+  int pid = 0;             // the main process
+
+  double wall_s = 0;       // fork to reaping the main process, CLOCK_MONOTONIC
+  double user_s = 0;       // CPU of the whole tree (main process and everything it reaped or we reaped)
+  double sys_s = 0;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  bool timed_out = false;
+  Outcome outcome = Outcome::ok;
+  std::string error;       // why it could not be started, or what a limit verdict says
+
+  std::vector<LeakedProcess> leaked;
+  int processes_created = 1;
+  int peak_processes = 1;
+  long max_rss_kb = 0;
+  bool output_truncated = false;
+  std::size_t output_bytes = 0;
+
+  std::vector<Line> lines;
+  std::vector<ProbeRecord> probes;
+};
+
+std::string_view to_string(Outcome outcome);
+std::string_view to_string(Stream stream);
+std::string_view to_string(Role role);
+
+// "SIGSEGV" for 11; "signal 99" for unknown numbers.
+std::string signal_name(int signo);
+// 11 for "SIGSEGV" or "SEGV"; nullopt when unknown.
+std::optional<int> signal_number(std::string_view name);
+
+// The stdout lines of a run, in arrival order.
+std::vector<std::string> stdout_lines(const Run& run);
+
+}  // namespace parex

@@ -1,0 +1,132 @@
+#include "results.hpp"
+
+#include <cstdio>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "fd.hpp"
+
+namespace fs = std::filesystem;
+
+namespace parex {
+namespace {
+
+// Rounds to microseconds: more digits are noise and bloat the report.
+double us(double seconds) { return std::round(seconds * 1e6) / 1e6; }
+
+}  // namespace
+
+nlohmann::json to_json(const Run& run) {
+  nlohmann::json lines = nlohmann::json::array(), probes = nlohmann::json::array(), leaked = nlohmann::json::array();
+  for (const auto& line : run.lines) lines.push_back({{"t_s", us(line.t_s)}, {"stream", to_string(line.stream)}, {"text", line.text}});
+  for (const auto& probe : run.probes) {
+    nlohmann::json record = {{"t_s", us(probe.t_s)}, {"pid", probe.pid}, {"name", probe.name}, {"value", probe.value}};
+    if (probe.tid != probe.pid) record["tid"] = probe.tid;
+    probes.push_back(std::move(record));
+  }
+  for (const auto& process : run.leaked) leaked.push_back({{"pid", process.pid}, {"cmdline", process.cmdline}});
+  nlohmann::json json = {
+      {"variant", run.variant},
+      {"role", to_string(run.role)},
+      {"index", run.index},
+      {"counted", run.counted},
+      {"wall_s", us(run.wall_s)},
+      {"user_s", us(run.user_s)},
+      {"sys_s", us(run.sys_s)},
+      {"cpu_utilisation", run.wall_s > 0 ? std::round((run.user_s + run.sys_s) / run.wall_s * 1000) / 1000 : 0.0},
+      {"exit_code", run.exit_code ? nlohmann::json(*run.exit_code) : nlohmann::json(nullptr)},
+      {"signal", run.signal ? nlohmann::json(signal_name(*run.signal)) : nlohmann::json(nullptr)},
+      {"timed_out", run.timed_out},
+      {"outcome", to_string(run.outcome)},
+      {"error", run.error},
+      {"pid", run.pid},
+      {"capture", run.capture},
+      {"peak_processes", run.peak_processes},
+      {"max_rss_kb", run.max_rss_kb},
+      {"output_bytes", run.output_bytes},
+      {"output_truncated", run.output_truncated},
+      {"leaked", leaked},
+      {"lines", lines},
+      {"probes", probes},
+  };
+  return json;
+}
+
+nlohmann::json to_json(const CheckResult& check) {
+  nlohmann::json json = {{"kind", check.kind},        {"name", check.name},       {"status", check.passed ? "pass" : "fail"},
+                         {"message", check.message},  {"detail", check.detail},   {"implicit", check.implicit}};
+  if (check.measured) json["measured"] = std::round(*check.measured * 1e4) / 1e4;
+  if (check.threshold) json["threshold"] = *check.threshold;
+  if (!check.data.empty()) json["data"] = check.data;
+  return json;
+}
+
+nlohmann::json to_json(const VariantResult& result) {
+  nlohmann::json checks = nlohmann::json::array(), runs = nlohmann::json::array();
+  for (const auto& check : result.checks) checks.push_back(to_json(check));
+  for (const auto& run : result.runs) runs.push_back(to_json(run));
+  return {
+      {"schema", kResultSchema},
+      {"case", result.case_name},
+      {"variant", result.variant},
+      {"title", result.title},
+      {"about", result.about},
+      {"tags", result.tags},
+      {"expect", to_string(result.expect)},
+      {"status", to_string(result.status)},
+      {"error", result.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.error)},
+      {"duration_s", us(result.duration_s)},
+      {"machine",
+       {{"cores", result.machine.cores},
+        {"cpus_online", result.machine.cpus_online},
+        {"time_scale", result.time_scale},
+        {"started_at", result.started_at},
+        {"hostname", result.machine.hostname},
+        {"kernel", result.machine.kernel},
+        {"containment", result.machine.containment}}},
+      {"config",
+       {{"repetitions", result.repetitions},
+        {"warmup", result.warmup},
+        {"timeout", result.timeout_s},
+        {"capture", to_string(result.capture)}}},
+      {"checks", checks},
+      {"runs", runs},
+  };
+}
+
+void write_file_atomically(const fs::path& path, std::string_view text) {
+  fs::create_directories(path.parent_path());
+  fs::path temp = path;
+  temp += fmt::format(".tmp.{}", ::getpid());
+  {
+    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd) throw errno_error(fmt::format("cannot write {}", temp.string()));
+    while (!text.empty()) {
+      ssize_t n = retry_eintr([&] { return ::write(fd.get(), text.data(), text.size()); });
+      if (n < 0) {
+        int saved = errno;
+        ::unlink(temp.c_str());
+        errno = saved;
+        throw errno_error(fmt::format("cannot write {}", temp.string()));
+      }
+      text.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temp.c_str());
+    errno = saved;
+    throw errno_error(fmt::format("cannot rename {} to {}", temp.string(), path.string()));
+  }
+}
+
+fs::path write_result(const VariantResult& result, const fs::path& results_dir) {
+  fs::path path = results_dir / result.case_name / (result.variant + ".json");
+  write_file_atomically(path, to_json(result).dump(1) + "\n");
+  return path;
+}
+
+}  // namespace parex

@@ -1,0 +1,611 @@
+#include "spawn.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#include <fmt/format.h>
+
+#include "fd.hpp"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC on Linux, the clock probes stamp with
+
+namespace parex {
+namespace {
+
+std::atomic<pid_t> g_current_pgid{0};
+
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+std::string read_small_file(const fs::path& path) {
+  Fd fd(retry_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); }));
+  if (!fd) return {};
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = retry_eintr([&] { return ::read(fd.get(), buf, sizeof buf); });
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+bool write_small_file(const fs::path& path, std::string_view text) {
+  Fd fd(retry_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }));
+  return fd && retry_eintr([&] { return ::write(fd.get(), text.data(), text.size()); }) ==
+                   static_cast<ssize_t>(text.size());
+}
+
+struct ProcInfo {
+  pid_t pid;
+  pid_t ppid;
+  char state;
+};
+
+std::optional<ProcInfo> read_proc_stat(pid_t pid) {
+  std::string stat = read_small_file(fmt::format("/proc/{}/stat", pid));
+  // "pid (comm) S ppid ...": comm may hold spaces and parentheses, so parse after the last ')'.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 4 >= stat.size()) return std::nullopt;
+  ProcInfo info{pid, 0, stat[close + 2]};
+  info.ppid = static_cast<pid_t>(std::strtol(stat.c_str() + close + 4, nullptr, 10));
+  return info;
+}
+
+std::vector<ProcInfo> read_proc_table() {
+  std::vector<ProcInfo> table;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    if (auto info = read_proc_stat(std::stoi(name))) table.push_back(*info);
+  }
+  return table;
+}
+
+// Live (non-zombie) descendants of `root`; with the runner a subreaper, orphans of the run stay below it.
+std::vector<pid_t> live_descendants(pid_t root) {
+  auto table = read_proc_table();
+  std::vector<pid_t> frontier{root}, out;
+  while (!frontier.empty()) {
+    pid_t parent = frontier.back();
+    frontier.pop_back();
+    for (const auto& info : table)
+      if (info.ppid == parent) {
+        frontier.push_back(info.pid);
+        if (info.state != 'Z' && info.state != 'X') out.push_back(info.pid);
+      }
+  }
+  return out;
+}
+
+std::string command_line(pid_t pid) {
+  std::string cmdline = read_small_file(fmt::format("/proc/{}/cmdline", pid));
+  while (!cmdline.empty() && cmdline.back() == '\0') cmdline.pop_back();
+  std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+  if (cmdline.empty()) cmdline = "[" + read_small_file(fmt::format("/proc/{}/comm", pid)) + "]";
+  if (!cmdline.empty() && cmdline.back() == '\n') cmdline.pop_back();
+  if (cmdline.size() > 200) cmdline = cmdline.substr(0, 200) + "…";
+  return cmdline;
+}
+
+// Where a per-run pids cgroup can be made on this machine, probed once: a pids controller we may write.
+struct CgroupBase {
+  fs::path dir;
+  std::string mechanism;
+};
+
+std::optional<CgroupBase> probe_cgroup_base() {
+  std::istringstream lines(read_small_file("/proc/self/cgroup"));
+  std::string line, v1_path, v2_path;
+  bool have_v1 = false, have_v2 = false;
+  while (std::getline(lines, line)) {
+    auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    std::string path = line.substr(second + 1);
+    if (controllers == "pids") have_v1 = true, v1_path = path;
+    if (line.starts_with("0::")) have_v2 = true, v2_path = path;
+  }
+  std::vector<CgroupBase> candidates;
+  if (have_v2 && fs::exists("/sys/fs/cgroup/cgroup.controllers") &&
+      read_small_file(fs::path("/sys/fs/cgroup" + v2_path) / "cgroup.subtree_control").find("pids") != std::string::npos)
+    candidates.push_back({fs::path("/sys/fs/cgroup" + v2_path), "cgroup v2 pids"});
+  if (have_v1) candidates.push_back({fs::path("/sys/fs/cgroup/pids" + v1_path), "cgroup v1 pids"});
+  for (auto& candidate : candidates) {
+    fs::path trial = candidate.dir / fmt::format("parex-probe-{}", ::getpid());
+    if (::mkdir(trial.c_str(), 0755) != 0) continue;
+    bool usable = fs::exists(trial / "pids.max") && fs::exists(trial / "cgroup.procs");
+    ::rmdir(trial.c_str());
+    if (usable) return candidate;
+  }
+  return std::nullopt;
+}
+
+const std::optional<CgroupBase>& cgroup_base() {
+  static const std::optional<CgroupBase> base = [] {
+    if (const char* off = std::getenv("PAREX_NO_CGROUP"); off && *off && std::string_view(off) != "0")
+      return std::optional<CgroupBase>{};
+    return probe_cgroup_base();
+  }();
+  return base;
+}
+
+// The run's process tree: a pids cgroup when the machine lets us make one, else the runner's descendants.
+class Containment {
+ public:
+  explicit Containment(int max_processes) : max_processes_(max_processes) {
+    static int serial = 0;
+    if (const auto& base = cgroup_base()) {
+      fs::path dir = base->dir / fmt::format("parex-{}-{}", ::getpid(), ++serial);
+      if (::mkdir(dir.c_str(), 0755) == 0) {
+        dir_ = dir;
+        write_small_file(dir_ / "pids.max", std::to_string(max_processes));
+        join_fd_ = Fd(::open((dir_ / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+        if (!join_fd_) remove();
+      }
+    }
+  }
+  ~Containment() { remove(); }
+  Containment(const Containment&) = delete;
+  Containment& operator=(const Containment&) = delete;
+
+  bool cgrouped() const { return !dir_.empty(); }
+  int join_fd() const { return join_fd_.get(); }
+
+  std::vector<pid_t> live_members() const {
+    if (!cgrouped()) return live_descendants(::getpid());
+    std::vector<pid_t> out;
+    std::istringstream procs(read_small_file(dir_ / "cgroup.procs"));
+    for (pid_t pid; procs >> pid;)
+      if (auto info = read_proc_stat(pid); info && info->state != 'Z' && info->state != 'X') out.push_back(pid);
+    return out;
+  }
+
+  // Samples the tree; true when it went over max_processes (the kernel refused a fork, or we saw too many).
+  bool over_limit() {
+    if (cgrouped()) {
+      std::string events = read_small_file(dir_ / "pids.events");
+      auto pos = events.find("max ");
+      return pos != std::string::npos && std::strtol(events.c_str() + pos + 4, nullptr, 10) > 0;
+    }
+    auto members = live_members();
+    peak_seen_ = std::max<int>(peak_seen_, static_cast<int>(members.size()));
+    return static_cast<int>(members.size()) > max_processes_;
+  }
+
+  int peak() const {
+    if (cgrouped()) {
+      std::string peak = read_small_file(dir_ / "pids.peak");
+      if (!peak.empty()) return std::max(1, std::atoi(peak.c_str()));
+    }
+    return std::max(1, peak_seen_);
+  }
+
+  void note_seen(int count) { peak_seen_ = std::max(peak_seen_, count); }
+
+  // Sends `signo` to every live member, repeating for SIGKILL until none is left (a fork loop races us).
+  void kill_all(pid_t pgid, int signo) {
+    for (int round = 0; round < 100; ++round) {
+      ::kill(-pgid, signo);
+      auto members = live_members();
+      for (pid_t pid : members) ::kill(pid, signo);
+      if (signo != SIGKILL || members.empty()) return;
+      ::usleep(1000);  // zombies are not members; they are reaped only once the main process has been
+    }
+  }
+
+  // Reaps whatever of the tree has died and was handed to us; adds their CPU time.
+  void reap_zombies(double* user_s = nullptr, double* sys_s = nullptr) {
+    for (;;) {
+      int status;
+      rusage usage{};
+      pid_t pid = ::wait4(-1, &status, WNOHANG, &usage);
+      if (pid <= 0) return;
+      if (user_s) *user_s += usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6;
+      if (sys_s) *sys_s += usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+    }
+  }
+
+ private:
+  void remove() {
+    if (dir_.empty()) return;
+    join_fd_.reset();
+    for (int attempt = 0; attempt < 200 && ::rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++attempt) ::usleep(1000);
+    dir_.clear();
+  }
+
+  int max_processes_;
+  int peak_seen_ = 1;
+  fs::path dir_;
+  Fd join_fd_;
+};
+
+// Splits a byte stream into lines, each stamped with the arrival time of its newline.
+class LineAssembler {
+ public:
+  LineAssembler(Stream stream, std::vector<Line>& out) : stream_(stream), out_(out) {}
+
+  void feed(const char* data, std::size_t size, double t_s) {
+    std::string_view chunk(data, size);
+    while (!chunk.empty()) {
+      auto newline = chunk.find('\n');
+      if (newline == std::string_view::npos) {
+        partial_.append(chunk);
+        if (partial_.size() > kMaxLine) flush(t_s);  // a line without end is cut into pieces, not hoarded
+        return;
+      }
+      partial_.append(chunk.substr(0, newline));
+      flush(t_s);
+      chunk.remove_prefix(newline + 1);
+    }
+  }
+
+  void finish(double t_s) {
+    if (!partial_.empty()) flush(t_s);
+  }
+
+ private:
+  static constexpr std::size_t kMaxLine = 1 << 20;
+  void flush(double t_s) {
+    if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();  // a pty's newline is "\r\n"
+    out_.push_back({t_s, stream_, std::move(partial_)});
+    partial_.clear();
+  }
+
+  Stream stream_;
+  std::vector<Line>& out_;
+  std::string partial_;
+};
+
+std::string unescape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out += text[i];
+      continue;
+    }
+    switch (text[++i]) {
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      default: out += text[i];
+    }
+  }
+  return out;
+}
+
+// Parses "P\t<pid>\t<t_ns>\t<name>\t<value>\n" (cases/support/parex/probe.hpp); nullopt if malformed.
+std::optional<ProbeRecord> parse_probe(std::string_view message, std::int64_t t0_ns) {
+  if (!message.empty() && message.back() == '\n') message.remove_suffix(1);
+  std::vector<std::string_view> fields;
+  for (int i = 0; i < 4; ++i) {
+    auto tab = message.find('\t');
+    if (tab == std::string_view::npos) return std::nullopt;
+    fields.push_back(message.substr(0, tab));
+    message.remove_prefix(tab + 1);
+  }
+  fields.push_back(message);
+  if (fields[0] != "P") return std::nullopt;
+  ProbeRecord record;
+  record.pid = std::atoi(std::string(fields[1]).c_str());
+  std::int64_t t_ns = std::strtoll(std::string(fields[2]).c_str(), nullptr, 10);
+  record.t_s = static_cast<double>(t_ns - t0_ns) / 1e9;
+  record.name = unescape(fields[3]);
+  // An optional sixth field carries the writer's thread id.
+  auto tab = fields[4].find('\t');
+  record.value = unescape(fields[4].substr(0, tab));
+  record.tid = tab == std::string_view::npos ? record.pid : std::atoi(std::string(fields[4].substr(tab + 1)).c_str());
+  return record;
+}
+
+std::vector<std::string> build_environment(const SpawnRequest& request) {
+  std::vector<std::string> env;
+  for (char** entry = environ; *entry; ++entry) {
+    std::string_view item(*entry);
+    auto name = item.substr(0, item.find('='));
+    bool overridden = std::any_of(request.env.begin(), request.env.end(), [&](const auto& kv) { return kv.first == name; });
+    if (!overridden) env.emplace_back(item);
+  }
+  for (const auto& [name, value] : request.env) env.push_back(name + "=" + value);
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Writes a decimal without allocating: the child side of fork must stay async-signal-safe.
+void write_decimal(int fd, long value) {
+  char buf[24];
+  int pos = sizeof buf;
+  do buf[--pos] = static_cast<char>('0' + value % 10);
+  while ((value /= 10) > 0);
+  (void)!::write(fd, buf + pos, sizeof buf - pos);
+}
+
+[[noreturn]] void exec_child(const SpawnRequest& request, char* const* argv, char* const* envp, int out_fd,
+                             int err_fd, int probe_fd, int join_fd, int error_fd) {
+  ::setsid();
+  if (join_fd >= 0) write_decimal(join_fd, ::getpid());
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  for (int signo = 1; signo < NSIG; ++signo)
+    if (signo != SIGKILL && signo != SIGSTOP) ::signal(signo, SIG_DFL);
+
+  int null_fd = ::open("/dev/null", O_RDONLY);
+  ::dup2(null_fd, STDIN_FILENO);
+  ::dup2(out_fd, STDOUT_FILENO);
+  ::dup2(err_fd, STDERR_FILENO);
+  ::fcntl(probe_fd, F_SETFD, 0);  // the one runner descriptor the program may keep
+
+  rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  if (request.limits.memory_mb > 0) {
+    rlim_t bytes = static_cast<rlim_t>(request.limits.memory_mb) << 20;
+    rlimit memory{bytes, bytes};
+    ::setrlimit(RLIMIT_AS, &memory);
+  }
+  if (!request.cwd.empty() && ::chdir(request.cwd.c_str()) != 0) {
+    int err = errno;
+    (void)!::write(error_fd, &err, sizeof err);
+    ::_exit(127);
+  }
+  ::execvpe(argv[0], argv, envp);
+  int err = errno;
+  (void)!::write(error_fd, &err, sizeof err);
+  ::_exit(127);
+}
+
+}  // namespace
+
+std::string containment_mechanism() {
+  const auto& base = cgroup_base();
+  return base ? base->mechanism : "process scan";
+}
+
+void kill_current_run() noexcept {
+  if (pid_t pgid = g_current_pgid.load()) ::kill(-pgid, SIGKILL);
+}
+
+Run spawn_and_record(const SpawnRequest& request) {
+  Run run;
+  run.capture = std::string(to_string(request.capture));
+  if (request.argv.empty()) {
+    run.outcome = Outcome::spawn_error;
+    run.error = "empty command";
+    return run;
+  }
+  static const bool subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  (void)subreaper;
+
+  int pipe_fds[2];
+  auto make_pipe = [&](Fd& read_end, Fd& write_end) {
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw errno_error("cannot create pipe");
+    read_end.reset(pipe_fds[0]);
+    write_end.reset(pipe_fds[1]);
+  };
+  Fd out_read, out_write, err_read, err_write, error_read, error_write;
+  if (request.capture == Capture::pty) {
+    int master, slave;
+    if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) throw errno_error("cannot open a pseudo-terminal");
+    out_read.reset(master);
+    out_write.reset(slave);
+    ::fcntl(master, F_SETFD, FD_CLOEXEC);
+    ::fcntl(slave, F_SETFD, FD_CLOEXEC);
+    termios mode{};
+    if (::tcgetattr(slave, &mode) == 0) {
+      ::cfmakeraw(&mode);  // no "\r\n" translation, no echo: the bytes as written
+      ::tcsetattr(slave, TCSANOW, &mode);
+    }
+  } else {
+    make_pipe(out_read, out_write);
+  }
+  make_pipe(err_read, err_write);
+  make_pipe(error_read, error_write);
+  int sockets[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0) throw errno_error("cannot create probe channel");
+  Fd probe_read(sockets[0]), probe_write(sockets[1]);
+
+  auto env_request = request;
+  env_request.env.emplace_back("PAREX_PROBE_FD", std::to_string(probe_write.get()));
+  auto env_strings = build_environment(env_request);
+  auto envp = c_strings(env_strings);
+  auto argv_strings = request.argv;
+  auto argv = c_strings(argv_strings);
+
+  Containment tree(request.limits.max_processes);
+  const auto t0 = Clock::now();
+  const std::int64_t t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw errno_error("cannot fork");
+  if (pid == 0)
+    exec_child(request, argv.data(), envp.data(), out_write.get(), err_write.get(), probe_write.get(), tree.join_fd(),
+               error_write.get());
+  g_current_pgid = pid;
+  run.pid = pid;
+  out_write.reset();
+  err_write.reset();
+  probe_write.reset();
+  error_write.reset();
+
+  int exec_errno = 0;
+  if (retry_eintr([&] { return ::read(error_read.get(), &exec_errno, sizeof exec_errno); }) == sizeof exec_errno) {
+    ::waitpid(pid, nullptr, 0);
+    g_current_pgid = 0;
+    run.outcome = Outcome::spawn_error;
+    run.error = fmt::format("cannot run '{}': {}", request.argv[0], std::strerror(exec_errno));
+    run.wall_s = seconds_between(t0, Clock::now());
+    return run;
+  }
+
+  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  LineAssembler out_lines(Stream::out, run.lines), err_lines(Stream::err, run.lines);
+  bool out_open = true, err_open = true, probe_open = true, reaped = false;
+  int status = 0;
+  rusage usage{};
+  std::optional<Outcome> verdict;  // set when we killed the tree for a reason of our own
+  const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(request.timeout_s));
+  const auto grace = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(request.kill_grace_s));
+  std::optional<Clock::time_point> kill_at, drain_until;
+  auto next_sample = t0;
+  constexpr auto kSampleEvery = std::chrono::milliseconds(20);
+  std::vector<char> buffer(1 << 16);
+
+  auto stop_tree = [&](Outcome why, int signo) {
+    if (!verdict) verdict = why;
+    tree.kill_all(pid, signo);
+    if (signo == SIGTERM && !kill_at) kill_at = Clock::now() + grace;
+  };
+
+  auto read_stream = [&](int fd, LineAssembler& lines, bool& open) {
+    ssize_t n = retry_eintr([&] { return ::read(fd, buffer.data(), buffer.size()); });
+    double t_s = seconds_between(t0, Clock::now());
+    if (n <= 0) {  // EOF, or EIO from a pty whose last writer closed
+      lines.finish(t_s);
+      open = false;
+      return;
+    }
+    std::size_t keep = static_cast<std::size_t>(n);
+    if (run.output_bytes + keep > static_cast<std::size_t>(request.limits.max_output_bytes)) {
+      keep = static_cast<std::size_t>(request.limits.max_output_bytes) - std::min<std::size_t>(run.output_bytes, request.limits.max_output_bytes);
+      if (!run.output_truncated) {
+        run.output_truncated = true;
+        stop_tree(Outcome::output_limit, SIGKILL);
+      }
+    }
+    run.output_bytes += static_cast<std::size_t>(n);
+    if (keep > 0) lines.feed(buffer.data(), keep, t_s);
+  };
+
+  auto read_probes = [&] {
+    ssize_t n = retry_eintr([&] { return ::recv(probe_read.get(), buffer.data(), buffer.size(), MSG_DONTWAIT); });
+    if (n == 0) probe_open = false;
+    if (n <= 0) return;
+    if (run.probes.size() < 100000)
+      if (auto record = parse_probe(std::string_view(buffer.data(), static_cast<std::size_t>(n)), t0_ns))
+        run.probes.push_back(std::move(*record));
+  };
+
+  auto on_main_exit = [&] {
+    reaped = true;
+    run.wall_s = seconds_between(t0, Clock::now());
+    g_current_pgid = 0;
+    // Anything of the tree still alive now outlived its main process: a leak, named and then killed.
+    if (!verdict) {
+      for (pid_t leaked : tree.live_members()) run.leaked.push_back({leaked, command_line(leaked)});
+      tree.note_seen(static_cast<int>(run.leaked.size()) + 1);
+    }
+    tree.kill_all(pid, SIGKILL);
+    drain_until = Clock::now() + std::chrono::seconds(2);
+  };
+
+  while (!reaped || out_open || err_open || probe_open) {
+    auto now = Clock::now();
+    if (reaped && drain_until && now >= *drain_until) break;
+    if (!reaped) {
+      if (now >= deadline && !verdict) {
+        run.timed_out = true;
+        stop_tree(Outcome::timeout, SIGTERM);
+      }
+      if (kill_at && now >= *kill_at) {
+        tree.kill_all(pid, SIGKILL);
+        kill_at.reset();
+      }
+      if (now >= next_sample) {
+        next_sample = now + kSampleEvery;
+        if (!verdict && tree.over_limit()) stop_tree(Outcome::process_limit, SIGKILL);
+      }
+    }
+    auto wake = reaped ? *drain_until : std::min({deadline > now ? deadline : now + kSampleEvery, next_sample,
+                                                  kill_at.value_or(Clock::time_point::max())});
+    int timeout_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wake - now).count());
+    timeout_ms = std::clamp(timeout_ms, 0, 1000);
+
+    pollfd fds[4];
+    int count = 0;
+    auto add = [&](int fd, bool wanted) {
+      if (wanted && fd >= 0) fds[count++] = {fd, POLLIN, 0};
+    };
+    add(out_read.get(), out_open);
+    add(err_read.get(), err_open);
+    add(probe_read.get(), probe_open);
+    add(pidfd.get(), !reaped);
+    if (!pidfd && !reaped) timeout_ms = std::min(timeout_ms, 2);  // no pidfd: poll for the exit instead
+    int ready = ::poll(fds, count, timeout_ms);
+    if (ready < 0 && errno != EINTR) throw errno_error("poll failed");
+
+    for (int i = 0; i < count && ready > 0; ++i) {
+      if (!fds[i].revents) continue;
+      if (fds[i].fd == out_read.get()) read_stream(out_read.get(), out_lines, out_open);
+      else if (fds[i].fd == err_read.get()) read_stream(err_read.get(), err_lines, err_open);
+      else if (fds[i].fd == probe_read.get()) read_probes();
+    }
+    if (!reaped) {
+      pid_t waited = retry_eintr([&] { return ::wait4(pid, &status, WNOHANG, &usage); });
+      if (waited == pid) on_main_exit();
+      else if (waited < 0) throw errno_error("lost track of the main process");  // only a bug can do this
+    }
+  }
+  if (!reaped) {  // unreachable in practice; keeps the invariant "main process reaped" unconditional
+    ::wait4(pid, &status, 0, &usage);
+    on_main_exit();
+  }
+  out_lines.finish(seconds_between(t0, Clock::now()));
+  err_lines.finish(seconds_between(t0, Clock::now()));
+
+  run.user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6;
+  run.sys_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+  run.max_rss_kb = usage.ru_maxrss;
+  tree.kill_all(pid, SIGKILL);
+  tree.reap_zombies(&run.user_s, &run.sys_s);
+  run.peak_processes = tree.peak();
+  std::stable_sort(run.lines.begin(), run.lines.end(), [](const Line& a, const Line& b) { return a.t_s < b.t_s; });
+  std::stable_sort(run.probes.begin(), run.probes.end(), [](const ProbeRecord& a, const ProbeRecord& b) { return a.t_s < b.t_s; });
+
+  // Don't trust the exit status of a process we killed: the verdict is why we killed it.
+  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
+  if (verdict) {
+    run.outcome = *verdict;
+    if (*verdict == Outcome::timeout)
+      run.error = fmt::format("timed out after {:.3g} s", request.timeout_s);
+    else if (*verdict == Outcome::output_limit)
+      run.error = fmt::format("printed more than max_output_bytes = {} bytes", request.limits.max_output_bytes);
+    else if (*verdict == Outcome::process_limit)
+      run.error = fmt::format("tried to run more than max_processes = {} processes at once", request.limits.max_processes);
+  } else if (run.signal) {
+    run.outcome = Outcome::signal;
+  } else if (run.exit_code != 0) {
+    run.outcome = Outcome::exit_nonzero;
+  }
+  return run;
+}
+
+}  // namespace parex

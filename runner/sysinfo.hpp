@@ -1,0 +1,22 @@
+// Facts about the machine a grade ran on.
+#pragma once
+
+#include <string>
+
+namespace parex {
+
+struct MachineInfo {
+  int cores = 1;            // CPUs this process may use: affinity, capped by a cgroup CPU quota
+  int cpus_online = 1;
+  std::string hostname;
+  std::string kernel;
+  std::string containment;  // how process limits are enforced
+};
+
+// Reads the machine's facts once.
+const MachineInfo& machine_info();
+
+// UTC now as "2026-11-24T18:00:00Z".
+std::string utc_timestamp();
+
+}  // namespace parex

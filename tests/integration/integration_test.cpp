@@ -1,0 +1,205 @@
+// Runs the real `parex run` on fixture cases and asserts the verdicts in its console output and JSON.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Graded {
+  int exit_code = -1;
+  std::string console;
+  json result;
+  std::map<std::string, json> checks;  // by name
+  std::map<std::string, json> by_kind;  // first check of each kind
+};
+
+// `parex run <fixture case> --variant V`; returns the console output and the result JSON.
+Graded grade(const std::string& fixture, const std::string& variant, const std::string& extra = "") {
+  static const fs::path results = fs::temp_directory_path() / ("parex-integration-" + std::to_string(::getpid()));
+  std::string command = std::string(PAREX_EXE) + " run " + PAREX_FIXTURES + "/" + fixture + " --bin-dir " +
+                        PAREX_FIXTURE_BIN + "/" + fixture + " --variant " + variant + " --results " + results.string() +
+                        " " + extra + " 2>&1";
+  Graded graded;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) graded.console.append(buf, n);
+  int status = ::pclose(pipe);
+  graded.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(results / fixture / (variant + ".json"));
+  if (in) graded.result = json::parse(in);
+  for (const auto& check : graded.result.value("checks", json::array())) {
+    graded.checks[check["name"]] = check;
+    if (!graded.by_kind.contains(check["kind"])) graded.by_kind[check["kind"]] = check;
+  }
+  return graded;
+}
+
+std::string status_of(const Graded& graded, const std::string& kind) {
+  auto it = graded.by_kind.find(kind);
+  return it == graded.by_kind.end() ? "absent" : it->second["status"].get<std::string>();
+}
+
+#define EXPECT_CONSOLE_HAS(graded, text) \
+  EXPECT_NE((graded).console.find(text), std::string::npos) << "console output:\n" << (graded).console
+
+}  // namespace
+
+TEST(TwoTasks, ParallelPassesEveryCheck) {
+  auto graded = grade("twotasks", "parallel");
+  EXPECT_EQ(graded.exit_code, 0) << graded.console;
+  EXPECT_EQ(graded.result["schema"], "parex-result/1");
+  EXPECT_EQ(graded.result["status"], "pass");
+  for (const auto& [name, check] : graded.checks) EXPECT_EQ(check["status"], "pass") << name << ": " << check["message"];
+  EXPECT_GT(graded.by_kind["speedup"]["measured"].get<double>(), 1.6);
+  // runs alternate baseline, graded, ...
+  const auto& runs = graded.result["runs"];
+  ASSERT_EQ(runs.size(), 6u);
+  EXPECT_EQ(runs[0]["variant"], "serial");
+  EXPECT_EQ(runs[1]["variant"], "parallel");
+  EXPECT_EQ(runs[1]["lines"].size(), 10u);
+}
+
+TEST(TwoTasks, FakeParallelFailsSpeedup) {
+  auto graded = grade("twotasks", "fake");
+  EXPECT_EQ(graded.result["status"], "pass");  // expect = "fail", and it does
+  EXPECT_EQ(status_of(graded, "speedup"), "fail");
+  EXPECT_LT(graded.by_kind["speedup"]["measured"].get<double>(), 1.2);
+  EXPECT_EQ(status_of(graded, "interleaved"), "fail");
+  EXPECT_EQ(status_of(graded, "same_lines"), "pass");
+  EXPECT_CONSOLE_HAS(graded, "FAIL  speedup vs serial");
+  EXPECT_CONSOLE_HAS(graded, "failed as expected");
+}
+
+TEST(TwoTasks, SequentialFailsInterleaved) {
+  auto graded = grade("twotasks", "sequential");
+  EXPECT_EQ(status_of(graded, "interleaved"), "fail");
+  EXPECT_CONSOLE_HAS(graded, "overlap 0% of the shorter span");
+  EXPECT_CONSOLE_HAS(graded, "one finished before the other started");
+}
+
+TEST(TwoTasks, ReorderedFailsInOrder) {
+  auto graded = grade("twotasks", "reordered");
+  EXPECT_EQ(status_of(graded, "in_order"), "fail");
+  EXPECT_EQ(status_of(graded, "same_lines"), "pass");
+  EXPECT_CONSOLE_HAS(graded, "line 1 of /^A/ is 'A 2', expected 'A 1'");
+}
+
+TEST(TwoTasks, BufferedOutputIsDiagnosed) {
+  auto graded = grade("twotasks", "buffered");
+  EXPECT_EQ(status_of(graded, "interleaved"), "fail");
+  EXPECT_CONSOLE_HAS(graded, "arrived within 1 ms");
+  EXPECT_CONSOLE_HAS(graded, "capture = \"pty\"");
+}
+
+TEST(TwoTasks, DuplicatedBufferAfterForkIsDiagnosed) {
+  auto graded = grade("twotasks", "duplicate");
+  EXPECT_EQ(status_of(graded, "same_lines"), "fail");
+  EXPECT_CONSOLE_HAS(graded, "(2x printed, 1x expected)");
+  EXPECT_CONSOLE_HAS(graded, "flush stdout");
+}
+
+TEST(RunFail, CleanRunPasses) {
+  auto graded = grade("runfail", "tidy");
+  EXPECT_EQ(graded.exit_code, 0) << graded.console;
+  EXPECT_EQ(graded.result["status"], "pass");
+}
+
+TEST(RunFail, CrashIsNamed) {
+  auto graded = grade("runfail", "crash");
+  EXPECT_EQ(graded.exit_code, 0) << graded.console;  // expect = "fail" met
+  EXPECT_EQ(graded.result["runs"][0]["signal"], "SIGSEGV");
+  EXPECT_EQ(graded.result["runs"][0]["outcome"], "signal");
+  EXPECT_CONSOLE_HAS(graded, "was killed by SIGSEGV");
+}
+
+TEST(RunFail, ExitCodeIsReported) {
+  auto graded = grade("runfail", "exitcode");
+  EXPECT_EQ(graded.result["runs"][0]["exit_code"], 3);
+  EXPECT_CONSOLE_HAS(graded, "exited with code 3, expected exit code 0");
+  EXPECT_CONSOLE_HAS(graded, "something went wrong");
+}
+
+TEST(RunFail, HangIsKilledAfterTimeoutEvenIgnoringSigterm) {
+  auto graded = grade("runfail", "hang");
+  EXPECT_EQ(status_of(graded, "timeout"), "fail");
+  EXPECT_EQ(graded.result["runs"][0]["outcome"], "timeout");
+  EXPECT_LT(graded.result["runs"][0]["wall_s"].get<double>(), 1.0 + 0.5 + 0.5);  // timeout + grace + slack
+  EXPECT_CONSOLE_HAS(graded, "timed out after 1 s");
+  EXPECT_CONSOLE_HAS(graded, "last words");
+}
+
+TEST(RunFail, LeakedChildIsNamedAndKilled) {
+  auto graded = grade("runfail", "leak");
+  EXPECT_EQ(status_of(graded, "no_leaks"), "fail");
+  ASSERT_EQ(graded.result["runs"][0]["leaked"].size(), 1u);
+  int pid = graded.result["runs"][0]["leaked"][0]["pid"];
+  EXPECT_NE(graded.result["runs"][0]["leaked"][0]["cmdline"].get<std::string>().find("leak"), std::string::npos);
+  EXPECT_NE(::kill(pid, 0), 0) << "leaked pid " << pid << " is still alive";
+  EXPECT_CONSOLE_HAS(graded, "join() every process you start");
+}
+
+TEST(RunFail, DaemonisedOrphanIsFound) {
+  auto graded = grade("runfail", "orphan");
+  EXPECT_EQ(status_of(graded, "no_leaks"), "fail");
+  EXPECT_EQ(graded.result["runs"][0]["leaked"].size(), 1u);
+}
+
+TEST(RunFail, ForkBombIsStopped) {
+  auto graded = grade("runfail", "forkbomb");
+  EXPECT_EQ(status_of(graded, "limits"), "fail");
+  EXPECT_EQ(graded.result["runs"][0]["outcome"], "process_limit");
+  EXPECT_LT(graded.result["runs"][0]["wall_s"].get<double>(), 1.0);
+  EXPECT_CONSOLE_HAS(graded, "more than max_processes = 16");
+}
+
+TEST(RunFail, OutputFloodIsStopped) {
+  auto graded = grade("runfail", "flood");
+  EXPECT_EQ(graded.result["runs"][0]["outcome"], "output_limit");
+  EXPECT_TRUE(graded.result["runs"][0]["output_truncated"].get<bool>());
+  std::size_t kept = 0;
+  for (const auto& line : graded.result["runs"][0]["lines"]) kept += line["text"].get<std::string>().size() + 1;
+  EXPECT_LE(kept, 100000u + 1);
+  EXPECT_CONSOLE_HAS(graded, "printed more than max_output_bytes = 100000 bytes");
+}
+
+TEST(RunFail, MemoryHogIsRefused) {
+  auto graded = grade("runfail", "memhog");
+  EXPECT_EQ(graded.result["status"], "pass");  // it failed, as expected
+  EXPECT_NE(graded.result["runs"][0]["outcome"], "ok");
+  EXPECT_CONSOLE_HAS(graded, "out of memory");
+}
+
+TEST(CrashExpected, ExitCheckAcceptsTheSignal) {
+  auto graded = grade("crash_expected", "crash");
+  EXPECT_EQ(graded.exit_code, 0) << graded.console;
+  EXPECT_EQ(status_of(graded, "exit"), "pass");
+}
+
+TEST(Cli, MissingExecutableIsAnErrorResult) {
+  std::string command = std::string(PAREX_EXE) + " run " + PAREX_FIXTURES + "/twotasks --bin-dir /nonexistent --variant parallel 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  int status = ::pclose(pipe);
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(out.find("ERROR twotasks/parallel: no executable /nonexistent/serial"), std::string::npos) << out;
+}
+
+// Last: nothing any fixture started may still be running.
+TEST(ZZ_Hygiene, NoStrayProcesses) {
+  std::vector<std::string> strays;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), {});
+    if (text.find(PAREX_FIXTURE_BIN) != std::string::npos) strays.push_back(entry.path().filename().string() + ": " + text);
+  }
+  EXPECT_TRUE(strays.empty()) << "still running: " << strays.size() << " e.g. " << (strays.empty() ? "" : strays[0]);
+}

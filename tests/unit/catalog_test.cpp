@@ -1,0 +1,189 @@
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "catalog.hpp"
+
+namespace fs = std::filesystem;
+using namespace parex;
+
+namespace {
+
+// A scratch case folder with the given case.toml and variant files.
+class CaseDir {
+ public:
+  CaseDir(const std::string& toml, std::vector<std::string> sources = {"serial.cpp", "parallel.cpp"},
+          std::string name = "demo_case") {
+    root_ = fs::temp_directory_path() / ("parex-catalog-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    dir_ = root_ / name;
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "case.toml") << toml;
+    for (const auto& source : sources) {
+      fs::create_directories((dir_ / source).parent_path());
+      std::ofstream(dir_ / source) << "int main() {}\n";
+    }
+  }
+  ~CaseDir() { fs::remove_all(root_); }
+  const fs::path& path() const { return dir_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path root_, dir_;
+};
+
+std::string errors_of(const LoadResult& result) {
+  std::string out;
+  for (const auto& error : result.errors) out += format_diagnostic(error) + "\n";
+  return out;
+}
+
+const char* kMinimal = "title = \"Demo\"\n";
+
+}  // namespace
+
+TEST(Catalog, MinimalCaseGradesParallelByDefault) {
+  CaseDir dir(kMinimal);
+  auto result = load_case(dir.path());
+  ASSERT_TRUE(result.spec) << errors_of(result);
+  EXPECT_EQ(result.spec->name, "demo_case");
+  EXPECT_EQ(result.spec->graded(), std::vector<std::string>{"parallel"});
+  EXPECT_EQ(result.spec->repetitions, 3);
+  EXPECT_EQ(result.spec->timeout_s, 60.0);
+  EXPECT_EQ(result.spec->limits.max_processes, 64);
+  EXPECT_TRUE(result.spec->variants.at("serial").compiled);
+}
+
+TEST(Catalog, UnknownTopLevelKeyIsLocatedWithSuggestion) {
+  CaseDir dir("title = \"Demo\"\n\n\nrepetitons = 3\n");
+  auto result = load_case(dir.path());
+  ASSERT_FALSE(result.spec);
+  ASSERT_EQ(result.errors.size(), 1u) << errors_of(result);
+  EXPECT_EQ(result.errors[0].line, 4);
+  EXPECT_EQ(result.errors[0].column, 1);
+  EXPECT_NE(format_diagnostic(result.errors[0]).find("case.toml:4:1: unknown key 'repetitons' (did you mean 'repetitions'?)"),
+            std::string::npos)
+      << errors_of(result);
+}
+
+TEST(Catalog, MissingTitle) {
+  CaseDir dir("repetitions = 2\n");
+  auto result = load_case(dir.path());
+  EXPECT_NE(errors_of(result).find("missing required key 'title'"), std::string::npos) << errors_of(result);
+}
+
+TEST(Catalog, WrongTypesAndRanges) {
+  CaseDir dir("title = 3\nrepetitions = 0\ntimeout = \"x\"\ncapture = \"tty\"\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("case.toml:1:9: 'title' must be a string"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'repetitions' must be between 1 and 10000"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'timeout' must be a number"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'capture' must be \"pipe\" or \"pty\""), std::string::npos) << errors;
+}
+
+TEST(Catalog, TomlSyntaxErrorIsLocated) {
+  CaseDir dir("title = \"Demo\"\nrepetitions = = 3\n");
+  auto result = load_case(dir.path());
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].line, 2);
+  EXPECT_NE(result.errors[0].message.find("TOML syntax error"), std::string::npos);
+}
+
+TEST(Catalog, UnknownCheckKindSuggests) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"speedpu\"\nbaseline = \"serial\"\nat_least = 1.5\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("case.toml:3:8: unknown check kind 'speedpu' (did you mean 'speedup'?)"), std::string::npos) << errors;
+}
+
+TEST(Catalog, UnknownKeyInCheckAndLimits) {
+  CaseDir dir(std::string(kMinimal) +
+              "[limits]\nmax_proceses = 3\n[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\npatern = \"x\"\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("unknown key 'max_proceses' in [limits] (did you mean 'max_processes'?)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("unknown key 'patern' in a 'same_lines' check"), std::string::npos) << errors;
+}
+
+TEST(Catalog, BaselineMustNameAVariant) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"speedup\"\nbaseline = \"serail\"\nat_least = 1.5\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("case.toml:2:1: baseline 'serail' names no variant of this case (did you mean 'serial'?)"),
+            std::string::npos)
+      << errors;
+}
+
+TEST(Catalog, BadRegexIsAnError) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"interleaved\"\npatterns = [\"^square(\", \"^cube\"]\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("case.toml:4:12: bad regex '^square('"), std::string::npos) << errors;
+}
+
+TEST(Catalog, SpeedupNeedsExactlyOneThreshold) {
+  CaseDir none(std::string(kMinimal) + "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\n");
+  EXPECT_NE(errors_of(load_case(none.path())).find("exactly one of 'at_least' or 'efficiency'"), std::string::npos);
+  CaseDir both(std::string(kMinimal) + "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\nefficiency = 0.5\n");
+  EXPECT_NE(errors_of(load_case(both.path())).find("exactly one of 'at_least' or 'efficiency'"), std::string::npos);
+  CaseDir range(std::string(kMinimal) + "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nefficiency = 1.5\n");
+  EXPECT_NE(errors_of(load_case(range.path())).find("'efficiency' must be in (0, 1]"), std::string::npos);
+}
+
+TEST(Catalog, InterleavedNeedsTwoPatterns) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"interleaved\"\npatterns = [\"a\"]\n");
+  EXPECT_NE(errors_of(load_case(dir.path())).find("'patterns' needs at least 2 regexes"), std::string::npos);
+}
+
+TEST(Catalog, ExitCheckSignalByName) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"exit\"\nsignal = \"SIGSEGV\"\n");
+  auto result = load_case(dir.path());
+  ASSERT_TRUE(result.spec) << errors_of(result);
+  EXPECT_EQ(result.spec->checks[0].signal, 11);
+  EXPECT_EQ(result.spec->checks[0].name, "exit by SIGSEGV");
+  CaseDir bad(std::string(kMinimal) + "[[checks]]\nkind = \"exit\"\nsignal = \"SIGNOPE\"\n");
+  EXPECT_NE(errors_of(load_case(bad.path())).find("unknown signal 'SIGNOPE'"), std::string::npos);
+}
+
+TEST(Catalog, VariantsByConventionAndCommand) {
+  CaseDir dir(std::string(kMinimal) +
+                  "[variants.starter]\nexpect = \"fail\"\n[variants.python]\ncommand = [\"python3\", \"p.py\"]\nexpect = \"pass\"\n",
+              {"serial.cpp", "parallel.cpp", "starter/main.cpp", "starter/util.cpp"});
+  auto result = load_case(dir.path());
+  ASSERT_TRUE(result.spec) << errors_of(result);
+  EXPECT_EQ(result.spec->graded(), (std::vector<std::string>{"parallel", "python", "starter"}));
+  EXPECT_TRUE(result.spec->variants.at("starter").compiled);
+  EXPECT_EQ(result.spec->variants.at("python").command[0], "python3");
+}
+
+TEST(Catalog, VariantWithoutSourceOrCommand) {
+  CaseDir dir(std::string(kMinimal) + "[variants.ghost]\nexpect = \"pass\"\n");
+  EXPECT_NE(errors_of(load_case(dir.path())).find("variant 'ghost' has no ghost.cpp, no ghost/ folder and no 'command'"),
+            std::string::npos);
+}
+
+TEST(Catalog, BadExpectAndNoGradedVariant) {
+  CaseDir dir(std::string(kMinimal) + "[variants.serial]\nexpect = \"maybe\"\n", {"serial.cpp"});
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("'expect' must be \"pass\" or \"fail\""), std::string::npos) << errors;
+  EXPECT_NE(errors.find("no graded variant"), std::string::npos) << errors;
+}
+
+TEST(Catalog, BadCaseName) {
+  CaseDir dir(kMinimal, {"parallel.cpp"}, "Bad-Name");
+  EXPECT_NE(errors_of(load_case(dir.path())).find("a case name must match [a-z0-9_]+"), std::string::npos);
+}
+
+TEST(Catalog, CollectsEveryError) {
+  CaseDir dir("titel = \"x\"\nwarmup = -1\n[[checks]]\nkind = \"nope\"\n");
+  auto result = load_case(dir.path());
+  EXPECT_GE(result.errors.size(), 4u) << errors_of(result);
+}
+
+TEST(Catalog, DidYouMean) {
+  std::vector<std::string> keys = {"repetitions", "warmup", "timeout"};
+  EXPECT_EQ(did_you_mean("repetitons", keys), "repetitions");
+  EXPECT_EQ(did_you_mean("warmpu", keys), "warmup");
+  EXPECT_EQ(did_you_mean("colour", keys), "");
+}
+
+TEST(Catalog, ReservedVariantName) {
+  CaseDir dir(kMinimal, {"parallel.cpp", "clean.cpp"});
+  EXPECT_NE(errors_of(load_case(dir.path())).find("'clean' is a reserved build target name"), std::string::npos);
+}

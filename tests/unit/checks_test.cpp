@@ -1,0 +1,242 @@
+#include <gtest/gtest.h>
+
+#include "checks.hpp"
+
+using namespace parex;
+
+namespace {
+
+Run run_of(double wall_s, std::vector<std::pair<double, std::string>> lines = {}) {
+  Run run;
+  run.wall_s = wall_s;
+  run.exit_code = 0;
+  run.pid = 100;
+  for (auto& [t, text] : lines) run.lines.push_back({t, Stream::out, text});
+  return run;
+}
+
+CheckSpec spec(CheckKind kind) {
+  CheckSpec check;
+  check.kind = kind;
+  check.name = "check";
+  check.baseline = "serial";
+  return check;
+}
+
+// Serial: squares then cubes; parallel: alternating in time.
+const std::vector<std::pair<double, std::string>> kSerialLines = {
+    {0.05, "square 4"}, {0.10, "square 9"}, {0.15, "square 64"}, {0.20, "cube 8"}, {0.25, "cube 27"}, {0.30, "cube 512"}};
+const std::vector<std::pair<double, std::string>> kParallelLines = {
+    {0.05, "square 4"}, {0.051, "cube 8"}, {0.10, "square 9"}, {0.101, "cube 27"}, {0.15, "square 64"}, {0.151, "cube 512"}};
+
+Evidence evidence(std::vector<Run> graded, std::vector<Run> serial = {}) {
+  Evidence e;
+  e.graded = std::move(graded);
+  if (!serial.empty()) e.baselines["serial"] = std::move(serial);
+  e.cores = 2;
+  return e;
+}
+
+}  // namespace
+
+TEST(Speedup, PassesOnMedianOfPairedRatios) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.8;
+  auto result = evaluate(check, evidence({run_of(0.30), run_of(0.31), run_of(0.5)}, {run_of(0.60), run_of(0.61), run_of(0.6)}));
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_NEAR(*result.measured, 1.97, 0.01);  // ratios 2.0, 1.97, 1.2: the median ignores the outlier
+  EXPECT_EQ(result.message, "1.97x >= 1.80x");
+}
+
+TEST(Speedup, FailsWhenNotFaster) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.8;
+  auto result = evaluate(check, evidence({run_of(0.6), run_of(0.6), run_of(0.6)}, {run_of(0.6), run_of(0.6), run_of(0.6)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "1.00x < 1.80x");
+  EXPECT_NE(result.detail.find("hint: the graded variant is about as fast"), std::string::npos);
+}
+
+TEST(Speedup, EfficiencyUsesAvailableCores) {
+  auto check = spec(CheckKind::speedup);
+  check.efficiency = 0.75;
+  check.workers = 8;  // capped at the 2 cores: threshold 1.5
+  auto result = evaluate(check, evidence({run_of(0.4)}, {run_of(0.64)}));
+  EXPECT_DOUBLE_EQ(*result.threshold, 1.5);
+  EXPECT_TRUE(result.passed) << result.message;
+  result = evaluate(check, evidence({run_of(0.5)}, {run_of(0.64)}));
+  EXPECT_FALSE(result.passed) << result.message;
+}
+
+TEST(Stats, MedianAndInterval) {
+  EXPECT_DOUBLE_EQ(median({3, 1, 2}), 2);
+  EXPECT_DOUBLE_EQ(median({4, 1, 2, 3}), 2.5);
+  EXPECT_FALSE(median_interval({1, 2, 3, 4, 5}));
+  auto interval = median_interval({1, 2, 3, 4, 5, 6});
+  ASSERT_TRUE(interval);
+  EXPECT_DOUBLE_EQ(interval->first, 1);
+  EXPECT_DOUBLE_EQ(interval->second, 6);
+  std::vector<double> many;
+  for (int i = 1; i <= 20; ++i) many.push_back(i);
+  interval = median_interval(many);
+  EXPECT_DOUBLE_EQ(interval->first, 6);  // binomial(20, 1/2): P(X <= 5) = 2.1%
+  EXPECT_DOUBLE_EQ(interval->second, 15);
+}
+
+TEST(SameLines, PassesOnPermutationAndIgnoresPattern) {
+  auto check = spec(CheckKind::same_lines);
+  check.ignore = "took";
+  auto serial = run_of(0.6, kSerialLines);
+  serial.lines.push_back({0.31, Stream::out, "Serial processing took: 0.6"});
+  auto parallel = run_of(0.3, kParallelLines);
+  parallel.lines.push_back({0.31, Stream::out, "Multiprocessing took: 0.3"});
+  EXPECT_TRUE(evaluate(check, evidence({parallel}, {serial})).passed);
+  check.ignore.clear();
+  EXPECT_FALSE(evaluate(check, evidence({parallel}, {serial})).passed);
+}
+
+TEST(SameLines, ReportsMissingExtraAndDuplicatesFromFork) {
+  auto check = spec(CheckKind::same_lines);
+  auto parallel = run_of(0.3, kParallelLines);
+  parallel.lines.erase(parallel.lines.begin());                  // "square 4" missing
+  parallel.lines.push_back({0.2, Stream::out, "cube 8"});        // printed by two processes
+  auto result = evaluate(check, evidence({parallel}, {run_of(0.6, kSerialLines)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "run 1: 1 line(s) missing, 1 unexpected");
+  EXPECT_NE(result.detail.find("- 'square 4' (1x expected, 0x printed)"), std::string::npos) << result.detail;
+  EXPECT_NE(result.detail.find("+ 'cube 8' (2x printed, 1x expected)"), std::string::npos) << result.detail;
+  EXPECT_NE(result.detail.find("flush stdout"), std::string::npos) << result.detail;
+}
+
+TEST(InOrder, PassesWhenEachKindKeepsItsOrder) {
+  auto check = spec(CheckKind::in_order);
+  check.pattern = "^square";
+  EXPECT_TRUE(evaluate(check, evidence({run_of(0.3, kParallelLines)}, {run_of(0.6, kSerialLines)})).passed);
+}
+
+TEST(InOrder, ShowsFirstDivergence) {
+  auto check = spec(CheckKind::in_order);
+  check.pattern = "^square";
+  auto reordered = run_of(0.3, {{0.1, "square 9"}, {0.2, "square 4"}, {0.3, "square 64"}});
+  auto result = evaluate(check, evidence({reordered}, {run_of(0.6, kSerialLines)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "run 1: line 1 of /^square/ is 'square 9', expected 'square 4'");
+  EXPECT_NE(result.detail.find(">   1"), std::string::npos) << result.detail;
+}
+
+TEST(Interleaved, PassesWhenSpansOverlap) {
+  auto check = spec(CheckKind::interleaved);
+  check.patterns = {"^square", "^cube"};
+  auto result = evaluate(check, evidence({run_of(0.3, kParallelLines)}));
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_GT(*result.measured, 0.9);
+}
+
+TEST(Interleaved, FailsWhenOneAfterTheOther) {
+  auto check = spec(CheckKind::interleaved);
+  check.patterns = {"^square", "^cube"};
+  auto result = evaluate(check, evidence({run_of(0.6, kSerialLines)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_DOUBLE_EQ(*result.measured, 0.0);
+  EXPECT_NE(result.message.find("overlap 0% of the shorter span, need 50%"), std::string::npos) << result.message;
+  EXPECT_NE(result.detail.find("one finished before the other started"), std::string::npos);
+}
+
+TEST(Interleaved, BurstMeansBuffered) {
+  auto check = spec(CheckKind::interleaved);
+  check.patterns = {"^square", "^cube"};
+  std::vector<std::pair<double, std::string>> burst;
+  for (const auto& [t, text] : kParallelLines) burst.push_back({0.3001, text});
+  auto result = evaluate(check, evidence({run_of(0.3, burst)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_NE(result.message.find("arrived within 1 ms"), std::string::npos);
+  EXPECT_NE(result.detail.find("capture = \"pty\""), std::string::npos);
+}
+
+TEST(Interleaved, FailsWhenAPatternNeverMatches) {
+  auto check = spec(CheckKind::interleaved);
+  check.patterns = {"^square", "^hexagon"};
+  auto result = evaluate(check, evidence({run_of(0.3, kParallelLines)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "run 1: no line matches /^hexagon/");
+}
+
+TEST(Exit, CodeAndSignal) {
+  auto check = spec(CheckKind::exit);
+  auto crashed = run_of(0.1);
+  crashed.exit_code.reset();
+  crashed.signal = 11;
+  crashed.outcome = Outcome::signal;
+  auto result = evaluate(check, evidence({crashed}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "run 1 was killed by SIGSEGV, expected exit code 0");
+  check.signal = 11;
+  EXPECT_TRUE(evaluate(check, evidence({crashed})).passed);
+  EXPECT_FALSE(evaluate(check, evidence({run_of(0.1)})).passed);
+}
+
+TEST(Isolation, ProcessKeepsParentCopy) {
+  auto check = spec(CheckKind::isolation);
+  check.probe = "square_result";
+  auto run = run_of(0.1);
+  run.probes = {{0.01, 100, 100, "square_result", "[]"}, {0.02, 101, 101, "square_result", "[4, 9]"},
+                {0.03, 100, 100, "square_result", "[]"}};
+  auto result = evaluate(check, evidence({run}));
+  EXPECT_TRUE(result.passed) << result.message;
+}
+
+TEST(Isolation, EachRuleHasItsMessage) {
+  auto check = spec(CheckKind::isolation);
+  check.probe = "v";
+  auto with = [&](std::vector<ProbeRecord> probes) {
+    auto run = run_of(0.1);
+    run.probes = std::move(probes);
+    return evaluate(check, evidence({run}));
+  };
+  EXPECT_NE(with({}).message.find("no record of probe 'v'"), std::string::npos);
+  EXPECT_NE(with({{0.1, 100, 100, "v", "[]"}, {0.2, 100, 100, "v", "[4]"}}).message.find("every record came from the main process"),
+            std::string::npos);
+  EXPECT_NE(with({{0.1, 101, 101, "v", "[4]"}, {0.2, 100, 100, "v", "[]"}}).message.find("did not report 'v' before"),
+            std::string::npos);
+  EXPECT_NE(with({{0.1, 100, 100, "v", "[]"}, {0.2, 101, 101, "v", "[]"}, {0.3, 100, 100, "v", "[]"}}).message.find("did not change"),
+            std::string::npos);
+  EXPECT_NE(with({{0.1, 100, 100, "v", "[]"}, {0.2, 101, 101, "v", "[4]"}}).message.find("after the last record"),
+            std::string::npos);
+  auto shared = with({{0.1, 100, 100, "v", "[]"}, {0.2, 100, 102, "v", "[4]"}, {0.3, 100, 100, "v", "[4]"}});
+  EXPECT_FALSE(shared.passed);
+  EXPECT_NE(shared.message.find("the parent saw [4] after the child changed it: the variable is shared, not copied"),
+            std::string::npos)
+      << shared.message;
+  EXPECT_NE(shared.detail.find("a thread of the main process"), std::string::npos);
+}
+
+TEST(Implicit, TimeoutLimitsLeaksAndBaseline) {
+  auto ok = run_of(0.1, {{0.05, "hello"}});
+  auto checks = implicit_checks({}, evidence({ok}, {ok}));
+  ASSERT_EQ(checks.size(), 5u);
+  for (const auto& check : checks) EXPECT_TRUE(check.passed) << check.name << ": " << check.message;
+
+  auto timed_out = ok;
+  timed_out.outcome = Outcome::timeout;
+  timed_out.timed_out = true;
+  timed_out.error = "timed out after 1 s";
+  auto flooded = ok;
+  flooded.outcome = Outcome::output_limit;
+  flooded.error = "printed more than max_output_bytes = 100 bytes";
+  auto leaky = ok;
+  leaky.leaked = {{4242, "./parallel"}};
+  auto broken_baseline = ok;
+  broken_baseline.exit_code = 3;
+  broken_baseline.outcome = Outcome::exit_nonzero;
+  checks = implicit_checks({}, evidence({timed_out, flooded, leaky}, {broken_baseline}));
+  std::map<std::string, CheckResult> by_kind;
+  for (auto& check : checks) by_kind[check.kind] = check;
+  EXPECT_FALSE(by_kind["timeout"].passed);
+  EXPECT_NE(by_kind["timeout"].detail.find("hello"), std::string::npos);  // what it printed last
+  EXPECT_FALSE(by_kind["limits"].passed);
+  EXPECT_EQ(by_kind["limits"].message, "run 2 printed more than max_output_bytes = 100 bytes");
+  EXPECT_FALSE(by_kind["no_leaks"].passed);
+  EXPECT_NE(by_kind["no_leaks"].detail.find("pid 4242: ./parallel"), std::string::npos);
+  EXPECT_FALSE(by_kind["baseline"].passed);
+  EXPECT_TRUE(by_kind["exit"].passed);  // a timed-out run's status is not trusted, and 0 otherwise
+}
