@@ -26,6 +26,35 @@ include_guard(GLOBAL)
 
 set(_PAREX_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
+# The report needs a Python 3 that can import jinja2. The first python3 on PATH may lack it
+# (pyenv builds do), so probe the candidates in order and keep the first that has it.
+function(parex_find_report_python out_var)
+  if(PAREX_PYTHON)
+    set(candidates "${PAREX_PYTHON}")
+  else()
+    find_program(_parex_path_python3 NAMES python3 NO_CACHE)
+    set(candidates ${_parex_path_python3} /usr/bin/python3 /usr/local/bin/python3)
+    list(REMOVE_DUPLICATES candidates)
+  endif()
+  foreach(candidate IN LISTS candidates)
+    if(candidate AND EXISTS "${candidate}")
+      execute_process(COMMAND "${candidate}" -c "import jinja2"
+        RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+      if(rc EQUAL 0)
+        set(${out_var} "${candidate}" PARENT_SCOPE)
+        return()
+      endif()
+      list(APPEND rejected "${candidate}")
+    endif()
+  endforeach()
+  set(${out_var} "" PARENT_SCOPE)
+  string(REPLACE ";" ", " rejected "${rejected}")
+  message(WARNING
+    "parex: no Python 3 interpreter with Jinja2 found (tried: ${rejected}). "
+    "The HTML report needs it: apt-get install python3-jinja2, "
+    "or pass -DPAREX_PYTHON=/path/to/python3 that can 'import jinja2'.")
+endfunction()
+
 # The runner executable target: parex (build tree) or parex::runner (installed package).
 function(_parex_runner_target out_var)
   if(TARGET parex::runner)
@@ -43,11 +72,12 @@ function(_parex_add_report_step results_dir)
     return()
   endif()
   set_property(GLOBAL PROPERTY _PAREX_REPORT_STEP TRUE)
-  if(NOT DEFINED PAREX_REPORT_PYTHON)
-    parex_find_report_python(python)
-    set(PAREX_REPORT_PYTHON "${python}" CACHE INTERNAL "Python with Jinja2 for the parex report")
-  endif()
+  parex_find_report_python(PAREX_REPORT_PYTHON)  # every configure: installing Jinja2 later must be noticed
   if(NOT PAREX_REPORT_PYTHON)
+    # Keep the step, failing loudly: a missing report must not pass unnoticed.
+    add_test(NAME parex/report COMMAND "${CMAKE_COMMAND}" -E echo
+      "parex: no Python 3 with Jinja2, so no report: apt-get install python3-jinja2, then re-run cmake (or -DPAREX_PYTHON=...)")
+    set_tests_properties(parex/report PROPERTIES FIXTURES_CLEANUP parex_report LABELS "parex;report" WILL_FAIL TRUE)
     return()
   endif()
   if(NOT PAREX_REPORT_SCRIPT)

@@ -23,32 +23,3 @@ if(PAREX_BUILD_TESTS)
   parex_require_package(GTest "libgtest-dev libgmock-dev" CONFIG)
 endif()
 parex_require_package(benchmark libbenchmark-dev CONFIG)
-
-# The report needs a Python 3 that can import jinja2. The first python3 on PATH may lack it
-# (pyenv builds do), so probe the candidates in order and keep the first that has it.
-function(parex_find_report_python out_var)
-  if(PAREX_PYTHON)
-    set(candidates "${PAREX_PYTHON}")
-  else()
-    find_program(_parex_path_python3 NAMES python3 NO_CACHE)
-    set(candidates ${_parex_path_python3} /usr/bin/python3 /usr/local/bin/python3)
-    list(REMOVE_DUPLICATES candidates)
-  endif()
-  foreach(candidate IN LISTS candidates)
-    if(candidate AND EXISTS "${candidate}")
-      execute_process(COMMAND "${candidate}" -c "import jinja2"
-        RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
-      if(rc EQUAL 0)
-        set(${out_var} "${candidate}" PARENT_SCOPE)
-        return()
-      endif()
-      list(APPEND rejected "${candidate}")
-    endif()
-  endforeach()
-  set(${out_var} "" PARENT_SCOPE)
-  string(REPLACE ";" ", " rejected "${rejected}")
-  message(${PAREX_REPORT_REQUIREMENT}
-    "parex: no Python 3 interpreter with Jinja2 found (tried: ${rejected}). "
-    "The HTML report needs it: apt-get install python3-jinja2, "
-    "or pass -DPAREX_PYTHON=/path/to/python3 that can 'import jinja2'.")
-endfunction()

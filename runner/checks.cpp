@@ -29,6 +29,13 @@ std::string last_output(const Run& run, std::size_t count = 3) {
   return tail.empty() ? "  (no output)" : fmt::format("{}", fmt::join(tail, "\n"));
 }
 
+// Runs the runner stopped itself: their exit status says nothing about the program.
+bool killed_by_runner(const Run& run) {
+  return run.outcome == Outcome::timeout || run.outcome == Outcome::output_limit ||
+         run.outcome == Outcome::process_limit || run.outcome == Outcome::memory_limit ||
+         run.outcome == Outcome::spawn_error;
+}
+
 std::vector<std::string> filtered_stdout(const Run& run, const std::string& ignore) {
   auto lines = stdout_lines(run);
   if (ignore.empty()) return lines;
@@ -400,7 +407,7 @@ CheckResult check_exit(const CheckSpec& check, const Evidence& evidence) {
   result.passed = true;
   for (std::size_t r = 0; r < evidence.graded.size() && result.passed; ++r) {
     const Run& run = evidence.graded[r];
-    if (run.outcome == Outcome::timeout || run.outcome == Outcome::spawn_error) continue;  // their own checks say so
+    if (killed_by_runner(run)) continue;  // the timeout and limits checks say why
     bool ok = check.signal ? run.signal == check.signal : (!run.signal && run.exit_code == check.code.value_or(0));
     if (ok) continue;
     result.passed = false;

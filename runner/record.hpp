@@ -65,7 +65,8 @@ struct Run {
   std::vector<LeakedProcess> leaked;
   int processes_created = 1;
   int peak_processes = 1;
-  long max_rss_kb = 0;
+  long max_rss_kb = 0;      // the largest single process (rusage)
+  long peak_memory_kb = 0;  // the whole tree at its peak, when a memory cgroup measured it
   bool output_truncated = false;
   std::size_t output_bytes = 0;
 

@@ -46,6 +46,7 @@ nlohmann::json to_json(const Run& run) {
       {"capture", run.capture},
       {"peak_processes", run.peak_processes},
       {"max_rss_kb", run.max_rss_kb},
+      {"peak_memory_kb", run.peak_memory_kb},
       {"output_bytes", run.output_bytes},
       {"output_truncated", run.output_truncated},
       {"leaked", leaked},

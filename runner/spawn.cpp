@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -110,74 +111,130 @@ std::string command_line(pid_t pid) {
   return cmdline;
 }
 
-// Where a per-run pids cgroup can be made on this machine, probed once: a pids controller we may write.
+// Where per-run cgroups of one controller can be made on this machine, probed once.
 struct CgroupBase {
   fs::path dir;
-  std::string mechanism;
+  int version = 0;
 };
 
-std::optional<CgroupBase> probe_cgroup_base() {
+// Our cgroup paths from /proc/self/cgroup: v1 per controller, v2 under "".
+std::map<std::string, std::string> own_cgroups() {
+  std::map<std::string, std::string> out;
   std::istringstream lines(read_small_file("/proc/self/cgroup"));
-  std::string line, v1_path, v2_path;
-  bool have_v1 = false, have_v2 = false;
+  std::string line;
   while (std::getline(lines, line)) {
     auto first = line.find(':'), second = line.find(':', first + 1);
     if (first == std::string::npos || second == std::string::npos) continue;
-    std::string controllers = line.substr(first + 1, second - first - 1);
-    std::string path = line.substr(second + 1);
-    if (controllers == "pids") have_v1 = true, v1_path = path;
-    if (line.starts_with("0::")) have_v2 = true, v2_path = path;
+    std::istringstream controllers(line.substr(first + 1, second - first - 1));
+    std::string controller;
+    if (line.substr(first + 1, second - first - 1).empty()) out[""] = line.substr(second + 1);
+    while (std::getline(controllers, controller, ',')) out[controller] = line.substr(second + 1);
   }
+  return out;
+}
+
+// A cgroup directory we may create children in, for `controller` ("pids" or "memory"), whose
+// children get `probe_file` (e.g. pids.max); v2 first, then v1.
+std::optional<CgroupBase> probe_cgroup_base(const std::string& controller, const std::string& v1_file,
+                                            const std::string& v2_file) {
+  auto own = own_cgroups();
   std::vector<CgroupBase> candidates;
-  if (have_v2 && fs::exists("/sys/fs/cgroup/cgroup.controllers") &&
-      read_small_file(fs::path("/sys/fs/cgroup" + v2_path) / "cgroup.subtree_control").find("pids") != std::string::npos)
-    candidates.push_back({fs::path("/sys/fs/cgroup" + v2_path), "cgroup v2 pids"});
-  if (have_v1) candidates.push_back({fs::path("/sys/fs/cgroup/pids" + v1_path), "cgroup v1 pids"});
+  if (own.contains("") && fs::exists("/sys/fs/cgroup/cgroup.controllers") &&
+      read_small_file(fs::path("/sys/fs/cgroup" + own[""]) / "cgroup.subtree_control").find(controller) != std::string::npos)
+    candidates.push_back({fs::path("/sys/fs/cgroup" + own[""]), 2});
+  if (own.contains(controller)) candidates.push_back({fs::path("/sys/fs/cgroup/" + controller + own[controller]), 1});
   for (auto& candidate : candidates) {
     fs::path trial = candidate.dir / fmt::format("parex-probe-{}", ::getpid());
     if (::mkdir(trial.c_str(), 0755) != 0) continue;
-    bool usable = fs::exists(trial / "pids.max") && fs::exists(trial / "cgroup.procs");
+    bool usable = fs::exists(trial / (candidate.version == 2 ? v2_file : v1_file)) && fs::exists(trial / "cgroup.procs");
     ::rmdir(trial.c_str());
     if (usable) return candidate;
   }
   return std::nullopt;
 }
 
-const std::optional<CgroupBase>& cgroup_base() {
-  static const std::optional<CgroupBase> base = [] {
-    if (const char* off = std::getenv("PAREX_NO_CGROUP"); off && *off && std::string_view(off) != "0")
-      return std::optional<CgroupBase>{};
-    return probe_cgroup_base();
-  }();
+bool cgroups_disabled() {
+  const char* off = std::getenv("PAREX_NO_CGROUP");
+  return off && *off && std::string_view(off) != "0";
+}
+
+const std::optional<CgroupBase>& pids_base() {
+  static const std::optional<CgroupBase> base =
+      cgroups_disabled() ? std::nullopt : probe_cgroup_base("pids", "pids.max", "pids.max");
   return base;
 }
 
-// The run's process tree: a pids cgroup when the machine lets us make one, else the runner's descendants.
+const std::optional<CgroupBase>& memory_base() {
+  static const std::optional<CgroupBase> base =
+      cgroups_disabled() ? std::nullopt : probe_cgroup_base("memory", "memory.limit_in_bytes", "memory.max");
+  return base;
+}
+
+// One per-run cgroup: made in the constructor, emptied and removed in the destructor.
+class RunCgroup {
+ public:
+  RunCgroup(const std::optional<CgroupBase>& base, int serial) {
+    if (!base) return;
+    fs::path dir = base->dir / fmt::format("parex-{}-{}", ::getpid(), serial);
+    if (::mkdir(dir.c_str(), 0755) != 0) return;
+    join_fd_ = Fd(::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
+    if (!join_fd_) {
+      ::rmdir(dir.c_str());
+      return;
+    }
+    dir_ = dir;
+    version_ = base->version;
+  }
+  ~RunCgroup() {
+    if (dir_.empty()) return;
+    join_fd_.reset();
+    for (int attempt = 0; attempt < 200 && ::rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++attempt) ::usleep(1000);
+  }
+  RunCgroup(const RunCgroup&) = delete;
+  RunCgroup& operator=(const RunCgroup&) = delete;
+
+  explicit operator bool() const { return !dir_.empty(); }
+  int version() const { return version_; }
+  int join_fd() const { return join_fd_.get(); }
+  std::string read(const std::string& file) const { return read_small_file(dir_ / file); }
+  bool write(const std::string& file, std::string_view text) const { return write_small_file(dir_ / file, text); }
+  // The number after `key ` in a flat-keyed file such as pids.events or memory.oom_control.
+  long long counter(const std::string& file, const std::string& key) const {
+    std::string text = read(file);
+    auto pos = text.find(key + " ");
+    return pos == std::string::npos ? 0 : std::strtoll(text.c_str() + pos + key.size() + 1, nullptr, 10);
+  }
+
+ private:
+  fs::path dir_;
+  int version_ = 0;
+  Fd join_fd_;
+};
+
+// The run's process tree: a pids cgroup when the machine lets us make one, else the runner's
+// descendants; plus a memory cgroup for memory_mb when available.
 class Containment {
  public:
-  explicit Containment(int max_processes) : max_processes_(max_processes) {
-    static int serial = 0;
-    if (const auto& base = cgroup_base()) {
-      fs::path dir = base->dir / fmt::format("parex-{}-{}", ::getpid(), ++serial);
-      if (::mkdir(dir.c_str(), 0755) == 0) {
-        dir_ = dir;
-        write_small_file(dir_ / "pids.max", std::to_string(max_processes));
-        join_fd_ = Fd(::open((dir_ / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-        if (!join_fd_) remove();
-      }
+  Containment(const Limits& limits)
+      : max_processes_(limits.max_processes), pids_(pids_base(), ++serial_), memory_(memory_base(), serial_) {
+    if (pids_) pids_.write("pids.max", std::to_string(limits.max_processes));
+    if (memory_ && limits.memory_mb > 0) {
+      const std::string bytes = std::to_string(static_cast<long long>(limits.memory_mb) << 20);
+      memory_limited_ = memory_.version() == 2 ? memory_.write("memory.max", bytes)
+                                               : memory_.write("memory.limit_in_bytes", bytes);
+      if (memory_.version() == 2) memory_.write("memory.swap.max", "0");
     }
   }
-  ~Containment() { remove(); }
-  Containment(const Containment&) = delete;
-  Containment& operator=(const Containment&) = delete;
 
-  bool cgrouped() const { return !dir_.empty(); }
-  int join_fd() const { return join_fd_.get(); }
+  int pids_join_fd() const { return pids_ ? pids_.join_fd() : -1; }
+  int memory_join_fd() const { return memory_limited_ ? memory_.join_fd() : -1; }
+  // Whether memory_mb is enforced by a cgroup (else the child sets an address-space rlimit).
+  bool memory_limited() const { return memory_limited_; }
 
   std::vector<pid_t> live_members() const {
-    if (!cgrouped()) return live_descendants(::getpid());
+    if (!pids_) return live_descendants(::getpid());
     std::vector<pid_t> out;
-    std::istringstream procs(read_small_file(dir_ / "cgroup.procs"));
+    std::istringstream procs(pids_.read("cgroup.procs"));
     for (pid_t pid; procs >> pid;)
       if (auto info = read_proc_stat(pid); info && info->state != 'Z' && info->state != 'X') out.push_back(pid);
     return out;
@@ -185,19 +242,29 @@ class Containment {
 
   // Samples the tree; true when it went over max_processes (the kernel refused a fork, or we saw too many).
   bool over_limit() {
-    if (cgrouped()) {
-      std::string events = read_small_file(dir_ / "pids.events");
-      auto pos = events.find("max ");
-      return pos != std::string::npos && std::strtol(events.c_str() + pos + 4, nullptr, 10) > 0;
-    }
+    if (pids_) return pids_.counter("pids.events", "max") > 0;
     auto members = live_members();
     peak_seen_ = std::max<int>(peak_seen_, static_cast<int>(members.size()));
     return static_cast<int>(members.size()) > max_processes_;
   }
 
+  // True when the kernel's OOM killer acted inside the run's memory cgroup.
+  bool out_of_memory() const {
+    if (!memory_limited_) return false;
+    return memory_.version() == 2 ? memory_.counter("memory.events", "oom_kill") > 0
+                                  : memory_.counter("memory.oom_control", "oom_kill") > 0;
+  }
+
+  // Peak memory of the whole tree in KiB, 0 when unknown.
+  long peak_memory_kb() const {
+    if (!memory_) return 0;
+    std::string peak = memory_.read(memory_.version() == 2 ? "memory.peak" : "memory.max_usage_in_bytes");
+    return peak.empty() ? 0 : static_cast<long>(std::strtoll(peak.c_str(), nullptr, 10) / 1024);
+  }
+
   int peak() const {
-    if (cgrouped()) {
-      std::string peak = read_small_file(dir_ / "pids.peak");
+    if (pids_) {
+      std::string peak = pids_.read("pids.peak");
       if (!peak.empty()) return std::max(1, std::atoi(peak.c_str()));
     }
     return std::max(1, peak_seen_);
@@ -229,17 +296,12 @@ class Containment {
   }
 
  private:
-  void remove() {
-    if (dir_.empty()) return;
-    join_fd_.reset();
-    for (int attempt = 0; attempt < 200 && ::rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++attempt) ::usleep(1000);
-    dir_.clear();
-  }
-
+  static inline int serial_ = 0;
   int max_processes_;
   int peak_seen_ = 1;
-  fs::path dir_;
-  Fd join_fd_;
+  RunCgroup pids_;
+  RunCgroup memory_;
+  bool memory_limited_ = false;
 };
 
 // Splits a byte stream into lines, each stamped with the arrival time of its newline.
@@ -350,9 +412,11 @@ void write_decimal(int fd, long value) {
 }
 
 [[noreturn]] void exec_child(const SpawnRequest& request, char* const* argv, char* const* envp, int out_fd,
-                             int err_fd, int probe_fd, int join_fd, int error_fd) {
+                             int err_fd, int probe_fd, const Containment& tree, int error_fd) {
   ::setsid();
-  if (join_fd >= 0) write_decimal(join_fd, ::getpid());
+  // Join the run's cgroups before exec, so that nothing the program does happens outside them.
+  if (tree.pids_join_fd() >= 0) write_decimal(tree.pids_join_fd(), ::getpid());
+  if (tree.memory_join_fd() >= 0) write_decimal(tree.memory_join_fd(), ::getpid());
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -367,7 +431,7 @@ void write_decimal(int fd, long value) {
 
   rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
-  if (request.limits.memory_mb > 0) {
+  if (request.limits.memory_mb > 0 && !tree.memory_limited()) {
     rlim_t bytes = static_cast<rlim_t>(request.limits.memory_mb) << 20;
     rlimit memory{bytes, bytes};
     ::setrlimit(RLIMIT_AS, &memory);
@@ -386,8 +450,9 @@ void write_decimal(int fd, long value) {
 }  // namespace
 
 std::string containment_mechanism() {
-  const auto& base = cgroup_base();
-  return base ? base->mechanism : "process scan";
+  std::string processes = pids_base() ? fmt::format("cgroup v{} pids", pids_base()->version) : "process scan";
+  std::string memory = memory_base() ? fmt::format("cgroup v{} memory", memory_base()->version) : "address-space rlimit";
+  return processes + ", " + memory;
 }
 
 void kill_current_run() noexcept {
@@ -440,13 +505,13 @@ Run spawn_and_record(const SpawnRequest& request) {
   auto argv_strings = request.argv;
   auto argv = c_strings(argv_strings);
 
-  Containment tree(request.limits.max_processes);
+  Containment tree(request.limits);
   const auto t0 = Clock::now();
   const std::int64_t t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count();
   const pid_t pid = ::fork();
   if (pid < 0) throw errno_error("cannot fork");
   if (pid == 0)
-    exec_child(request, argv.data(), envp.data(), out_write.get(), err_write.get(), probe_write.get(), tree.join_fd(),
+    exec_child(request, argv.data(), envp.data(), out_write.get(), err_write.get(), probe_write.get(), tree,
                error_write.get());
   g_current_pgid = pid;
   run.pid = pid;
@@ -583,6 +648,8 @@ Run spawn_and_record(const SpawnRequest& request) {
   run.user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6;
   run.sys_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
   run.max_rss_kb = usage.ru_maxrss;
+  run.peak_memory_kb = tree.peak_memory_kb();
+  if (!verdict && tree.out_of_memory()) verdict = Outcome::memory_limit;
   tree.kill_all(pid, SIGKILL);
   tree.reap_zombies(&run.user_s, &run.sys_s);
   run.peak_processes = tree.peak();
@@ -598,6 +665,8 @@ Run spawn_and_record(const SpawnRequest& request) {
       run.error = fmt::format("timed out after {:.3g} s", request.timeout_s);
     else if (*verdict == Outcome::output_limit)
       run.error = fmt::format("printed more than max_output_bytes = {} bytes", request.limits.max_output_bytes);
+    else if (*verdict == Outcome::memory_limit)
+      run.error = fmt::format("ran out of memory: the tree used more than memory_mb = {} MiB and was killed", request.limits.memory_mb);
     else if (*verdict == Outcome::process_limit)
       run.error = fmt::format("tried to run more than max_processes = {} processes at once", request.limits.max_processes);
   } else if (run.signal) {

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The two commands of parex's README, on a fresh Debian/Ubuntu machine:
+#   ./run.sh grade   install what is needed, build, grade the default catalog, write build/report/index.html
+#   ./run.sh test    install what is needed, build, run the project's own tests (what CI runs)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+usage() { echo "usage: ./run.sh grade|test" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+job=$1
+
+packages=(build-essential cmake ninja-build pkg-config
+          libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+          libgtest-dev libgmock-dev libbenchmark-dev
+          python3 python3-jinja2)
+if [ "$job" = test ]; then
+  packages+=(python3-pytest llvm-14-tools hyperfine)
+fi
+
+install_packages() {
+  local missing=()
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "run.sh: installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_packages
+# Debian's python3 has Jinja2; a python3 earlier on PATH (pyenv, venv) may not.
+cmake --preset default -DPAREX_PYTHON=/usr/bin/python3 >/dev/null
+cmake --build --preset default
+
+case "$job" in
+  grade)
+    status=0
+    ctest --preset grade || status=$?
+    echo "run.sh: report: $(pwd)/build/report/index.html"
+    exit $status
+    ;;
+  test)
+    ctest --preset default
+    ;;
+  *) usage ;;
+esac
