@@ -63,7 +63,7 @@ struct Run {
   std::string error;       // why it could not be started, or what a limit verdict says
 
   std::vector<LeakedProcess> leaked;
-  int processes_created = 1;
+  std::optional<int> processes_created;  // from kernel fork events; unknown without them
   int peak_processes = 1;
   long max_rss_kb = 0;      // the largest single process (rusage)
   long peak_memory_kb = 0;  // the whole tree at its peak, when a memory cgroup measured it

@@ -45,6 +45,7 @@ nlohmann::json to_json(const Run& run) {
       {"pid", run.pid},
       {"capture", run.capture},
       {"peak_processes", run.peak_processes},
+      {"processes_created", run.processes_created ? nlohmann::json(*run.processes_created) : nlohmann::json(nullptr)},
       {"max_rss_kb", run.max_rss_kb},
       {"peak_memory_kb", run.peak_memory_kb},
       {"output_bytes", run.output_bytes},

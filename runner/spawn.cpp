@@ -7,10 +7,14 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <unordered_set>
 #include <optional>
 #include <sstream>
 
 #include <fcntl.h>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <pty.h>
 #include <sys/prctl.h>
@@ -304,6 +308,97 @@ class Containment {
   bool memory_limited_ = false;
 };
 
+// Counts the processes a run creates from the kernel's fork events (the netlink proc connector,
+// root only); with no such events, the count is unknown rather than guessed.
+class ForkWatch {
+ public:
+  // The shared subscription, opened once; an invalid one when the kernel or our rights refuse it.
+  static ForkWatch& instance() {
+    static ForkWatch watch;
+    return watch;
+  }
+
+  int fd() const { return socket_.get(); }
+
+  // Forgets events from before the run's first fork.
+  void start(pid_t main_pid) {
+    drain([](const proc_event&) {});
+    tree_ = {main_pid};
+    created_ = 1;
+    overflowed_ = false;
+  }
+
+  // Reads pending events, counting new processes whose parent is in the run's tree.
+  void poll_events() {
+    drain([this](const proc_event& event) {
+      if (event.what != proc_event::PROC_EVENT_FORK) return;
+      const auto& fork = event.event_data.fork;
+      if (fork.child_pid != fork.child_tgid) return;  // a new thread, not a process
+      if (!tree_.contains(fork.parent_tgid)) return;
+      tree_.insert(fork.child_tgid);
+      ++created_;
+    });
+  }
+
+  // Processes created in the run (main included), or nullopt when events were unavailable or lost.
+  std::optional<int> created() const {
+    if (!socket_ || overflowed_) return std::nullopt;
+    return created_;
+  }
+
+ private:
+  ForkWatch() {
+    Fd sock(::socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR));
+    if (!sock) return;
+    int buffer = 4 << 20;
+    ::setsockopt(sock.get(), SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer);
+    sockaddr_nl addr{};
+    addr.nl_family = AF_NETLINK;
+    addr.nl_groups = CN_IDX_PROC;
+    if (::bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return;
+    alignas(nlmsghdr) char message[NLMSG_SPACE(sizeof(cn_msg) + sizeof(proc_cn_mcast_op))] = {};
+    auto* header = reinterpret_cast<nlmsghdr*>(message);
+    auto* connector = static_cast<cn_msg*>(NLMSG_DATA(header));
+    header->nlmsg_len = NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_cn_mcast_op));
+    header->nlmsg_type = NLMSG_DONE;
+    connector->id.idx = CN_IDX_PROC;
+    connector->id.val = CN_VAL_PROC;
+    connector->len = sizeof(proc_cn_mcast_op);
+    const proc_cn_mcast_op listen = PROC_CN_MCAST_LISTEN;
+    std::memcpy(connector->data, &listen, sizeof listen);
+    if (::send(sock.get(), message, header->nlmsg_len, 0) < 0) return;
+    socket_ = std::move(sock);
+  }
+
+  template <typename F>
+  void drain(F&& on_event) {
+    if (!socket_) return;
+    alignas(nlmsghdr) char buffer[16384];
+    for (;;) {
+      ssize_t n = ::recv(socket_.get(), buffer, sizeof buffer, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        if (errno == ENOBUFS) overflowed_ = true;  // the kernel dropped events: the count is no longer exact
+        if (errno == ENOBUFS) continue;
+        return;
+      }
+      for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, static_cast<unsigned>(n));
+           header = NLMSG_NEXT(header, n)) {
+        auto* connector = static_cast<cn_msg*>(NLMSG_DATA(header));
+        if (connector->id.idx != CN_IDX_PROC || connector->id.val != CN_VAL_PROC) continue;
+        proc_event event;
+        std::memcpy(&event, connector->data, sizeof event);
+        on_event(event);
+      }
+    }
+  }
+
+  Fd socket_;
+  std::unordered_set<pid_t> tree_;
+  int created_ = 1;
+  bool overflowed_ = false;
+};
+
 // Splits a byte stream into lines, each stamped with the arrival time of its newline.
 class LineAssembler {
  public:
@@ -506,6 +601,8 @@ Run spawn_and_record(const SpawnRequest& request) {
   auto argv = c_strings(argv_strings);
 
   Containment tree(request.limits);
+  ForkWatch& forks = ForkWatch::instance();
+  forks.start(0);
   const auto t0 = Clock::now();
   const std::int64_t t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count();
   const pid_t pid = ::fork();
@@ -515,6 +612,7 @@ Run spawn_and_record(const SpawnRequest& request) {
                error_write.get());
   g_current_pgid = pid;
   run.pid = pid;
+  forks.start(pid);
   out_write.reset();
   err_write.reset();
   probe_write.reset();
@@ -613,7 +711,7 @@ Run spawn_and_record(const SpawnRequest& request) {
     int timeout_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wake - now).count());
     timeout_ms = std::clamp(timeout_ms, 0, 1000);
 
-    pollfd fds[4];
+    pollfd fds[5];
     int count = 0;
     auto add = [&](int fd, bool wanted) {
       if (wanted && fd >= 0) fds[count++] = {fd, POLLIN, 0};
@@ -622,6 +720,7 @@ Run spawn_and_record(const SpawnRequest& request) {
     add(err_read.get(), err_open);
     add(probe_read.get(), probe_open);
     add(pidfd.get(), !reaped);
+    add(forks.fd(), true);
     if (!pidfd && !reaped) timeout_ms = std::min(timeout_ms, 2);  // no pidfd: poll for the exit instead
     int ready = ::poll(fds, count, timeout_ms);
     if (ready < 0 && errno != EINTR) throw errno_error("poll failed");
@@ -631,6 +730,7 @@ Run spawn_and_record(const SpawnRequest& request) {
       if (fds[i].fd == out_read.get()) read_stream(out_read.get(), out_lines, out_open);
       else if (fds[i].fd == err_read.get()) read_stream(err_read.get(), err_lines, err_open);
       else if (fds[i].fd == probe_read.get()) read_probes();
+      else if (fds[i].fd == forks.fd()) forks.poll_events();
     }
     if (!reaped) {
       pid_t waited = retry_eintr([&] { return ::wait4(pid, &status, WNOHANG, &usage); });
@@ -653,6 +753,8 @@ Run spawn_and_record(const SpawnRequest& request) {
   tree.kill_all(pid, SIGKILL);
   tree.reap_zombies(&run.user_s, &run.sys_s);
   run.peak_processes = tree.peak();
+  forks.poll_events();
+  run.processes_created = forks.created();
   std::stable_sort(run.lines.begin(), run.lines.end(), [](const Line& a, const Line& b) { return a.t_s < b.t_s; });
   std::stable_sort(run.probes.begin(), run.probes.end(), [](const ProbeRecord& a, const ProbeRecord& b) { return a.t_s < b.t_s; });
 
