@@ -162,8 +162,9 @@ TEST(RunFail, ForkBombIsStopped) {
   EXPECT_LT(graded.result["runs"][0]["wall_s"].get<double>(), 1.0);
   EXPECT_CONSOLE_HAS(graded, "more than max_processes = 16");
   // A pids cgroup refuses the 17th fork; a /proc scan can only notice the excess after the fact.
-  if (graded.result["machine"]["containment"].get<std::string>().find("pids") != std::string::npos)
+  if (graded.result["machine"]["containment"].get<std::string>().find("pids") != std::string::npos) {
     EXPECT_LE(graded.result["runs"][0]["peak_processes"].get<int>(), 16);
+  }
 }
 
 TEST(RunFail, OutputFloodIsStopped) {
