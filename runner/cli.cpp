@@ -44,13 +44,6 @@ std::vector<fs::path> expand_case_dirs(const std::vector<std::string>& paths) {
   return out;
 }
 
-void on_fatal_signal(int signo) {
-  // The run's tree must not outlive us; no result is written for an interrupted grade.
-  kill_current_run();
-  std::signal(signo, SIG_DFL);
-  std::raise(signo);
-}
-
 struct RunArgs {
   std::string case_dir, bin_dir, variant, results;
   int repetitions = 0;
@@ -59,7 +52,7 @@ struct RunArgs {
 };
 
 int command_run(const RunArgs& args) {
-  for (int signo : {SIGINT, SIGTERM, SIGHUP}) std::signal(signo, on_fatal_signal);
+  install_interrupt_handlers();
   LoadResult loaded = load_case(args.case_dir);
   if (!loaded.spec) {
     for (const auto& error : loaded.errors) fmt::print(stderr, "{}\n", format_diagnostic(error));
@@ -266,6 +259,18 @@ int run_cli(int argc, char** argv) {
 
   try {
     if (*run) return command_run(run_args);
+  } catch (const Interrupted& interrupted) {
+    // The tree is dead and no result was written: die of the signal, as a shell expects.
+    fmt::print(stderr, "parex: interrupted by {}; the run's processes were killed, no result written\n",
+               signal_name(interrupted.signo));
+    std::signal(interrupted.signo, SIG_DFL);
+    std::raise(interrupted.signo);
+    return 128 + interrupted.signo;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "parex: internal error: {}\n", e.what());
+    return kUsage;
+  }
+  try {
     if (*check) return command_check(check_paths);
     if (*list) {
       if (!list_args.ctest.empty() && (list_args.bin_root.empty() || list_args.results.empty())) {

@@ -38,6 +38,21 @@ namespace parex {
 namespace {
 
 std::atomic<pid_t> g_current_pgid{0};
+std::atomic<int> g_interrupt_signal{0};
+int g_interrupt_pipe[2] = {-1, -1};  // written by the signal handler, polled by the run loop
+
+void on_interrupt(int signo) {
+  int saved = errno;
+  g_interrupt_signal = signo;
+  if (pid_t pgid = g_current_pgid.load()) {
+    ::kill(-pgid, SIGKILL);  // at once; the loop then kills what left the process group
+    (void)!::write(g_interrupt_pipe[1], "!", 1);
+  } else {
+    ::signal(signo, SIG_DFL);
+    ::raise(signo);
+  }
+  errno = saved;
+}
 
 double seconds_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -550,8 +565,13 @@ std::string containment_mechanism() {
   return processes + ", " + memory;
 }
 
-void kill_current_run() noexcept {
-  if (pid_t pgid = g_current_pgid.load()) ::kill(-pgid, SIGKILL);
+void install_interrupt_handlers() {
+  if (g_interrupt_pipe[0] < 0 && ::pipe2(g_interrupt_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+    throw errno_error("cannot create the interrupt pipe");
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  for (int signo : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signo, &action, nullptr);
 }
 
 Run spawn_and_record(const SpawnRequest& request) {
@@ -711,7 +731,7 @@ Run spawn_and_record(const SpawnRequest& request) {
     int timeout_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wake - now).count());
     timeout_ms = std::clamp(timeout_ms, 0, 1000);
 
-    pollfd fds[5];
+    pollfd fds[6];
     int count = 0;
     auto add = [&](int fd, bool wanted) {
       if (wanted && fd >= 0) fds[count++] = {fd, POLLIN, 0};
@@ -721,6 +741,7 @@ Run spawn_and_record(const SpawnRequest& request) {
     add(probe_read.get(), probe_open);
     add(pidfd.get(), !reaped);
     add(forks.fd(), true);
+    add(g_interrupt_pipe[0], !reaped);
     if (!pidfd && !reaped) timeout_ms = std::min(timeout_ms, 2);  // no pidfd: poll for the exit instead
     int ready = ::poll(fds, count, timeout_ms);
     if (ready < 0 && errno != EINTR) throw errno_error("poll failed");
@@ -731,6 +752,7 @@ Run spawn_and_record(const SpawnRequest& request) {
       else if (fds[i].fd == err_read.get()) read_stream(err_read.get(), err_lines, err_open);
       else if (fds[i].fd == probe_read.get()) read_probes();
       else if (fds[i].fd == forks.fd()) forks.poll_events();
+      else if (fds[i].fd == g_interrupt_pipe[0]) stop_tree(Outcome::timeout, SIGKILL);
     }
     if (!reaped) {
       pid_t waited = retry_eintr([&] { return ::wait4(pid, &status, WNOHANG, &usage); });
@@ -752,6 +774,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   if (!verdict && tree.out_of_memory()) verdict = Outcome::memory_limit;
   tree.kill_all(pid, SIGKILL);
   tree.reap_zombies(&run.user_s, &run.sys_s);
+  if (int signo = g_interrupt_signal.load()) throw Interrupted{signo};
   run.peak_processes = tree.peak();
   forks.poll_events();
   run.processes_created = forks.created();

@@ -28,7 +28,14 @@ Run spawn_and_record(const SpawnRequest& request);
 // How process limits are enforced on this machine: "cgroup v2 pids", "cgroup v1 pids" or "process scan".
 std::string containment_mechanism();
 
-// Kills the tree of the run in progress, if any; async-signal-safe, for the runner's signal handlers.
-void kill_current_run() noexcept;
+// Thrown by spawn_and_record when the runner got SIGINT, SIGTERM or SIGHUP mid-run, after the
+// run's whole tree was killed; the caller should write nothing and die of `signo`.
+struct Interrupted {
+  int signo;
+};
+
+// Routes SIGINT, SIGTERM and SIGHUP through the run loop so that a run's tree never outlives the runner;
+// between runs they end the runner at once.
+void install_interrupt_handlers();
 
 }  // namespace parex

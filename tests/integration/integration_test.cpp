@@ -20,9 +20,21 @@ struct Graded {
   std::map<std::string, json> by_kind;  // first check of each kind
 };
 
+const fs::path& results_dir() {
+  static const fs::path results = fs::temp_directory_path() / ("parex-integration-" + std::to_string(::getpid()));
+  return results;
+}
+
+// Removes the results the suite wrote, once every test has run.
+class CleanResults : public ::testing::Environment {
+ public:
+  void TearDown() override { fs::remove_all(results_dir()); }
+};
+const auto* const kCleanResults = ::testing::AddGlobalTestEnvironment(new CleanResults);
+
 // `parex run <fixture case> --variant V`; returns the console output and the result JSON.
 Graded grade(const std::string& fixture, const std::string& variant, const std::string& extra = "") {
-  static const fs::path results = fs::temp_directory_path() / ("parex-integration-" + std::to_string(::getpid()));
+  const fs::path& results = results_dir();
   std::string command = std::string(PAREX_EXE) + " run " + PAREX_FIXTURES + "/" + fixture + " --bin-dir " +
                         PAREX_FIXTURE_BIN + "/" + fixture + " --variant " + variant + " --results " + results.string() +
                         " " + extra + " 2>&1";
@@ -44,6 +56,21 @@ Graded grade(const std::string& fixture, const std::string& variant, const std::
 std::string status_of(const Graded& graded, const std::string& kind) {
   auto it = graded.by_kind.find(kind);
   return it == graded.by_kind.end() ? "absent" : it->second["status"].get<std::string>();
+}
+
+// Live (non-zombie) processes whose command line contains `needle`, as "pid: cmdline".
+std::vector<std::string> live_processes_matching(const std::string& needle) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream cmdline(entry.path() / "cmdline"), stat(entry.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(cmdline)), {});
+    std::string stat_text((std::istreambuf_iterator<char>(stat)), {});
+    if (stat_text.find(") Z ") != std::string::npos) continue;
+    if (text.find(needle) != std::string::npos) out.push_back(pid + ": " + text);
+  }
+  return out;
 }
 
 #define EXPECT_CONSOLE_HAS(graded, text) \
@@ -190,6 +217,28 @@ TEST(RunFail, MemoryHogIsRefused) {
   }
 }
 
+TEST(RunFail, InterruptedRunnerKillsTheTreeAndWritesNothing) {
+  const fs::path results = fs::temp_directory_path() / ("parex-interrupt-" + std::to_string(::getpid()));
+  pid_t runner = ::fork();
+  if (runner == 0) {
+    std::string fixture = std::string(PAREX_FIXTURES) + "/runfail", bin = std::string(PAREX_FIXTURE_BIN) + "/runfail";
+    ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "stubborn",
+            "--results", results.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto stubborn_alive = [] { return live_processes_matching("runfail/stubborn").size(); };
+  for (int i = 0; i < 100 && stubborn_alive() < 2; ++i) ::usleep(10000);
+  ASSERT_EQ(stubborn_alive(), 2u) << "the fixture did not start its daemon";
+  ::kill(runner, SIGTERM);
+  int status = 0;
+  ::waitpid(runner, &status, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << "status " << status;
+  for (int i = 0; i < 100 && stubborn_alive() > 0; ++i) ::usleep(10000);
+  EXPECT_EQ(stubborn_alive(), 0u) << "the interrupted run's processes outlived the runner";
+  EXPECT_FALSE(fs::exists(results / "runfail" / "stubborn.json"));
+  fs::remove_all(results);
+}
+
 TEST(CrashExpected, ExitCheckAcceptsTheSignal) {
   auto graded = grade("crash_expected", "crash");
   EXPECT_EQ(graded.exit_code, 0) << graded.console;
@@ -209,11 +258,6 @@ TEST(Cli, MissingExecutableIsAnErrorResult) {
 
 // Last: nothing any fixture started may still be running.
 TEST(ZZ_Hygiene, NoStrayProcesses) {
-  std::vector<std::string> strays;
-  for (const auto& entry : fs::directory_iterator("/proc")) {
-    std::ifstream cmdline(entry.path() / "cmdline");
-    std::string text((std::istreambuf_iterator<char>(cmdline)), {});
-    if (text.find(PAREX_FIXTURE_BIN) != std::string::npos) strays.push_back(entry.path().filename().string() + ": " + text);
-  }
+  auto strays = live_processes_matching(PAREX_FIXTURE_BIN);
   EXPECT_TRUE(strays.empty()) << "still running: " << strays.size() << " e.g. " << (strays.empty() ? "" : strays[0]);
 }
