@@ -239,6 +239,15 @@ TEST(RunFail, InterruptedRunnerKillsTheTreeAndWritesNothing) {
   fs::remove_all(results);
 }
 
+TEST(Pty, UnflushedOutputInterleavesOnATerminal) {
+  auto graded = grade("ptycase", "parallel");
+  EXPECT_EQ(graded.exit_code, 0) << graded.console;
+  EXPECT_EQ(graded.result["config"]["capture"], "pty");
+  EXPECT_EQ(graded.result["runs"][0]["capture"], "pty");
+  EXPECT_EQ(graded.result["runs"][0]["lines"][0]["text"], "stdout: terminal");  // no "\r": raw mode
+  EXPECT_EQ(status_of(graded, "interleaved"), "pass");
+}
+
 TEST(CrashExpected, ExitCheckAcceptsTheSignal) {
   auto graded = grade("crash_expected", "crash");
   EXPECT_EQ(graded.exit_code, 0) << graded.console;
