@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
@@ -189,71 +190,129 @@ const std::optional<CgroupBase>& memory_base() {
   return base;
 }
 
-// One per-run cgroup: made in the constructor, emptied and removed in the destructor.
-class RunCgroup {
+// A cgroup of the runner's own, made at first use and reused by every run (making and removing one per
+// run costs more than the run of a small program); removed when the runner exits.
+class RunnerCgroup {
  public:
-  RunCgroup(const std::optional<CgroupBase>& base, int serial) {
+  RunnerCgroup(const std::optional<CgroupBase>& base, std::string_view kind) {
     if (!base) return;
-    fs::path dir = base->dir / fmt::format("parex-{}-{}", ::getpid(), serial);
-    if (::mkdir(dir.c_str(), 0755) != 0) return;
+    fs::path dir = base->dir / fmt::format("parex-{}-{}", ::getpid(), kind);
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return;
     join_fd_ = Fd(::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
-    if (!join_fd_) {
+    procs_fd_ = Fd(::open((dir / "cgroup.procs").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!join_fd_ || !procs_fd_) {
       ::rmdir(dir.c_str());
       return;
     }
     dir_ = dir;
     version_ = base->version;
   }
-  ~RunCgroup() {
+  ~RunnerCgroup() {
     if (dir_.empty()) return;
     join_fd_.reset();
     for (int attempt = 0; attempt < 200 && ::rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++attempt) ::usleep(1000);
   }
-  RunCgroup(const RunCgroup&) = delete;
-  RunCgroup& operator=(const RunCgroup&) = delete;
+  RunnerCgroup(const RunnerCgroup&) = delete;
+  RunnerCgroup& operator=(const RunnerCgroup&) = delete;
 
   explicit operator bool() const { return !dir_.empty(); }
   int version() const { return version_; }
   int join_fd() const { return join_fd_.get(); }
-  std::string read(const std::string& file) const { return read_small_file(dir_ / file); }
+
+  // Reads a control file through a descriptor kept open, so that a read costs one pread.
+  std::string read(const std::string& file) {
+    auto it = files_.find(file);
+    if (it == files_.end()) it = files_.emplace(file, Fd(::open((dir_ / file).c_str(), O_RDONLY | O_CLOEXEC))).first;
+    return pread_all(it->second.get());
+  }
+  std::string procs() const { return pread_all(procs_fd_.get()); }
   bool write(const std::string& file, std::string_view text) const { return write_small_file(dir_ / file, text); }
   // The number after `key ` in a flat-keyed file such as pids.events or memory.oom_control.
-  long long counter(const std::string& file, const std::string& key) const {
+  long long counter(const std::string& file, const std::string& key) {
     std::string text = read(file);
     auto pos = text.find(key + " ");
     return pos == std::string::npos ? 0 : std::strtoll(text.c_str() + pos + key.size() + 1, nullptr, 10);
   }
 
  private:
+  static std::string pread_all(int fd) {
+    std::string out;
+    if (fd < 0) return out;
+    char buf[4096];
+    for (off_t offset = 0;;) {
+      ssize_t n = retry_eintr([&] { return ::pread(fd, buf, sizeof buf, offset); });
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+      offset += n;
+    }
+    return out;
+  }
+
   fs::path dir_;
   int version_ = 0;
-  Fd join_fd_;
+  Fd join_fd_, procs_fd_;
+  std::map<std::string, Fd> files_;
 };
 
-// The run's process tree: a pids cgroup when the machine lets us make one, else the runner's
-// descendants; plus a memory cgroup for memory_mb when available.
+RunnerCgroup& pids_cgroup() {
+  static RunnerCgroup cgroup(pids_base(), "pids");
+  return cgroup;
+}
+
+RunnerCgroup& memory_cgroup() {
+  static RunnerCgroup cgroup(memory_base(), "memory");
+  return cgroup;
+}
+
+// The live processes of the run from fork/exit events, when they are being watched; defined below.
+std::optional<std::vector<pid_t>> watched_tree();
+
+// The run's process tree: the runner's pids cgroup when the machine lets us make one, else the runner's
+// descendants; plus the runner's memory cgroup for memory_mb when available. Counters are deltas over the run.
 class Containment {
  public:
-  Containment(const Limits& limits)
-      : max_processes_(limits.max_processes), pids_(pids_base(), ++serial_), memory_(memory_base(), serial_) {
-    if (pids_) pids_.write("pids.max", std::to_string(limits.max_processes));
-    if (memory_ && limits.memory_mb > 0) {
-      const std::string bytes = std::to_string(static_cast<long long>(limits.memory_mb) << 20);
-      memory_limited_ = memory_.version() == 2 ? memory_.write("memory.max", bytes)
-                                               : memory_.write("memory.limit_in_bytes", bytes);
-      if (memory_.version() == 2) memory_.write("memory.swap.max", "0");
+  explicit Containment(const Limits& limits) : max_processes_(limits.max_processes) {
+    if (RunnerCgroup& pids = pids_cgroup()) {
+      if (pids_max_ != limits.max_processes && pids.write("pids.max", std::to_string(limits.max_processes)))
+        pids_max_ = limits.max_processes;
+      pids_ = pids_max_ == limits.max_processes ? &pids : nullptr;
+      if (pids_) refused_forks_ = pids_->counter("pids.events", "max");
+    }
+    if (RunnerCgroup& memory = memory_cgroup(); memory && limits.memory_mb > 0) {
+      const long long bytes = static_cast<long long>(limits.memory_mb) << 20;
+      if (memory_max_ != bytes) {
+        bool set = memory.version() == 2 ? memory.write("memory.max", std::to_string(bytes))
+                                         : memory.write("memory.limit_in_bytes", std::to_string(bytes));
+        if (set && memory.version() == 2) memory.write("memory.swap.max", "0");
+        memory_max_ = set ? bytes : 0;
+      }
+      if (memory_max_ == bytes) {
+        memory_ = &memory;
+        if (memory.version() == 1) memory.write("memory.max_usage_in_bytes", "0");  // a per-run peak
+        else memory.write("memory.peak", "reset");  // per-run peak where the kernel allows (6.12+)
+        oom_kills_ = oom_counter();
+      }
     }
   }
 
-  int pids_join_fd() const { return pids_ ? pids_.join_fd() : -1; }
-  int memory_join_fd() const { return memory_limited_ ? memory_.join_fd() : -1; }
+  int pids_join_fd() const { return pids_ ? pids_->join_fd() : -1; }
+  int memory_join_fd() const { return memory_ ? memory_->join_fd() : -1; }
   // Whether memory_mb is enforced by a cgroup (else the child sets an address-space rlimit).
-  bool memory_limited() const { return memory_limited_; }
+  bool memory_limited() const { return memory_ != nullptr; }
 
   std::vector<pid_t> live_members() const {
-    if (!pids_) return live_descendants(::getpid());
+    if (!pids_) {
+      if (auto watched = watched_tree()) {  // exact and cheap; a /proc scan reads every process on the machine
+        std::erase_if(*watched, [](pid_t pid) {
+          auto info = read_proc_stat(pid);
+          return !info || info->state == 'Z' || info->state == 'X';
+        });
+        return *watched;
+      }
+      return live_descendants(runner_pid());
+    }
     std::vector<pid_t> out;
-    std::istringstream procs(pids_.read("cgroup.procs"));
+    std::istringstream procs(pids_->procs());
     for (pid_t pid; procs >> pid;)
       if (auto info = read_proc_stat(pid); info && info->state != 'Z' && info->state != 'X') out.push_back(pid);
     return out;
@@ -261,34 +320,23 @@ class Containment {
 
   // Samples the tree; true when it went over max_processes (the kernel refused a fork, or we saw too many).
   bool over_limit() {
-    if (pids_) return pids_.counter("pids.events", "max") > 0;
+    if (pids_) return pids_->counter("pids.events", "max") > refused_forks_;
     auto members = live_members();
-    peak_seen_ = std::max<int>(peak_seen_, static_cast<int>(members.size()));
+    note_seen(static_cast<int>(members.size()));
     return static_cast<int>(members.size()) > max_processes_;
   }
 
-  // True when the kernel's OOM killer acted inside the run's memory cgroup.
-  bool out_of_memory() const {
-    if (!memory_limited_) return false;
-    return memory_.version() == 2 ? memory_.counter("memory.events", "oom_kill") > 0
-                                  : memory_.counter("memory.oom_control", "oom_kill") > 0;
-  }
+  // True when the kernel's OOM killer acted in the run's memory cgroup during this run.
+  bool out_of_memory() { return memory_ && oom_counter() > oom_kills_; }
 
   // Peak memory of the whole tree in KiB, 0 when unknown.
-  long peak_memory_kb() const {
+  long peak_memory_kb() {
     if (!memory_) return 0;
-    std::string peak = memory_.read(memory_.version() == 2 ? "memory.peak" : "memory.max_usage_in_bytes");
+    std::string peak = memory_->read(memory_->version() == 2 ? "memory.peak" : "memory.max_usage_in_bytes");
     return peak.empty() ? 0 : static_cast<long>(std::strtoll(peak.c_str(), nullptr, 10) / 1024);
   }
 
-  int peak() const {
-    if (pids_) {
-      std::string peak = pids_.read("pids.peak");
-      if (!peak.empty()) return std::max(1, std::atoi(peak.c_str()));
-    }
-    return std::max(1, peak_seen_);
-  }
-
+  int peak_seen() const { return peak_seen_; }
   void note_seen(int count) { peak_seen_ = std::max(peak_seen_, count); }
 
   // Sends `signo` to every live member, repeating for SIGKILL until none is left (a fork loop races us).
@@ -315,12 +363,23 @@ class Containment {
   }
 
  private:
-  static inline int serial_ = 0;
+  static pid_t runner_pid() {
+    static const pid_t pid = ::getpid();
+    return pid;
+  }
+  long long oom_counter() {
+    return memory_->version() == 2 ? memory_->counter("memory.events", "oom_kill")
+                                   : memory_->counter("memory.oom_control", "oom_kill");
+  }
+
+  static inline int pids_max_ = -1;        // what the runner's cgroups are set to now
+  static inline long long memory_max_ = -1;
   int max_processes_;
   int peak_seen_ = 1;
-  RunCgroup pids_;
-  RunCgroup memory_;
-  bool memory_limited_ = false;
+  RunnerCgroup* pids_ = nullptr;
+  RunnerCgroup* memory_ = nullptr;
+  long long refused_forks_ = 0;
+  long long oom_kills_ = 0;
 };
 
 // Counts the processes a run creates from the kernel's fork events (the netlink proc connector,
@@ -339,19 +398,28 @@ class ForkWatch {
   void start(pid_t main_pid) {
     drain([](const proc_event&) {});
     tree_ = {main_pid};
+    live_ = {main_pid};
     created_ = 1;
+    peak_ = 1;
     overflowed_ = false;
   }
 
   // Reads pending events, counting new processes whose parent is in the run's tree.
   void poll_events() {
     drain([this](const proc_event& event) {
+      if (event.what == proc_event::PROC_EVENT_EXIT) {
+        const auto& exit = event.event_data.exit;
+        if (exit.process_pid == exit.process_tgid) live_.erase(exit.process_tgid);
+        return;
+      }
       if (event.what != proc_event::PROC_EVENT_FORK) return;
       const auto& fork = event.event_data.fork;
       if (fork.child_pid != fork.child_tgid) return;  // a new thread, not a process
       if (!tree_.contains(fork.parent_tgid)) return;
       tree_.insert(fork.child_tgid);
+      live_.insert(fork.child_tgid);
       ++created_;
+      peak_ = std::max(peak_, static_cast<int>(live_.size()));
     });
   }
 
@@ -361,8 +429,22 @@ class ForkWatch {
     return created_;
   }
 
+  // The run's processes not yet seen to exit, after reading pending events; nullopt as for created().
+  std::optional<std::vector<pid_t>> live() {
+    poll_events();
+    if (!socket_ || overflowed_) return std::nullopt;
+    return std::vector<pid_t>(live_.begin(), live_.end());
+  }
+
+  // Most processes of the run alive at once, or nullopt as for created().
+  std::optional<int> peak() const {
+    if (!socket_ || overflowed_) return std::nullopt;
+    return peak_;
+  }
+
  private:
   ForkWatch() {
+    if (const char* off = std::getenv("PAREX_NO_FORK_EVENTS"); off && *off && std::string_view(off) != "0") return;
     Fd sock(::socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR));
     if (!sock) return;
     int buffer = 4 << 20;
@@ -409,10 +491,13 @@ class ForkWatch {
   }
 
   Fd socket_;
-  std::unordered_set<pid_t> tree_;
+  std::unordered_set<pid_t> tree_, live_;
   int created_ = 1;
+  int peak_ = 1;
   bool overflowed_ = false;
 };
+
+std::optional<std::vector<pid_t>> watched_tree() { return ForkWatch::instance().live(); }
 
 // Splits a byte stream into lines, each stamped with the arrival time of its newline.
 class LineAssembler {
@@ -521,40 +606,86 @@ void write_decimal(int fd, long value) {
   (void)!::write(fd, buf + pos, sizeof buf - pos);
 }
 
-[[noreturn]] void exec_child(const SpawnRequest& request, char* const* argv, char* const* envp, int out_fd,
-                             int err_fd, int probe_fd, const Containment& tree, int error_fd) {
+// Signals the runner ignores, read once before the first fork (reading them in the child costs a
+// system call per signal on every run).
+const std::vector<int>& ignored_signals() {
+  static const std::vector<int> ignored = [] {
+    std::vector<int> out;
+    for (int signo = 1; signo < NSIG; ++signo) {
+      struct sigaction action {};
+      if (signo != SIGKILL && signo != SIGSTOP && ::sigaction(signo, nullptr, &action) == 0 &&
+          action.sa_handler == SIG_IGN)
+        out.push_back(signo);
+    }
+    return out;
+  }();
+  return ignored;
+}
+
+int dev_null() {
+  static const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+// What the child needs between clone and exec; it shares the runner's memory, so it only reads this
+// (and writes exec_errno), makes system calls and never allocates.
+struct ChildSetup {
+  const SpawnRequest* request;
+  char* const* argv;
+  char* const* envp;
+  int out_fd, err_fd, probe_fd, pids_join_fd, memory_join_fd;
+  bool memory_limited;
+  int exec_errno = 0;  // set by the child when it could not exec
+};
+
+int child_main(void* raw) {
+  auto& setup = *static_cast<ChildSetup*>(raw);
   ::setsid();
   // Join the run's cgroups before exec, so that nothing the program does happens outside them.
-  if (tree.pids_join_fd() >= 0) write_decimal(tree.pids_join_fd(), ::getpid());
-  if (tree.memory_join_fd() >= 0) write_decimal(tree.memory_join_fd(), ::getpid());
+  if (setup.pids_join_fd >= 0) write_decimal(setup.pids_join_fd, ::getpid());
+  if (setup.memory_join_fd >= 0) write_decimal(setup.memory_join_fd, ::getpid());
+  // Our handlers must not run in a child sharing our memory: default them before unblocking signals.
+  // exec resets caught signals by itself, so beyond those only the ignored ones need resetting.
+  for (int signo : {SIGINT, SIGTERM, SIGHUP}) ::signal(signo, SIG_DFL);
+  for (int signo : ignored_signals()) ::signal(signo, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  for (int signo = 1; signo < NSIG; ++signo)
-    if (signo != SIGKILL && signo != SIGSTOP) ::signal(signo, SIG_DFL);
 
-  int null_fd = ::open("/dev/null", O_RDONLY);
-  ::dup2(null_fd, STDIN_FILENO);
-  ::dup2(out_fd, STDOUT_FILENO);
-  ::dup2(err_fd, STDERR_FILENO);
-  ::fcntl(probe_fd, F_SETFD, 0);  // the one runner descriptor the program may keep
+  ::dup2(dev_null(), STDIN_FILENO);
+  ::dup2(setup.out_fd, STDOUT_FILENO);
+  ::dup2(setup.err_fd, STDERR_FILENO);
+  ::fcntl(setup.probe_fd, F_SETFD, 0);  // the one runner descriptor the program may keep
 
   rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
-  if (request.limits.memory_mb > 0 && !tree.memory_limited()) {
+  const SpawnRequest& request = *setup.request;
+  if (request.limits.memory_mb > 0 && !setup.memory_limited) {
     rlim_t bytes = static_cast<rlim_t>(request.limits.memory_mb) << 20;
     rlimit memory{bytes, bytes};
     ::setrlimit(RLIMIT_AS, &memory);
   }
   if (!request.cwd.empty() && ::chdir(request.cwd.c_str()) != 0) {
-    int err = errno;
-    (void)!::write(error_fd, &err, sizeof err);
+    setup.exec_errno = errno;
     ::_exit(127);
   }
-  ::execvpe(argv[0], argv, envp);
-  int err = errno;
-  (void)!::write(error_fd, &err, sizeof err);
+  ::execvpe(setup.argv[0], setup.argv, setup.envp);
+  setup.exec_errno = errno;
   ::_exit(127);
+}
+
+// Starts child_main like posix_spawn does: sharing our memory until it execs (no page tables to copy,
+// no copy-on-write faults after), on a stack of its own, with our signals blocked meanwhile.
+pid_t spawn_child(ChildSetup& setup) {
+  alignas(64) static char stack[256 * 1024];
+  sigset_t all, old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = ::clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &setup);
+  int saved = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = saved;
+  return pid;
 }
 
 }  // namespace
@@ -591,7 +722,7 @@ Run spawn_and_record(const SpawnRequest& request) {
     read_end.reset(pipe_fds[0]);
     write_end.reset(pipe_fds[1]);
   };
-  Fd out_read, out_write, err_read, err_write, error_read, error_write;
+  Fd out_read, out_write, err_read, err_write;
   if (request.capture == Capture::pty) {
     int master, slave;
     if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) throw errno_error("cannot open a pseudo-terminal");
@@ -608,7 +739,6 @@ Run spawn_and_record(const SpawnRequest& request) {
     make_pipe(out_read, out_write);
   }
   make_pipe(err_read, err_write);
-  make_pipe(error_read, error_write);
   int sockets[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0) throw errno_error("cannot create probe channel");
   Fd probe_read(sockets[0]), probe_write(sockets[1]);
@@ -620,30 +750,29 @@ Run spawn_and_record(const SpawnRequest& request) {
   auto argv_strings = request.argv;
   auto argv = c_strings(argv_strings);
 
+  ignored_signals();
+  dev_null();
   Containment tree(request.limits);
   ForkWatch& forks = ForkWatch::instance();
   forks.start(0);
   const auto t0 = Clock::now();
   const std::int64_t t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw errno_error("cannot fork");
-  if (pid == 0)
-    exec_child(request, argv.data(), envp.data(), out_write.get(), err_write.get(), probe_write.get(), tree,
-               error_write.get());
+  ChildSetup setup{&request,           argv.data(),         envp.data(),          out_write.get(), err_write.get(),
+                   probe_write.get(),  tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited()};
+  const pid_t pid = spawn_child(setup);  // returns once the child has exec'd or died trying
+  if (pid < 0) throw errno_error("cannot start a process");
   g_current_pgid = pid;
   run.pid = pid;
   forks.start(pid);
   out_write.reset();
   err_write.reset();
   probe_write.reset();
-  error_write.reset();
 
-  int exec_errno = 0;
-  if (retry_eintr([&] { return ::read(error_read.get(), &exec_errno, sizeof exec_errno); }) == sizeof exec_errno) {
+  if (setup.exec_errno != 0) {
     ::waitpid(pid, nullptr, 0);
     g_current_pgid = 0;
     run.outcome = Outcome::spawn_error;
-    run.error = fmt::format("cannot run '{}': {}", request.argv[0], std::strerror(exec_errno));
+    run.error = fmt::format("cannot run '{}': {}", request.argv[0], std::strerror(setup.exec_errno));
     run.wall_s = seconds_between(t0, Clock::now());
     return run;
   }
@@ -657,7 +786,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(request.timeout_s));
   const auto grace = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(request.kill_grace_s));
   std::optional<Clock::time_point> kill_at, drain_until;
-  auto next_sample = t0;
+  auto next_sample = t0 + std::chrono::milliseconds(20);  // the kernel enforces pids.max; sampling only stops it early
   constexpr auto kSampleEvery = std::chrono::milliseconds(20);
   std::vector<char> buffer(1 << 16);
 
@@ -775,9 +904,9 @@ Run spawn_and_record(const SpawnRequest& request) {
   tree.kill_all(pid, SIGKILL);
   tree.reap_zombies(&run.user_s, &run.sys_s);
   if (int signo = g_interrupt_signal.load()) throw Interrupted{signo};
-  run.peak_processes = tree.peak();
   forks.poll_events();
   run.processes_created = forks.created();
+  run.peak_processes = std::max(forks.peak().value_or(1), tree.peak_seen());
   std::stable_sort(run.lines.begin(), run.lines.end(), [](const Line& a, const Line& b) { return a.t_s < b.t_s; });
   std::stable_sort(run.probes.begin(), run.probes.end(), [](const ProbeRecord& a, const ProbeRecord& b) { return a.t_s < b.t_s; });
 

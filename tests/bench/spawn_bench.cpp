@@ -1,0 +1,85 @@
+// parex's per-run overhead against a bare fork+exec+wait, and the runner's memory under an output flood.
+//   spawn_bench [--benchmark_min_time=2]
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include "spawn.hpp"
+
+namespace {
+
+void BM_BareForkExecWait(benchmark::State& state) {
+  for (auto _ : state) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execl(PAREX_BENCH_EMPTY, PAREX_BENCH_EMPTY, static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    int status;
+    ::waitpid(pid, &status, 0);
+  }
+}
+BENCHMARK(BM_BareForkExecWait)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void BM_ParexSpawn(benchmark::State& state) {
+  parex::SpawnRequest request;
+  request.argv = {PAREX_BENCH_EMPTY};
+  for (auto _ : state) {
+    parex::Run run = parex::spawn_and_record(request);
+    if (run.outcome != parex::Outcome::ok) state.SkipWithError("the empty program did not run cleanly");
+  }
+  state.SetLabel(parex::containment_mechanism());
+}
+BENCHMARK(BM_ParexSpawn)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// One flood run with the default 8 MiB output limit; reports the runner's peak RSS.
+void BM_OutputFloodPeakMemory(benchmark::State& state) {
+  parex::SpawnRequest request;
+  request.argv = {PAREX_BENCH_FLOOD};
+  for (auto _ : state) {
+    parex::Run run = parex::spawn_and_record(request);
+    if (run.outcome != parex::Outcome::output_limit) state.SkipWithError("the flood was not stopped by the output limit");
+    state.counters["lines_kept"] = static_cast<double>(run.lines.size());
+  }
+  rusage self{};
+  ::getrusage(RUSAGE_SELF, &self);
+  state.counters["peak_rss_MiB"] = static_cast<double>(self.ru_maxrss) / 1024.0;
+}
+BENCHMARK(BM_OutputFloodPeakMemory)->Iterations(3)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Prints the two figures issue 3 asks for, after the table.
+class Summary : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& run : runs) {
+      if (run.run_type != Run::RT_Iteration) continue;
+      const std::string name = run.benchmark_name();
+      if (name.starts_with("BM_BareForkExecWait")) bare_us_ = run.GetAdjustedRealTime();
+      if (name.starts_with("BM_ParexSpawn")) parex_us_ = run.GetAdjustedRealTime();
+      if (name.starts_with("BM_OutputFloodPeakMemory")) peak_mib_ = run.counters.at("peak_rss_MiB");
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    if (bare_us_ > 0 && parex_us_ > 0)
+      fmt::print("\nper-run overhead: parex {:.0f} us vs bare fork+exec+wait {:.0f} us = {:.2f}x (target <= 1.2x)\n",
+                 parex_us_, bare_us_, parex_us_ / bare_us_);
+    if (peak_mib_ > 0) fmt::print("runner peak memory under an output flood: {:.1f} MiB (target < 64 MiB)\n", peak_mib_);
+  }
+
+ private:
+  double bare_us_ = 0, parex_us_ = 0, peak_mib_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  Summary reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+}
