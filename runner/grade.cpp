@@ -111,6 +111,8 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     std::string pythonpath = support_python_dir().string();
     if (const char* existing = std::getenv("PYTHONPATH"); existing && *existing) pythonpath += std::string(":") + existing;
     request.env = {{"PAREX_TIME_SCALE", fmt::format("{}", result.time_scale)}, {"PYTHONPATH", pythonpath}};
+    // How a program buffers its output is part of what is graded: the grader's shell must not change it.
+    request.unset = {"PYTHONUNBUFFERED"};
     Run run = spawn_and_record(request);
     run.variant = p.variant->name;
     run.role = p.role;

@@ -584,7 +584,8 @@ std::vector<std::string> build_environment(const SpawnRequest& request) {
     std::string_view item(*entry);
     auto name = item.substr(0, item.find('='));
     bool overridden = std::any_of(request.env.begin(), request.env.end(), [&](const auto& kv) { return kv.first == name; });
-    if (!overridden) env.emplace_back(item);
+    bool removed = std::find(request.unset.begin(), request.unset.end(), name) != request.unset.end();
+    if (!overridden && !removed) env.emplace_back(item);
   }
   for (const auto& [name, value] : request.env) env.push_back(name + "=" + value);
   return env;

@@ -15,6 +15,7 @@ struct SpawnRequest {
   std::vector<std::string> argv;                          // argv[0] is looked up in PATH
   std::filesystem::path cwd;                              // empty: the runner's
   std::vector<std::pair<std::string, std::string>> env;   // set on top of the runner's environment
+  std::vector<std::string> unset;                         // removed from it
   double timeout_s = 60;
   double kill_grace_s = 0.5;                              // SIGTERM, then SIGKILL after this
   Limits limits;

@@ -1,0 +1,196 @@
+// The case support library: scaled clock, probe wire format, parex::Process semantics.
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <parex/clock.hpp>
+#include <parex/probe.hpp>
+#include <parex/process.hpp>
+
+namespace {
+
+// Runs `body` in a child (so that once-read environment variables can be set first); returns its exit code.
+template <typename F>
+int in_child(F body) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::_exit(body());
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+std::vector<std::string> receive_all(int fd) {
+  std::vector<std::string> out;
+  char buf[70000];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0;) out.emplace_back(buf, static_cast<std::size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+TEST(Clock, ScalesSleeps) {
+  EXPECT_EQ(in_child([] {
+              ::setenv("PAREX_TIME_SCALE", "0.01", 1);
+              auto start = std::chrono::steady_clock::now();
+              parex::sleep_for(std::chrono::seconds(1));
+              double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+              return parex::time_scale() == 0.01 && took >= 0.01 && took < 0.5 ? 0 : 1;
+            }),
+            0);
+}
+
+TEST(Clock, InvalidScaleFallsBackToOne) {
+  EXPECT_EQ(in_child([] {
+              ::setenv("PAREX_TIME_SCALE", "fast", 1);
+              return parex::time_scale() == 1.0 ? 0 : 1;
+            }),
+            0);
+}
+
+TEST(Probe, WireFormatEscapesAndCarriesPidAndTid) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+  EXPECT_EQ(in_child([&] {
+              ::setenv("PAREX_PROBE_FD", std::to_string(sv[1]).c_str(), 1);
+              parex::probe("square_result", std::vector<int>{4, 9});
+              parex::probe("odd\tname", std::string("a\nb\\c"));
+              return 0;
+            }),
+            0);
+  auto records = receive_all(sv[0]);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_TRUE(records[0].starts_with("P\t"));
+  EXPECT_NE(records[0].find("\tsquare_result\t[4, 9]\t"), std::string::npos) << records[0];
+  EXPECT_TRUE(records[0].ends_with("\n"));
+  EXPECT_NE(records[1].find("\todd\\tname\ta\\nb\\\\c\t"), std::string::npos) << records[1];
+  ::close(sv[0]);
+  ::close(sv[1]);
+}
+
+TEST(Probe, ConcurrentWritersNeverMix) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+  ::setenv("PAREX_PROBE_FD", std::to_string(sv[1]).c_str(), 1);
+  std::vector<parex::Process> writers;
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([](int id) {
+      for (int i = 0; i < 50; ++i) parex::probe("v", std::string(2000, static_cast<char>('a' + id)));
+    }, w);
+  for (auto& writer : writers) writer.start();
+  std::vector<std::string> records;
+  char buf[70000];
+  while (records.size() < 200) {  // read while they write: a full socket blocks the writers
+    ssize_t n = ::recv(sv[0], buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    records.emplace_back(buf, static_cast<std::size_t>(n));
+  }
+  for (auto& writer : writers) writer.join();
+  ASSERT_EQ(records.size(), 200u);
+  for (const auto& record : records) {
+    auto value_at = record.find("\tv\t") + 3;
+    char letter = record[value_at];
+    EXPECT_EQ(record.find_first_not_of(letter, value_at), record.find('\t', value_at)) << "a record was torn";
+  }
+  ::unsetenv("PAREX_PROBE_FD");
+  ::close(sv[0]);
+  ::close(sv[1]);
+}
+
+TEST(Probe, NoOpWithoutChannel) {
+  EXPECT_EQ(in_child([] {
+              ::unsetenv("PAREX_PROBE_FD");
+              parex::probe("x", 1);
+              return parex::detail::probe_fd() == -1 ? 0 : 1;
+            }),
+            0);
+}
+
+TEST(Process, RunsTargetWithArgumentsAndReportsExitCode) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  parex::Process p([](int fd, std::string text) { (void)!::write(fd, text.data(), text.size()); }, fds[1], std::string("hi"));
+  EXPECT_FALSE(p.exitcode());
+  p.start();
+  EXPECT_GT(p.pid(), 0);
+  p.join();
+  p.join();  // joining twice is fine
+  EXPECT_EQ(p.exitcode(), 0);
+  EXPECT_FALSE(p.is_alive());
+  ::close(fds[1]);
+  char buf[8] = {};
+  EXPECT_EQ(::read(fds[0], buf, sizeof buf), 2);
+  EXPECT_STREQ(buf, "hi");
+  ::close(fds[0]);
+}
+
+TEST(Process, ErrorsMirrorPython) {
+  parex::Process p([] {});
+  try {
+    p.join();
+    FAIL() << "joining an unstarted process must throw";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "can only join a started process");
+  }
+  p.start();
+  try {
+    p.start();
+    FAIL() << "starting twice must throw";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "cannot start a process twice");
+  }
+  p.join();
+}
+
+TEST(Process, JoiningItselfThrowsInTheChild) {
+  static parex::Process* self = nullptr;
+  parex::Process p([] {
+    try {
+      self->join();
+    } catch (const std::logic_error& e) {
+      ::_exit(std::string(e.what()) == "cannot join the current process" ? 7 : 8);
+    }
+    ::_exit(9);
+  });
+  self = &p;
+  p.start();
+  p.join();
+  EXPECT_EQ(p.exitcode(), 7);
+}
+
+TEST(Process, ThrowingTargetExitsOneAndSignalIsNegative) {
+  parex::Process thrower([] { throw std::runtime_error("boom"); });
+  thrower.start();
+  thrower.join();
+  EXPECT_EQ(thrower.exitcode(), 1);
+  parex::Process killed([] { ::raise(SIGKILL); });
+  killed.start();
+  killed.join();
+  EXPECT_EQ(killed.exitcode(), -SIGKILL);
+}
+
+TEST(Process, FlushesBufferedOutputBeforeForking) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  EXPECT_EQ(in_child([&] {
+              ::dup2(fds[1], STDOUT_FILENO);
+              std::printf("x");  // unflushed: would be printed by the child too without the flush in start()
+              parex::Process p([] {});
+              p.start();
+              p.join();
+              std::fflush(stdout);
+              return 0;
+            }),
+            0);
+  ::close(fds[1]);
+  char buf[8] = {};
+  EXPECT_EQ(::read(fds[0], buf, sizeof buf), 1) << "got '" << buf << "'";
+  ::close(fds[0]);
+}
