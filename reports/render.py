@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Render parex results (parex-result/1 JSON) into one self-contained HTML report.
+
+Reads RESULTS_DIR/<case>/<variant>.json from each results directory (a later directory wins
+on the same case/variant) and writes OUT/index.html: a summary, a filterable table of graded
+variants, and per variant its checks with diagnostics, output timelines and repetition times.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import exports  # noqa: E402
+import history  # noqa: E402
+import report_model  # noqa: E402
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", nargs="+", metavar="RESULTS_DIR", help="directories of parex results")
+    parser.add_argument("--out", required=True, metavar="DIR", help="where index.html is written")
+    parser.add_argument("--history", metavar="FILE", help="append this run to FILE (JSON lines) and show trends")
+    parser.add_argument("--gradescope", metavar="FILE", help="also write Gradescope's results.json")
+    parser.add_argument("--exercism", metavar="FILE", help="also write Exercism's results.json")
+    return parser.parse_args(argv)
+
+
+def write_atomically(path, text):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    try:
+        import jinja2
+    except ImportError:
+        print(f"render.py: error: Jinja2 is not importable by {sys.executable}; "
+              "install Debian's python3-jinja2 and run with /usr/bin/python3", file=sys.stderr)
+        return 2
+    for directory in args.results:
+        if not Path(directory).is_dir():
+            print(f"render.py: error: {directory} is not a directory of results "
+                  "(run ctest first: it writes <build>/parex-results)", file=sys.stderr)
+            return 2
+
+    loaded = report_model.load_results(args.results)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    trends = {}
+    if args.history:
+        history.append(args.history, history.summarise(loaded.results, now))
+        trends = history.trends(history.read(args.history))
+    model = report_model.build_model(loaded, trends)
+    model["generated_at"] = now
+
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                                     autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    environment.globals["inline"] = lambda name: (HERE / "templates" / name).read_text(encoding="utf-8")
+    page = environment.get_template("index.html.j2").render(**model)
+    out = Path(args.out) / "index.html"
+    write_atomically(out, page)
+    if args.gradescope:
+        write_atomically(args.gradescope, json.dumps(exports.gradescope(loaded.results), indent=1))
+    if args.exercism:
+        write_atomically(args.exercism, json.dumps(exports.exercism(loaded.results), indent=1))
+
+    summary = model["summary"]
+    print(f"render.py: {summary['total']} result(s): {summary['pass']} passed, {summary['fail']} failed, "
+          f"{summary['error']} error(s) -> {out}")
+    for path, problem in loaded.problems:
+        print(f"render.py: warning: skipped {path}: {problem}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

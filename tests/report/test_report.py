@@ -1,0 +1,117 @@
+"""The report: model from golden results, merging, history, exports, and the rendered page."""
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "reports"))
+
+import exports  # noqa: E402
+import history  # noqa: E402
+import report_model  # noqa: E402
+
+INPUTS = Path(__file__).parent / "inputs"
+RENDER = ROOT / "reports" / "render.py"
+
+
+def render(tmp_path, *args):
+    return subprocess.run([sys.executable, str(RENDER), *map(str, args), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True)
+
+
+def test_load_skips_malformed_and_reports_it():
+    loaded = report_model.load_results([INPUTS / "good"])
+    ids = [f"{r['case']}/{r['variant']}" for r in loaded.results]
+    assert ids == ["broken/parallel", "square_cube/parallel", "square_cube/starter"]
+    assert len(loaded.problems) == 1 and loaded.problems[0][0].endswith("garbage.json")
+
+
+def test_later_directory_wins_and_is_named():
+    loaded = report_model.load_results([INPUTS / "good", INPUTS / "other"])
+    parallel = next(r for r in loaded.results if r["variant"] == "parallel" and r["case"] == "square_cube")
+    assert parallel["title"] == "from the other machine"
+    assert loaded.overridden == ["square_cube/parallel"]
+
+
+def test_model_counts_rows_and_speedup():
+    model = report_model.build_model(report_model.load_results([INPUTS / "good"]))
+    assert model["summary"] == {"total": 3, "pass": 2, "fail": 0, "error": 1}
+    row = next(r for r in model["rows"] if r["id"] == "square_cube/parallel")
+    assert row["speedup"]["passed"] and row["speedup"]["measured"] > 1.8
+    assert 0 < row["speedup"]["mark"] < row["speedup"]["bar"] <= 100
+    starter = next(r for r in model["rows"] if r["id"] == "square_cube/starter")
+    assert {c["kind"] for c in starter["failed_checks"]} == {"speedup", "interleaved"}
+
+
+def test_timeline_lanes_follow_interleaved_patterns():
+    result = json.loads((INPUTS / "good/square_cube/parallel.json").read_text())
+    timeline = report_model.timelines(result)
+    graded = next(run for run in timeline["runs"] if run["role"] == "graded")
+    lanes = {mark["lane"] for mark in graded["marks"] if mark["text"].startswith("square")}
+    assert lanes == {0}
+    assert {mark["lane"] for mark in graded["marks"] if mark["text"].startswith("cube")} == {1}
+    assert all(0 <= mark["x"] <= timeline["width"] for mark in graded["marks"])
+
+
+def test_markdown_escapes_html():
+    assert report_model.markdown("a <b> `c` **d**") == "<p>a &lt;b&gt; <code>c</code> <strong>d</strong></p>"
+    assert report_model.markdown("- x\n- y") == "<ul><li>x</li><li>y</li></ul>"
+
+
+def test_history_flags_a_drop(tmp_path):
+    path = tmp_path / "history.jsonl"
+    for at, speedup, status in [("t1", 2.0, "pass"), ("t2", 1.98, "pass"), ("t3", 1.5, "pass")]:
+        history.append(path, {"at": at, "results": {"c/v": {"status": status, "speedup": speedup}}})
+    trend = history.trends(history.read(path))["c/v"]
+    assert "below the earlier median" in trend["drop"]
+    history.append(path, {"at": "t4", "results": {"c/v": {"status": "fail", "speedup": 1.5}}})
+    assert history.trends(history.read(path))["c/v"]["drop"] == "was passing, now failing"
+
+
+def test_exports_formats():
+    results = report_model.load_results([INPUTS / "good"]).results
+    grades = exports.gradescope(results)
+    assert grades["score"] == 2.0 and len(grades["tests"]) == 3
+    assert all({"name", "score", "max_score", "status", "output"} <= set(t) for t in grades["tests"])
+    exercism = exports.exercism(results)
+    assert exercism["version"] == 2 and exercism["status"] == "error"
+    assert {t["status"] for t in exercism["tests"]} == {"pass", "error"}
+
+
+def test_rendered_page_is_self_contained(tmp_path):
+    done = render(tmp_path, INPUTS / "good", "--gradescope", tmp_path / "gs.json", "--exercism", tmp_path / "ex.json",
+                  "--history", tmp_path / "h.jsonl")
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "out" / "index.html").read_text()
+    assert 'data-id="square_cube/parallel"' in page and 'data-status="error"' in page
+    assert not re.search(r'(src|href)="(https?:)?//', page), "the report must load nothing from the network"
+    assert "garbage.json" in page and "skipped" in done.stderr
+    assert len(page.encode()) < 2_000_000
+    assert json.loads((tmp_path / "gs.json").read_text())["tests"]
+    assert (tmp_path / "h.jsonl").read_text().count("\n") == 1
+
+
+def test_empty_results_say_what_to_do(tmp_path):
+    (tmp_path / "empty").mkdir()
+    done = render(tmp_path, tmp_path / "empty")
+    assert done.returncode == 0
+    assert "No results yet" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_missing_directory_is_a_usage_error(tmp_path):
+    done = render(tmp_path, tmp_path / "nope")
+    assert done.returncode == 2 and "is not a directory of results" in done.stderr
+
+
+def test_without_jinja2_says_what_to_install(tmp_path):
+    blocker = tmp_path / "block"
+    blocker.mkdir()
+    (blocker / "jinja2.py").write_text("raise ImportError('blocked for the test')\n")
+    done = subprocess.run([sys.executable, str(RENDER), str(INPUTS / "good"), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, env={"PYTHONPATH": str(blocker)})
+    assert done.returncode == 2
+    assert "Jinja2 is not importable" in done.stderr and "python3-jinja2" in done.stderr
