@@ -1,5 +1,5 @@
 // parex's per-run overhead against a bare fork+exec+wait, and the runner's memory under an output flood.
-//   spawn_bench [--benchmark_min_time=2]
+//   spawn_bench --benchmark_min_time=1 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,7 +55,9 @@ class Summary : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& run : runs) {
-      if (run.run_type != Run::RT_Iteration) continue;
+      // With --benchmark_repetitions, the median aggregate stands for the benchmark.
+      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      if (run.run_type != Run::RT_Iteration && !median) continue;
       const std::string name = run.benchmark_name();
       if (name.starts_with("BM_BareForkExecWait")) bare_us_ = run.GetAdjustedRealTime();
       if (name.starts_with("BM_ParexSpawn")) parex_us_ = run.GetAdjustedRealTime();
