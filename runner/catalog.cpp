@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "filecheck.hpp"
 #include "record.hpp"
 
 namespace fs = std::filesystem;
@@ -256,6 +257,12 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
         break;
       case CheckKind::filecheck:
         require("text");
+        if (!check.text.empty()) {
+          // The check text is validated now (with a stand-in input), so that a typo is a catalog error.
+          auto outcome = filecheck::run(check.text, "x\n", {.check_name = "text"});
+          if (outcome.status == filecheck::Status::invalid_checks)
+            v.error(table.get("text")->source(), fmt::format("bad FileCheck text: {}", outcome.summary));
+        }
         if (check.stream != "stdout" && check.stream != "stderr")
           v.error(table.get("stream")->source(), fmt::format("'stream' must be \"stdout\" or \"stderr\" (got \"{}\")", check.stream));
         break;

@@ -7,10 +7,7 @@
 
 #include <fmt/format.h>
 
-#if __has_include("filecheck.hpp")  // TEMP until the matcher lands
 #include "filecheck.hpp"
-#define PAREX_HAVE_FILECHECK 1
-#endif
 
 namespace parex {
 namespace {
@@ -302,9 +299,6 @@ CheckResult check_interleaved(const CheckSpec& check, const Evidence& evidence) 
 
 CheckResult check_filecheck(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
-#ifndef PAREX_HAVE_FILECHECK
-  (void)evidence; return result;
-#else
   if (evidence.graded.empty()) return fail_without_runs(result, "runs");
   result.passed = true;
   Stream stream = check.stream == "stderr" ? Stream::err : Stream::out;
@@ -324,7 +318,6 @@ CheckResult check_filecheck(const CheckSpec& check, const Evidence& evidence) {
   }
   if (result.passed) result.message = fmt::format("{} run(s) match", evidence.graded.size());
   return result;
-#endif
 }
 
 CheckResult check_isolation(const CheckSpec& check, const Evidence& evidence) {

@@ -12,10 +12,7 @@
 #include "catalog.hpp"
 #include "console.hpp"
 #include "ctest_file.hpp"
-#if __has_include("filecheck.hpp")  // TEMP until the matcher lands
 #include "filecheck.hpp"
-#define PAREX_HAVE_FILECHECK 1
-#endif
 #include "grade.hpp"
 #include "results.hpp"
 #include "scaffold.hpp"
@@ -174,9 +171,6 @@ int command_list(const ListArgs& args) {
 }
 
 int command_filecheck(const std::string& check_file, const std::string& input_file) {
-#ifndef PAREX_HAVE_FILECHECK
-  (void)check_file; (void)input_file; return kUsage;
-#else
   auto slurp = [](std::istream& in) {
     std::ostringstream text;
     text << in.rdbuf();
@@ -209,7 +203,6 @@ int command_filecheck(const std::string& check_file, const std::string& input_fi
     case filecheck::Status::invalid_checks: return kUsage;
   }
   return kUsage;
-#endif
 }
 
 }  // namespace

@@ -187,3 +187,11 @@ TEST(Catalog, ReservedVariantName) {
   CaseDir dir(kMinimal, {"parallel.cpp", "clean.cpp"});
   EXPECT_NE(errors_of(load_case(dir.path())).find("'clean' is a reserved build target name"), std::string::npos);
 }
+
+TEST(Catalog, BadFileCheckTextIsACatalogError) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"filecheck\"\ntext = \"CHECK-NEXT: a\"\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("case.toml:4:8: bad FileCheck text: invalid check text: found 'CHECK-NEXT' without previous 'CHECK: line"),
+            std::string::npos)
+      << errors;
+}

@@ -1,0 +1,28 @@
+// A matcher with LLVM FileCheck's semantics, for the `filecheck` check and `parex filecheck`.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace parex::filecheck {
+
+struct Options {
+  std::string prefix = "CHECK";            // --check-prefix
+  std::string check_name = "<check-file>"; // in diagnostics: "<check_name>:LINE:COL: error: ..."
+  std::string input_name = "<stdin>";
+};
+
+enum class Status { match, mismatch, invalid_checks };  // invalid_checks: the check text itself (or an empty input)
+
+struct Outcome {
+  Status status = Status::match;
+  std::string diagnostic;  // multi-line, FileCheck-style; empty on match
+  std::string summary;     // one line, e.g. "CHECK-NEXT: expected string not found: cube 8 (check line 3)"
+  int check_line = 0;      // 1-based line of the failing directive, 0 if none
+};
+
+// Matches `input` against the directives in `check_text` with LLVM FileCheck's default semantics
+// (horizontal whitespace canonicalised, global variables, no implicit checks).
+Outcome run(std::string_view check_text, std::string_view input, const Options& options = {});
+
+}  // namespace parex::filecheck
