@@ -1,6 +1,7 @@
 #include "catalog.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -116,12 +117,28 @@ class Validator {
     }
   }
 
+  // Where line 1 of a string value is in the file, minus one: a """ that ends its line starts the
+  // text on the next line (TOML drops that first newline).
+  int text_line_offset(const toml::node& node) {
+    const int line = static_cast<int>(node.source().begin.line);
+    if (lines_.empty()) {
+      std::ifstream in(file_);
+      for (std::string text; std::getline(in, text);) lines_.push_back(text);
+    }
+    if (line < 1 || line > static_cast<int>(lines_.size())) return 0;
+    std::string_view text = lines_[static_cast<std::size_t>(line) - 1];
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
+    bool opens_block = text.ends_with("\"\"\"") || text.ends_with("'''");
+    return opens_block ? line : line - 1;
+  }
+
   std::vector<Diagnostic> take() { return std::move(errors_); }
   bool ok() const { return errors_.empty(); }
 
  private:
   fs::path file_;
   std::vector<Diagnostic> errors_;
+  std::vector<std::string> lines_;  // the file, read on demand
 };
 
 const std::vector<std::string> kTopKeys = {"title", "about", "tags", "timeout", "time_scale", "repetitions",
@@ -210,6 +227,7 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
     check.candidate = v.string(table, "candidate").value_or("");
     check.pattern = v.string(table, "pattern").value_or("");
     check.text = v.string(table, "text").value_or("");
+    if (const toml::node* text = table.get("text")) check.text_line_offset = v.text_line_offset(*text);
     check.stream = v.string(table, "stream").value_or("stdout");
     check.probe = v.string(table, "probe").value_or("");
     check.ignore = v.string(table, "ignore").value_or("");
@@ -259,7 +277,7 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
         require("text");
         if (!check.text.empty()) {
           // The check text is validated now (with a stand-in input), so that a typo is a catalog error.
-          auto outcome = filecheck::run(check.text, "x\n", {.check_name = "text"});
+          auto outcome = filecheck::run(check.text, "x\n", {.check_name = "case.toml", .line_offset = check.text_line_offset});
           if (outcome.status == filecheck::Status::invalid_checks)
             v.error(table.get("text")->source(), fmt::format("bad FileCheck text: {}", outcome.summary));
         }

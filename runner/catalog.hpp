@@ -54,6 +54,7 @@ struct CheckSpec {
   double min_overlap = 0.5;
   std::string ignore;                    // same_lines/in_order: extension, regex of lines to leave out
   std::string text;                      // filecheck
+  int text_line_offset = 0;              // filecheck: case.toml line of the text's line 1, minus 1
   std::string stream = "stdout";         // filecheck
   std::string probe;                     // isolation
   std::optional<int> code;               // exit

@@ -308,6 +308,7 @@ CheckResult check_filecheck(const CheckSpec& check, const Evidence& evidence) {
       if (line.stream == stream) input += line.text + "\n";
     filecheck::Options options;
     options.check_name = "case.toml";
+    options.line_offset = check.text_line_offset;
     options.input_name = fmt::format("run-{}.{}", r + 1, check.stream);
     auto outcome = filecheck::run(check.text, input, options);
     if (outcome.status == filecheck::Status::match) continue;

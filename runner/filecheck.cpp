@@ -546,12 +546,13 @@ class Checker {
   void fail(const Directive& d, const std::string& message) {
     if (outcome_.status == Status::match) {
       outcome_.status = Status::mismatch;
-      outcome_.check_line = d.line;
-      outcome_.summary = fmt::format("{} (check line {})", message, d.line);
-      if (!d.text.empty()) outcome_.summary = fmt::format("{}: {} (check line {})", message, d.text, d.line);
+      const int line = d.line + options_.line_offset;
+      outcome_.check_line = line;
+      outcome_.summary = fmt::format("{} (line {})", message, line);
+      if (!d.text.empty()) outcome_.summary = fmt::format("{}: {} (line {})", message, d.text, line);
       failure_at_ = d.line;
     }
-    text_ += fmt::format("{}:{}:{}: error: {}\n{}\n{}^\n", options_.check_name, d.line, d.column, message, d.line_text,
+    text_ += fmt::format("{}:{}:{}: error: {}\n{}\n{}^\n", options_.check_name, d.line + options_.line_offset, d.column, message, d.line_text,
                          std::string(static_cast<std::size_t>(d.column - 1), ' '));
   }
 
@@ -568,7 +569,7 @@ class Checker {
     fail(d, fmt::format("{}: expected string not found in input", d.name));
     note_at(from, "scanning from here");
     if (!undefined.empty()) {
-      text_ += fmt::format("{}:{}:{}: note: uses undefined variable(s): \"{}\"\n", options_.check_name, d.line, d.column, undefined);
+      text_ += fmt::format("{}:{}:{}: note: uses undefined variable(s): \"{}\"\n", options_.check_name, d.line + options_.line_offset, d.column, undefined);
       return;
     }
     // The closest line in the searched range, as FileCheck's "possible intended match".
@@ -580,7 +581,8 @@ class Checker {
     int best_line = 0, best = static_cast<int>(wanted.size()) / 2 + 1;
     for (int line = first; line <= last && line <= m_.line_count(); ++line) {
       std::string_view text = m_.line_text(line);
-      int distance = edit_distance(wanted, text.substr(0, wanted.size() + 8));
+      // Against the line's start of the same length: "result: []" is close to "result: [4, 9, 64]".
+      int distance = edit_distance(wanted, text.substr(0, wanted.size()));
       if (distance < best) best = distance, best_line = line;
     }
     if (best_line > 0) {
@@ -634,9 +636,9 @@ Outcome run(std::string_view check_text, std::string_view input, const Options& 
   auto directives = parse_checks(checks, options.prefix, error);
   if (error) {
     outcome.status = Status::invalid_checks;
-    outcome.check_line = error->line;
-    outcome.summary = fmt::format("invalid check text: {} (line {})", error->message, error->line);
-    outcome.diagnostic = fmt::format("{}:{}:{}: error: {}\n{}\n{}^\n", options.check_name, error->line, error->column,
+    outcome.check_line = error->line + options.line_offset;
+    outcome.summary = fmt::format("invalid check text: {} (line {})", error->message, outcome.check_line);
+    outcome.diagnostic = fmt::format("{}:{}:{}: error: {}\n{}\n{}^\n", options.check_name, error->line + options.line_offset, error->column,
                                      error->message, error->line_text, std::string(static_cast<std::size_t>(error->column - 1), ' '));
     return outcome;
   }

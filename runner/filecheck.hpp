@@ -10,6 +10,7 @@ struct Options {
   std::string prefix = "CHECK";            // --check-prefix
   std::string check_name = "<check-file>"; // in diagnostics: "<check_name>:LINE:COL: error: ..."
   std::string input_name = "<stdin>";
+  int line_offset = 0;                     // added to check-text line numbers (the text's place in case.toml)
 };
 
 enum class Status { match, mismatch, invalid_checks };  // invalid_checks: the check text itself (or an empty input)

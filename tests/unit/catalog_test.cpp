@@ -191,7 +191,14 @@ TEST(Catalog, ReservedVariantName) {
 TEST(Catalog, BadFileCheckTextIsACatalogError) {
   CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"filecheck\"\ntext = \"CHECK-NEXT: a\"\n");
   auto errors = errors_of(load_case(dir.path()));
-  EXPECT_NE(errors.find("case.toml:4:8: bad FileCheck text: invalid check text: found 'CHECK-NEXT' without previous 'CHECK: line"),
+  EXPECT_NE(errors.find("case.toml:4:8: bad FileCheck text: invalid check text: found 'CHECK-NEXT' without previous 'CHECK: line (line 4)"),
             std::string::npos)
       << errors;
+}
+
+TEST(Catalog, FileCheckLinesCountInCaseToml) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"filecheck\"\ntext = \"\"\"\nCHECK: a\nCHECK-NEXT: b\n\"\"\"\n");
+  auto result = load_case(dir.path());
+  ASSERT_TRUE(result.spec) << errors_of(result);
+  EXPECT_EQ(result.spec->checks[0].text_line_offset, 4);  // CHECK: a is on line 5 of case.toml
 }

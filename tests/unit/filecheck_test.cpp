@@ -66,7 +66,7 @@ TEST(FileCheck, NotFoundShowsDirectiveScanStartAndNearMiss) {
   // As LLVM's FileCheck: of equally close lines, the first.
   EXPECT_NE(d.find("run-1.stdout:2:1: note: possible intended match here\ncube 8"), std::string::npos) << d;
   EXPECT_NE(d.find(">     1: square 4\n      2: cube 8\n      3: cube 72"), std::string::npos) << d;  // the annotated input
-  EXPECT_EQ(outcome.summary, "CHECK: expected string not found in input: cube 27 (check line 2)");
+  EXPECT_EQ(outcome.summary, "CHECK: expected string not found in input: cube 27 (line 2)");
 }
 
 TEST(FileCheck, NextOnWrongLineSaysWhereBothMatchesAre) {
