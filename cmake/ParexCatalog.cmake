@@ -134,6 +134,21 @@ function(_parex_build_catalog dir bin_root out_targets)
       endif()
       add_executable(${target} ${sources_${variant}})
       target_link_libraries(${target} PRIVATE parex::support)
+      # A Google Benchmark program (graded by benchmark_speedup) also gets the benchmark library.
+      foreach(source IN LISTS sources_${variant})
+        file(STRINGS "${source}" uses_benchmark REGEX "#include[ \t]*<benchmark/benchmark\\.h>")
+        if(uses_benchmark)
+          if(NOT TARGET benchmark::benchmark)
+            find_package(benchmark CONFIG QUIET)
+          endif()
+          if(NOT TARGET benchmark::benchmark)
+            message(FATAL_ERROR "parex_add_catalog: ${source} includes <benchmark/benchmark.h> but Google Benchmark "
+              "was not found: apt-get install libbenchmark-dev")
+          endif()
+          target_link_libraries(${target} PRIVATE benchmark::benchmark)
+          break()
+        endif()
+      endforeach()
       set_target_properties(${target} PROPERTIES
         OUTPUT_NAME "${variant}"
         RUNTIME_OUTPUT_DIRECTORY "${bin_root}/${case}")

@@ -108,7 +108,9 @@ std::optional<double> benchmark_time(const nlohmann::json& report, const std::st
   std::vector<double> times;
   std::optional<double> median_aggregate;
   for (const auto& entry : report.value("benchmarks", nlohmann::json::array())) {
-    if (entry.value("run_name", entry.value("name", "")) != name) continue;
+    // "BM_Pool" names "BM_Pool/real_time" too: Google Benchmark appends its options to the name.
+    const std::string run_name = entry.value("run_name", entry.value("name", ""));
+    if (run_name != name && !run_name.starts_with(name + "/")) continue;
     if (entry.value("run_type", "iteration") == "aggregate") {
       if (entry.value("aggregate_name", "") == "median") median_aggregate = entry.value("real_time", 0.0);
     } else {

@@ -194,3 +194,95 @@ TEST(Process, FlushesBufferedOutputBeforeForking) {
   EXPECT_EQ(::read(fds[0], buf, sizeof buf), 1) << "got '" << buf << "'";
   ::close(fds[0]);
 }
+
+#include <parex/pool.hpp>
+
+namespace {
+
+long square(long n) { return n * n; }
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : text) {
+    if (c == ' ') words.push_back(std::exchange(word, {}));
+    else word += c;
+  }
+  words.push_back(word);
+  return words;
+}
+
+int children_left() {
+  int count = 0;
+  while (::waitpid(-1, nullptr, WNOHANG) > 0) ++count;  // zombies the pool failed to reap
+  return count;
+}
+
+}  // namespace
+
+TEST(Pool, MapKeepsInputOrderOverManyItems) {
+  parex::Pool pool(3);
+  std::vector<long> inputs(10000);
+  for (long i = 0; i < 10000; ++i) inputs[static_cast<std::size_t>(i)] = i;
+  auto results = pool.map(square, inputs);
+  ASSERT_EQ(results.size(), 10000u);
+  for (long i = 0; i < 10000; ++i) EXPECT_EQ(results[static_cast<std::size_t>(i)], i * i);
+  pool.close();
+  pool.join();
+  EXPECT_EQ(children_left(), 0);
+}
+
+TEST(Pool, WorkIsSpreadOverWorkerProcesses) {
+  parex::Pool pool(2);
+  auto pids = pool.map([](int) { ::usleep(2000); return static_cast<int>(::getpid()); }, std::vector<int>(40, 0));
+  std::sort(pids.begin(), pids.end());
+  pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+  EXPECT_EQ(pids.size(), 2u);
+  EXPECT_EQ(std::count(pids.begin(), pids.end(), ::getpid()), 0);
+}
+
+TEST(Pool, StringsAndVectorsRoundTrip) {
+  parex::Pool pool(2);
+  auto words = pool.map(split_words, std::vector<std::string>{"a b", "", "square cube"});
+  EXPECT_EQ(words[0], (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(words[1], (std::vector<std::string>{""}));
+  EXPECT_EQ(words[2], (std::vector<std::string>{"square", "cube"}));
+  auto sums = pool.map([](const std::vector<double>& v) { return v.empty() ? 0.0 : v[0] + v.back(); },
+                       std::vector<std::vector<double>>{{1.5, 2.5}, {}, {4}});
+  EXPECT_EQ(sums, (std::vector<double>{4.0, 0.0, 8.0}));
+}
+
+TEST(Pool, WorkerExceptionBecomesMapError) {
+  parex::Pool pool(2);
+  try {
+    pool.map([](int x) -> int { if (x == 7) throw std::invalid_argument("seven is not allowed"); return x; },
+             std::vector<int>{1, 2, 7, 4});
+    FAIL() << "map must throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("seven is not allowed"), std::string::npos) << e.what();
+  }
+  // The pool still works, and no result of the failed map leaks into the next one.
+  EXPECT_EQ(pool.map([](int x) { return x + 1; }, std::vector<int>{1, 2}), (std::vector<int>{2, 3}));
+}
+
+TEST(Pool, DeadWorkerDoesNotHangMap) {
+  parex::Pool pool(2);
+  try {
+    pool.map([](int) -> int { ::raise(SIGKILL); return 0; }, std::vector<int>{1, 2, 3});
+    FAIL() << "map must throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("was killed by signal 9"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Pool, JoinNeedsCloseAndDestructorReapsWorkers) {
+  {
+    parex::Pool pool(2);
+    EXPECT_THROW(pool.join(), std::logic_error);
+  }
+  EXPECT_EQ(children_left(), 0);
+  parex::Pool pool(1);
+  pool.close();
+  EXPECT_THROW(pool.map(square, std::vector<long>{1}), std::logic_error);
+  pool.join();
+}

@@ -1,0 +1,35 @@
+// The seed's do_work, made heavy enough to time and impossible to fold away, shared by the variants.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+inline constexpr int kItems = 10000;
+
+// A chain of dependent multiply-adds seeded by n: the compiler can neither vectorise nor precompute it.
+inline std::uint64_t do_work(std::uint64_t n) {
+  std::uint64_t state = n, sum = 0;
+  for (std::uint64_t x = 0; x < 50000; ++x) {
+    state = state * 6364136223846793005ULL + x;
+    sum += state >> 33;
+  }
+  return sum;
+}
+
+inline std::vector<std::uint64_t> inputs() {
+  std::vector<std::uint64_t> items(kItems);
+  for (int i = 0; i < kItems; ++i) items[static_cast<std::size_t>(i)] = static_cast<std::uint64_t>(i);
+  return items;
+}
+
+// One line that depends on every result, the same whichever process computed which.
+inline std::uint64_t checksum(const std::vector<std::uint64_t>& results) {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) sum ^= results[i] * (i + 1);
+  return sum;
+}
+
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}

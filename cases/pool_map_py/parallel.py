@@ -1,0 +1,13 @@
+import time
+from multiprocessing import Pool
+
+from work import ITEMS, checksum, do_work
+
+if __name__ == "__main__":
+    t2 = time.time()
+    p = Pool()
+    result = p.map(do_work, range(ITEMS))
+    p.close()  # good practice: no more work...
+    p.join()   # ...then wait for the workers to exit
+    print("checksum:", checksum(result))
+    print("Pool took:", time.time() - t2)
