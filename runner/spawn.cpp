@@ -394,9 +394,16 @@ class ForkWatch {
 
   int fd() const { return socket_.get(); }
 
-  // Forgets events from before the run's first fork.
-  void start(pid_t main_pid) {
+  // Forgets the events so far; call before starting the run's main process.
+  void forget() {
     drain([](const proc_event&) {});
+    tree_.clear();
+    live_.clear();
+  }
+
+  // Starts following the tree of `main_pid`. It does not drain: events of the main process's first
+  // forks may already be waiting, and they belong to the run.
+  void track(pid_t main_pid) {
     tree_ = {main_pid};
     live_ = {main_pid};
     created_ = 1;
@@ -755,7 +762,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   dev_null();
   Containment tree(request.limits);
   ForkWatch& forks = ForkWatch::instance();
-  forks.start(0);
+  forks.forget();
   const auto t0 = Clock::now();
   const std::int64_t t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count();
   ChildSetup setup{&request,           argv.data(),         envp.data(),          out_write.get(), err_write.get(),
@@ -764,7 +771,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   if (pid < 0) throw errno_error("cannot start a process");
   g_current_pgid = pid;
   run.pid = pid;
-  forks.start(pid);
+  forks.track(pid);
   out_write.reset();
   err_write.reset();
   probe_write.reset();
