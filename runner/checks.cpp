@@ -65,30 +65,54 @@ double threshold_of(const CheckSpec& check, int cores) {
   return *check.efficiency * std::max(1, workers);
 }
 
+// Per-pair ratios baseline/graded, in run order.
+std::vector<double> pair_ratios(const std::vector<Run>& baseline, const std::vector<Run>& graded) {
+  std::vector<double> ratios;
+  for (std::size_t i = 0; i < std::min(baseline.size(), graded.size()); ++i)
+    ratios.push_back(baseline[i].wall_s / std::max(graded[i].wall_s, 1e-9));
+  return ratios;
+}
+
+double median_utilisation(const std::vector<Run>& runs) {
+  std::vector<double> values;
+  for (const auto& run : runs)
+    if (run.wall_s > 0) values.push_back((run.user_s + run.sys_s) / run.wall_s);
+  return median(values);
+}
+
 CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
   const auto* baseline = baseline_runs(evidence, check.baseline);
   if (!baseline || evidence.graded.empty()) return fail_without_runs(result, "runs");
-  std::vector<double> ratios;
+  std::vector<double> ratios = pair_ratios(*baseline, evidence.graded);
   nlohmann::json pairs = nlohmann::json::array();
-  for (std::size_t i = 0; i < std::min(baseline->size(), evidence.graded.size()); ++i) {
-    double graded_s = std::max(evidence.graded[i].wall_s, 1e-9);
-    ratios.push_back((*baseline)[i].wall_s / graded_s);
-    pairs.push_back({{"baseline_s", (*baseline)[i].wall_s}, {"graded_s", evidence.graded[i].wall_s}, {"ratio", ratios.back()}});
-  }
-  double measured = median(ratios);
-  double threshold = threshold_of(check, evidence.cores);
+  for (std::size_t i = 0; i < ratios.size(); ++i)
+    pairs.push_back({{"baseline_s", (*baseline)[i].wall_s}, {"graded_s", evidence.graded[i].wall_s}, {"ratio", ratios[i]}});
+  const double measured = median(ratios);
+  const double threshold = threshold_of(check, evidence.cores);
+  const double baseline_cpu = median_utilisation(*baseline), graded_cpu = median_utilisation(evidence.graded);
   result.measured = measured;
   result.threshold = threshold;
   result.passed = measured >= threshold;
-  auto interval = median_interval(ratios);
+  auto interval = speedup_interval(ratios);
   std::string range = interval ? fmt::format(" [{:.2f}, {:.2f}]", interval->first, interval->second) : "";
   result.message = fmt::format("{:.2f}x{} {} {:.2f}x", measured, range, result.passed ? ">=" : "<", threshold);
   if (check.efficiency)
     result.message += fmt::format(" ({:.0f}% of {} cores)", *check.efficiency * 100,
                                   std::min(check.workers.value_or(evidence.cores), evidence.cores));
-  result.data = {{"baseline", check.baseline}, {"ratios", ratios}, {"pairs", pairs}, {"cores", evidence.cores}};
+  result.data = {{"baseline", check.baseline}, {"ratios", ratios}, {"pairs", pairs}, {"cores", evidence.cores},
+                 {"baseline_cpu_utilisation", baseline_cpu}, {"graded_cpu_utilisation", graded_cpu},
+                 {"interval_method", ratios.size() >= 6 ? "order statistics, ~95%" : "range of the pairs"}};
   if (interval) result.data["interval"] = {interval->first, interval->second};
+  // CPU-bound work cannot run faster than the cores allow: a higher bar is the machine's limit, not the learner's.
+  if (threshold > evidence.cores && baseline_cpu >= 0.5) {
+    result.data["unreachable"] = true;
+    result.message += fmt::format(": unreachable here ({} cores, CPU-bound work)", evidence.cores);
+    result.detail = fmt::format("the baseline keeps a core {:.0f}% busy, so no program can be more than {}x faster on "
+                                "this machine's {} cores; grade this case on a machine with more cores",
+                                baseline_cpu * 100, evidence.cores, evidence.cores);
+    return result;
+  }
   if (!result.passed) {
     std::vector<std::string> rows;
     for (const auto& pair : pairs)
@@ -96,6 +120,8 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
                                  pair["graded_s"].get<double>(), pair["ratio"].get<double>()));
     result.detail = fmt::format("median of {} paired runs is {:.2f}x, below the required {:.2f}x\n{}", ratios.size(),
                                 measured, threshold, fmt::join(rows, "\n"));
+    result.detail += fmt::format("\nCPU utilisation: baseline {:.0f}%, graded {:.0f}% of one core", baseline_cpu * 100,
+                                 graded_cpu * 100);
     if (measured < 1.15)
       result.detail += "\nhint: the graded variant is about as fast as the baseline: is the work really split "
                        "across processes that run at the same time (start all, then join all)?";
@@ -450,6 +476,22 @@ std::optional<std::pair<double, double>> median_interval(std::vector<double> val
   }
   if (k == 0) return std::nullopt;
   return std::make_pair(values[k - 1], values[n - k]);
+}
+
+std::optional<std::pair<double, double>> speedup_interval(const std::vector<double>& ratios) {
+  if (ratios.size() < 2) return std::nullopt;
+  if (auto interval = median_interval(ratios)) return interval;
+  auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+  return std::make_pair(*low, *high);
+}
+
+bool speedup_undecided(const CheckSpec& check, const Evidence& evidence) {
+  if (check.kind != CheckKind::speedup) return false;
+  const auto* baseline = baseline_runs(evidence, check.baseline);
+  if (!baseline) return false;
+  auto interval = speedup_interval(pair_ratios(*baseline, evidence.graded));
+  double threshold = threshold_of(check, evidence.cores);
+  return interval && interval->first < threshold && threshold <= interval->second;
 }
 
 CheckResult evaluate(const CheckSpec& check, const Evidence& evidence) {

@@ -39,6 +39,13 @@ CheckResult evaluate(const CheckSpec& check, const Evidence& evidence);
 // no limit exceeded, no leaked processes, and baselines that ran cleanly.
 std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, const Evidence& evidence);
 
+// The speedup check's interval for the median ratio: order statistics (~95%) from 6 pairs, else the
+// range of the ratios (it covers the median with probability 1 - 2^(1-n): 75% for 3 pairs).
+std::optional<std::pair<double, double>> speedup_interval(const std::vector<double>& ratios);
+
+// True when more pairs could change a speedup check's verdict: its interval straddles the threshold.
+bool speedup_undecided(const CheckSpec& check, const Evidence& evidence);
+
 // Median of a non-empty sample.
 double median(std::vector<double> values);
 

@@ -39,7 +39,7 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
   const std::string id = fmt::format("{}/{}", result.case_name, result.variant);
   fmt::print(out, "{} {} (expect {}, {} repetition(s), time scale {})\n", paint(style, fmt::emphasis::bold, "parex"), id,
              to_string(result.expect), result.repetitions, result.time_scale);
-  if (result.status == Status::error) {
+  if (result.status == Status::error && result.checks.empty()) {
     fmt::print(out, "{} {}: {}\n", paint(style, yellow | fmt::emphasis::bold, "ERROR"), id, result.error);
     std::fflush(out);
     return;
@@ -53,7 +53,12 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
     if (!check.passed) failed.push_back(check.name);
   }
   const std::string time = fmt::format("[{:.2f} s]", result.duration_s);
-  if (result.status == Status::pass && result.expect == Expect::pass) {
+  if (result.pairs > result.repetitions)
+    fmt::print(out, "  note: the speedup was undecided after {} pairs; {} pairs were run\n", result.repetitions, result.pairs);
+  if (result.status == Status::error) {
+    fmt::print(out, "{} {}: cannot be graded on this machine: {}\n", paint(style, yellow | fmt::emphasis::bold, "ERROR"),
+               id, result.error);
+  } else if (result.status == Status::pass && result.expect == Expect::pass) {
     fmt::print(out, "{} {}: all {} checks passed {}\n", paint(style, green | fmt::emphasis::bold, "PASS"), id,
                result.checks.size(), time);
   } else if (result.status == Status::pass) {

@@ -1,5 +1,6 @@
 #include "grade.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -134,9 +135,29 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     for (const auto& p : participants)
       if (p.role == Role::baseline || rep < graded_runs) run_one(p, spec.warmup + rep, true);
 
+  // An undecided speedup (its interval straddles the threshold) gets more pairs, up to max_repetitions.
+  int pairs = std::max(graded_runs, benchmark ? result.repetitions : 0);
+  int max_pairs = pairs;
+  for (const auto& check : spec.checks)
+    if (check.kind == CheckKind::speedup) max_pairs = std::max(max_pairs, check.max_repetitions.value_or(2 * result.repetitions));
+  auto undecided = [&] {
+    return std::any_of(spec.checks.begin(), spec.checks.end(), [&](const CheckSpec& c) { return speedup_undecided(c, evidence); });
+  };
+  while (!benchmark && pairs < max_pairs && undecided()) {
+    for (const auto& p : participants) run_one(p, spec.warmup + pairs, true);
+    ++pairs;
+  }
+  result.pairs = pairs;
+
   for (const auto& check : spec.checks) result.checks.push_back(evaluate(check, evidence));
   for (auto& check : implicit_checks(spec.checks, evidence)) result.checks.push_back(std::move(check));
 
+  for (const auto& check : result.checks)
+    if (check.data.value("unreachable", false)) {
+      result.status = Status::error;
+      result.error = fmt::format("{}: {}", check.name, check.message);
+      return finish();
+    }
   bool all_passed = std::all_of(result.checks.begin(), result.checks.end(), [](const CheckResult& c) { return c.passed; });
   result.status = (all_passed == (result.expect == Expect::pass)) ? Status::pass : Status::fail;
   return finish();

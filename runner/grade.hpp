@@ -39,6 +39,7 @@ struct VariantResult {
   std::string started_at;
   double duration_s = 0;
   int repetitions = 0;
+  int pairs = 0;                                 // counted runs of each participant, adaptive ones included
   int warmup = 0;
   double timeout_s = 0;
   Capture capture = Capture::pipe;

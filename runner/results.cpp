@@ -91,6 +91,7 @@ nlohmann::json to_json(const VariantResult& result) {
         {"containment", result.machine.containment}}},
       {"config",
        {{"repetitions", result.repetitions},
+        {"pairs", result.pairs},
         {"warmup", result.warmup},
         {"timeout", result.timeout_s},
         {"capture", to_string(result.capture)}}},

@@ -248,6 +248,14 @@ TEST(Pty, UnflushedOutputInterleavesOnATerminal) {
   EXPECT_EQ(status_of(graded, "interleaved"), "pass");
 }
 
+TEST(Timing, UnreachableThresholdIsAnErrorNotAFailure) {
+  auto graded = grade("cpubound", "parallel");
+  EXPECT_EQ(graded.exit_code, 2) << graded.console;
+  EXPECT_EQ(graded.result["status"], "error");
+  EXPECT_TRUE(graded.by_kind["speedup"]["data"]["unreachable"].get<bool>());
+  EXPECT_CONSOLE_HAS(graded, "cannot be graded on this machine");
+}
+
 TEST(CrashExpected, ExitCheckAcceptsTheSignal) {
   auto graded = grade("crash_expected", "crash");
   EXPECT_EQ(graded.exit_code, 0) << graded.console;

@@ -45,7 +45,7 @@ TEST(Speedup, PassesOnMedianOfPairedRatios) {
   auto result = evaluate(check, evidence({run_of(0.30), run_of(0.31), run_of(0.5)}, {run_of(0.60), run_of(0.61), run_of(0.6)}));
   EXPECT_TRUE(result.passed) << result.message;
   EXPECT_NEAR(*result.measured, 1.97, 0.01);  // ratios 2.0, 1.97, 1.2: the median ignores the outlier
-  EXPECT_EQ(result.message, "1.97x >= 1.80x");
+  EXPECT_EQ(result.message, "1.97x [1.20, 2.00] >= 1.80x");  // with 3 pairs the interval is their range
 }
 
 TEST(Speedup, FailsWhenNotFaster) {
@@ -53,7 +53,7 @@ TEST(Speedup, FailsWhenNotFaster) {
   check.at_least = 1.8;
   auto result = evaluate(check, evidence({run_of(0.6), run_of(0.6), run_of(0.6)}, {run_of(0.6), run_of(0.6), run_of(0.6)}));
   EXPECT_FALSE(result.passed);
-  EXPECT_EQ(result.message, "1.00x < 1.80x");
+  EXPECT_EQ(result.message, "1.00x [1.00, 1.00] < 1.80x");
   EXPECT_NE(result.detail.find("hint: the graded variant is about as fast"), std::string::npos);
 }
 
@@ -239,4 +239,30 @@ TEST(Implicit, TimeoutLimitsLeaksAndBaseline) {
   EXPECT_NE(by_kind["no_leaks"].detail.find("pid 4242: ./parallel"), std::string::npos);
   EXPECT_FALSE(by_kind["baseline"].passed);
   EXPECT_TRUE(by_kind["exit"].passed);  // a timed-out run's status is not trusted, and 0 otherwise
+}
+
+TEST(Speedup, UndecidedWhileTheIntervalStraddlesTheThreshold) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.8;
+  auto straddling = evidence({run_of(0.35), run_of(0.31), run_of(0.30)}, {run_of(0.6), run_of(0.6), run_of(0.6)});
+  EXPECT_TRUE(speedup_undecided(check, straddling));  // ratios 1.71 .. 2.0 around 1.8
+  auto clear = evidence({run_of(0.31), run_of(0.30), run_of(0.32)}, {run_of(0.6), run_of(0.6), run_of(0.6)});
+  EXPECT_FALSE(speedup_undecided(check, clear));
+}
+
+TEST(Speedup, UnreachableOnThisMachineIsNotALearnersFailure) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 3.5;  // on 2 cores, with CPU-bound work
+  auto busy = [](double wall) {
+    auto run = run_of(wall);
+    run.user_s = wall * 0.98;
+    return run;
+  };
+  auto result = evaluate(check, evidence({busy(0.3)}, {busy(0.6)}));
+  EXPECT_TRUE(result.data.value("unreachable", false));
+  EXPECT_NE(result.message.find("unreachable here (2 cores, CPU-bound work)"), std::string::npos) << result.message;
+  // Sleeping work is not bound by cores: the same bar is then a plain failure.
+  result = evaluate(check, evidence({run_of(0.3)}, {run_of(0.6)}));
+  EXPECT_FALSE(result.data.value("unreachable", false));
+  EXPECT_FALSE(result.passed);
 }
