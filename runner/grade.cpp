@@ -11,6 +11,19 @@
 namespace fs = std::filesystem;
 
 namespace parex {
+namespace {
+
+fs::path find_support_python_dir() {
+  if (const char* dir = std::getenv("PAREX_SUPPORT_PYTHON")) return dir;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  // Installed: <prefix>/bin/parex next to <prefix>/share/parex/python; else the source tree's.
+  if (!ec && fs::is_directory(exe.parent_path().parent_path() / "share/parex/python"))
+    return exe.parent_path().parent_path() / "share/parex/python";
+  return PAREX_SOURCE_SUPPORT_PYTHON;
+}
+
+}  // namespace
 
 std::string_view to_string(Status status) {
   switch (status) {
@@ -22,13 +35,8 @@ std::string_view to_string(Status status) {
 }
 
 fs::path support_python_dir() {
-  if (const char* dir = std::getenv("PAREX_SUPPORT_PYTHON")) return dir;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  // Installed: <prefix>/bin/parex next to <prefix>/share/parex/python; else the source tree's.
-  if (!ec && fs::is_directory(exe.parent_path().parent_path() / "share/parex/python"))
-    return exe.parent_path().parent_path() / "share/parex/python";
-  return PAREX_SOURCE_SUPPORT_PYTHON;
+  static const fs::path dir = find_support_python_dir();
+  return dir;
 }
 
 Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::path& bin_dir) {

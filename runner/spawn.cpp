@@ -838,11 +838,12 @@ Run spawn_and_record(const SpawnRequest& request) {
     run.wall_s = seconds_between(t0, Clock::now());
     g_current_pgid = 0;
     // Anything of the tree still alive now outlived its main process: a leak, named and then killed.
+    auto survivors = tree.live_members();
     if (!verdict) {
-      for (pid_t leaked : tree.live_members()) run.leaked.push_back({leaked, command_line(leaked)});
+      for (pid_t leaked : survivors) run.leaked.push_back({leaked, command_line(leaked)});
       tree.note_seen(static_cast<int>(run.leaked.size()) + 1);
     }
-    tree.kill_all(pid, SIGKILL);
+    if (!survivors.empty()) tree.kill_all(pid, SIGKILL);
     drain_until = Clock::now() + std::chrono::seconds(2);
   };
 
@@ -860,6 +861,7 @@ Run spawn_and_record(const SpawnRequest& request) {
       }
       if (now >= next_sample) {
         next_sample = now + kSampleEvery;
+        forks.poll_events();  // buffered by the kernel: read at each sample, not on every event of the machine
         if (!verdict && tree.over_limit()) stop_tree(Outcome::process_limit, SIGKILL);
       }
     }
@@ -877,7 +879,6 @@ Run spawn_and_record(const SpawnRequest& request) {
     add(err_read.get(), err_open);
     add(probe_read.get(), probe_open);
     add(pidfd.get(), !reaped);
-    add(forks.fd(), true);
     add(g_interrupt_pipe[0], !reaped);
     if (!pidfd && !reaped) timeout_ms = std::min(timeout_ms, 2);  // no pidfd: poll for the exit instead
     int ready = ::poll(fds, count, timeout_ms);
@@ -888,7 +889,6 @@ Run spawn_and_record(const SpawnRequest& request) {
       if (fds[i].fd == out_read.get()) read_stream(out_read.get(), out_lines, out_open);
       else if (fds[i].fd == err_read.get()) read_stream(err_read.get(), err_lines, err_open);
       else if (fds[i].fd == probe_read.get()) read_probes();
-      else if (fds[i].fd == forks.fd()) forks.poll_events();
       else if (fds[i].fd == g_interrupt_pipe[0]) stop_tree(Outcome::timeout, SIGKILL);
     }
     if (!reaped) {
@@ -909,7 +909,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   run.max_rss_kb = usage.ru_maxrss;
   run.peak_memory_kb = tree.peak_memory_kb();
   if (!verdict && tree.out_of_memory()) verdict = Outcome::memory_limit;
-  tree.kill_all(pid, SIGKILL);
+  if (verdict || !run.leaked.empty()) tree.kill_all(pid, SIGKILL);  // what a verdict or a leak left behind
   tree.reap_zombies(&run.user_s, &run.sys_s);
   if (int signo = g_interrupt_signal.load()) throw Interrupted{signo};
   forks.poll_events();

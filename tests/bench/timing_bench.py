@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""parex's timing figures (issue 7), each printed with its target.
+
+  overhead  per-run overhead of `parex run` on an empty program vs `hyperfine -N` on the same
+  capture   line-capture throughput (lines/s) and timestamp accuracy (median, p99 error)
+  accuracy  square_cube graded N times at time_scale 0.05: every measured speedup in 1.85-2.1
+  flakes    each timing case of the default catalog graded N times: verdict flips
+
+Run from the source tree after building: tests/bench/timing_bench.py SUBCOMMAND [--build build].
+"""
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def parex_run(build, case_dir, bin_dir, results, variant=None, extra=()):
+    command = [str(build / "runner/parex"), "run", str(case_dir), "--bin-dir", str(bin_dir), "--results", str(results)]
+    if variant:
+        command += ["--variant", variant]
+    return subprocess.run(command + list(extra), capture_output=True, text=True)
+
+
+def scratch_case(directory, toml):
+    case = directory / "bench_case"
+    case.mkdir(parents=True, exist_ok=True)
+    (case / "case.toml").write_text(toml)
+    return case
+
+
+def overhead(args):
+    empty = args.build / "tests/bench_empty"
+    hyperfine = shutil.which("hyperfine")
+    if not hyperfine:
+        print("timing_bench.py: hyperfine not found: apt-get install hyperfine", file=sys.stderr)
+        return 2
+    runs = args.runs
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        case = scratch_case(tmp, f'title = "empty"\nrepetitions = {runs}\n[variants.parallel]\ncommand = ["{empty}"]\nexpect = "pass"\n')
+        ratios = []
+        for _ in range(args.rounds):
+            start = time.perf_counter()
+            parex_run(args.build, case, tmp, tmp / "results")
+            parex_s = (time.perf_counter() - start) / runs
+            start = time.perf_counter()
+            subprocess.run([hyperfine, "-N", "--runs", str(runs), "--style", "none", "--export-json", str(tmp / "h.json"),
+                            str(empty)], capture_output=True, check=True)
+            hyperfine_s = (time.perf_counter() - start) / runs
+            ratios.append(parex_s / hyperfine_s)
+            print(f"  {runs} runs: parex {parex_s * 1e6:.0f} us/run, hyperfine -N {hyperfine_s * 1e6:.0f} us/run, ratio {ratios[-1]:.2f}")
+    ratio = statistics.median(ratios)
+    print(f"per-run overhead, parex / hyperfine -N (whole command, median of {args.rounds}): {ratio:.2f}x (target <= 1.1)")
+    return 0 if ratio <= 1.1 else 1
+
+
+def capture(args):
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        flood = args.build / "tests/bench_lines_flood"
+        lines = 1_000_000
+        case = scratch_case(tmp, f'title = "flood"\nrepetitions = 3\n[limits]\nmax_output_bytes = 100000000\n'
+                                 f'[variants.parallel]\ncommand = ["{flood}", "{lines}"]\nexpect = "pass"\n')
+        parex_run(args.build, case, tmp, tmp / "results")
+        result = json.loads((tmp / "results/bench_case/parallel.json").read_text())
+        rates = [len(run["lines"]) / run["wall_s"] for run in result["runs"]]
+        assert all(len(run["lines"]) == lines for run in result["runs"]), "lines were lost"
+        rate = statistics.median(rates)
+
+        timed = args.build / "tests/bench_lines_timed"
+        case = scratch_case(tmp, f'title = "timed"\nrepetitions = 1\n[variants.parallel]\ncommand = ["{timed}", "300", "3"]\nexpect = "pass"\n')
+        parex_run(args.build, case, tmp, tmp / "results")
+        run = json.loads((tmp / "results/bench_case/parallel.json").read_text())["runs"][0]
+        probe_t = {int(p["value"]): p["t_s"] for p in run["probes"]}
+        errors = sorted(line["t_s"] - probe_t[int(line["text"].split()[1])] for line in run["lines"])
+        median_us = statistics.median(errors) * 1e6
+        p99_us = errors[int(len(errors) * 0.99) - 1] * 1e6
+    print(f"line capture: {rate / 1e6:.2f} M lines/s (median of 3 runs of {lines} lines; target >= 1 M lines/s)")
+    print(f"timestamp error: median {median_us:.0f} us, p99 {p99_us:.0f} us over {len(errors)} lines (target median <= 100 us)")
+    return 0 if rate >= 1e6 and median_us <= 100 else 1
+
+
+def accuracy(args):
+    case = ROOT / "cases/square_cube"
+    measured = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.runs):
+            parex_run(args.build, case, args.build / "parex-bin/square_cube", tmp, "parallel")
+            result = json.loads((Path(tmp) / "square_cube/parallel.json").read_text())
+            measured.append(next(c["measured"] for c in result["checks"] if c["kind"] == "speedup"))
+            print(f"  grade {i + 1:2}: {measured[-1]:.3f}x")
+    inside = all(1.85 <= m <= 2.1 for m in measured)
+    print(f"square_cube speedup over {len(measured)} grades at time_scale 0.05: min {min(measured):.3f}x, "
+          f"median {statistics.median(measured):.3f}x, max {max(measured):.3f}x; all within 1.85-2.1: {inside}")
+    return 0 if inside else 1
+
+
+def flakes(args):
+    cases = []
+    for case_dir in sorted((ROOT / "cases").iterdir()):
+        toml = case_dir / "case.toml"
+        if toml.exists() and ('"speedup"' in toml.read_text() or '"benchmark_speedup"' in toml.read_text()):
+            cases.append(case_dir)
+    if args.only:
+        cases = [c for c in cases if c.name in args.only]
+    total_flips = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for case_dir in cases:
+            statuses = {}
+            for i in range(args.runs):
+                parex_run(args.build, case_dir, args.build / "parex-bin" / case_dir.name, tmp)
+                for result_file in (Path(tmp) / case_dir.name).glob("*.json"):
+                    statuses.setdefault(result_file.stem, []).append(json.loads(result_file.read_text())["status"])
+            for variant, seen in sorted(statuses.items()):
+                majority = max(set(seen), key=seen.count)
+                flips = sum(1 for s in seen if s != majority)
+                total_flips += flips
+                print(f"  {case_dir.name}/{variant}: {len(seen)} grades, {seen.count('pass')} pass, {flips} flip(s)")
+    print(f"verdict flips over {args.runs} grades of each timing case: {total_flips} (target 0)")
+    return 0 if total_flips == 0 else 1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("figure", choices=["overhead", "capture", "accuracy", "flakes"])
+    parser.add_argument("--build", type=Path, default=ROOT / "build")
+    parser.add_argument("--runs", type=int, help="runs/grades per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="overhead: rounds to take the median of")
+    parser.add_argument("--only", nargs="*", help="flakes: only these cases")
+    args = parser.parse_args()
+    args.build = args.build.resolve()
+    args.runs = args.runs or {"overhead": 300, "capture": 3, "accuracy": 20, "flakes": 50}[args.figure]
+    return {"overhead": overhead, "capture": capture, "accuracy": accuracy, "flakes": flakes}[args.figure](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
