@@ -181,6 +181,13 @@ function(parex_add_catalog dir)
     set(arg_RESULTS_DIR "${CMAKE_BINARY_DIR}/parex-results")
   endif()
   _parex_runner_target(runner)
+  enable_testing()  # the catalog's tests and the report step are CTest tests
+  get_target_property(runner_imported ${runner} IMPORTED)
+  if(runner_imported)
+    set(runner_dependency "$<TARGET_FILE:${runner}>")  # a file: an imported target is not buildable
+  else()
+    set(runner_dependency ${runner})
+  endif()
 
   _parex_build_catalog("${dir}" "${arg_BIN_ROOT}" variant_targets)
   file(GLOB case_files CONFIGURE_DEPENDS "${dir}/*/case.toml")
@@ -195,8 +202,8 @@ function(parex_add_catalog dir)
   set(include_file "${stem}_include.cmake")
   add_custom_command(
     OUTPUT "${generated}"
-    COMMAND ${runner} list "${dir}" --ctest "${generated}" --bin-root "${arg_BIN_ROOT}" --results "${arg_RESULTS_DIR}"
-    DEPENDS ${runner} ${case_files}
+    COMMAND "$<TARGET_FILE:${runner}>" list "${dir}" --ctest "${generated}" --bin-root "${arg_BIN_ROOT}" --results "${arg_RESULTS_DIR}"
+    DEPENDS ${runner_dependency} ${case_files}
     COMMENT "parex: checking catalog ${dir}"
     VERBATIM)
   add_custom_target(parex_catalog_${catalog_name}_${key} ALL DEPENDS "${generated}" ${variant_targets})
