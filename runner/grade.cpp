@@ -119,7 +119,11 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     request.capture = spec.capture;
     std::string pythonpath = support_python_dir().string();
     if (const char* existing = std::getenv("PYTHONPATH"); existing && *existing) pythonpath += std::string(":") + existing;
-    request.env = {{"PAREX_TIME_SCALE", fmt::format("{}", result.time_scale)}, {"PYTHONPATH", pythonpath}};
+    // PAREX_CORES: what the threshold counts as available, so that a pool sizes itself to it rather than
+    // to the host's CPU count (os.cpu_count() ignores affinity and cgroup quotas).
+    request.env = {{"PAREX_TIME_SCALE", fmt::format("{}", result.time_scale)},
+                   {"PAREX_CORES", std::to_string(result.machine.cores)},
+                   {"PYTHONPATH", pythonpath}};
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
     request.unset = {"PYTHONUNBUFFERED"};
     Run run = spawn_and_record(request);

@@ -142,6 +142,15 @@ TEST(RunFail, CleanRunPasses) {
   EXPECT_EQ(graded.result["status"], "pass");
 }
 
+TEST(RunFail, RunsGetTheDocumentedEnvironmentAndNoStdin) {
+  auto graded = grade("runfail", "environment", "--time-scale 0.5");
+  EXPECT_EQ(graded.exit_code, 0) << graded.console;  // `cat` ends at once: stdin is /dev/null
+  const int cores = graded.result["machine"]["cores"].get<int>();
+  ASSERT_GE(cores, 1);
+  ASSERT_EQ(graded.result["runs"][0]["lines"].size(), 1u) << graded.result["runs"][0].dump();
+  EXPECT_EQ(graded.result["runs"][0]["lines"][0]["text"], "scale=0.5 cores=" + std::to_string(cores));
+}
+
 TEST(RunFail, CrashIsNamed) {
   auto graded = grade("runfail", "crash");
   EXPECT_EQ(graded.exit_code, 0) << graded.console;  // expect = "fail" met

@@ -241,6 +241,24 @@ TEST(Pool, WorkIsSpreadOverWorkerProcesses) {
   EXPECT_EQ(std::count(pids.begin(), pids.end(), ::getpid()), 0);
 }
 
+TEST(Pool, DefaultSizeFollowsTheRunnersCoresThenAffinity) {
+  ::setenv("PAREX_CORES", "3", 1);
+  {
+    parex::Pool pool;
+    EXPECT_EQ(pool.workers(), 3);
+  }
+  ::setenv("PAREX_CORES", "lots", 1);  // not a number: fall back to this process's affinity
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof set, &set), 0);
+  {
+    parex::Pool pool;
+    EXPECT_EQ(pool.workers(), CPU_COUNT(&set));
+  }
+  ::unsetenv("PAREX_CORES");
+  EXPECT_EQ(children_left(), 0);
+}
+
 TEST(Pool, StringsAndVectorsRoundTrip) {
   parex::Pool pool(2);
   auto words = pool.map(split_words, std::vector<std::string>{"a b", "", "square cube"});

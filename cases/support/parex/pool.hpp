@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
@@ -107,7 +108,13 @@ inline void send_all(int fd, const std::string& message) {
   if (sent < 0) throw std::system_error(errno, std::generic_category(), "parex::Pool: cannot send");
 }
 
+// PAREX_CORES when the runner set it (affinity ∩ cgroup quota), else this process's CPU affinity.
 inline std::uint32_t default_workers() {
+  if (const char* text = std::getenv("PAREX_CORES"); text && *text) {
+    char* end = nullptr;
+    const long cores = std::strtol(text, &end, 10);
+    if (*end == '\0' && cores > 0 && cores <= 4096) return static_cast<std::uint32_t>(cores);
+  }
   cpu_set_t set;
   CPU_ZERO(&set);
   return sched_getaffinity(0, sizeof set, &set) == 0 ? static_cast<std::uint32_t>(std::max(1, CPU_COUNT(&set))) : 1;
