@@ -14,7 +14,8 @@ packages=(build-essential cmake ninja-build pkg-config
           libgtest-dev libgmock-dev libbenchmark-dev
           python3 python3-jinja2)
 if [ "$job" = test ]; then
-  packages+=(python3-pytest llvm-14-tools hyperfine)
+  packages+=(python3-pytest llvm-14-tools hyperfine chromium)
+  command -v npm >/dev/null || packages+=(nodejs npm)  # the report's browser test: playwright-core from npm
 fi
 
 install_packages() {
@@ -43,6 +44,7 @@ case "$job" in
     exit $status
     ;;
   test)
+    (cd tests/report/browser && npm ci --no-audit --no-fund --loglevel=error)
     ctest --preset default
     ;;
   *) usage ;;

@@ -171,7 +171,11 @@ def build_model(loaded, history=None):
                      for r in result.get("runs", [])],
             "config": result.get("config", {}),
         })
-    machine = results[0].get("machine", {}) if results else {}
+    # The newest run's machine (merged directories may come from several); time scales differ per case.
+    machines = [r.get("machine", {}) for r in results]
+    machine = dict(max(machines, key=lambda m: m.get("started_at", ""), default={}))
+    scales = {m.get("time_scale") for m in machines if m.get("time_scale") is not None}
+    machine["time_scale"] = scales.pop() if len(scales) == 1 else "per case" if scales else None
     tags = sorted({tag for row in rows for tag in row["tags"]})
     return {"summary": {"total": len(rows), **counts}, "machine": machine, "rows": rows, "tags": tags,
             "problems": loaded.problems, "overridden": loaded.overridden, "history": history or {}}

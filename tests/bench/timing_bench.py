@@ -113,16 +113,23 @@ def flakes(args):
     total_flips = 0
     with tempfile.TemporaryDirectory() as tmp:
         for case_dir in cases:
-            statuses = {}
+            statuses, speedups = {}, {}
             for i in range(args.runs):
                 parex_run(args.build, case_dir, args.build / "parex-bin" / case_dir.name, tmp)
                 for result_file in (Path(tmp) / case_dir.name).glob("*.json"):
-                    statuses.setdefault(result_file.stem, []).append(json.loads(result_file.read_text())["status"])
+                    result = json.loads(result_file.read_text())
+                    statuses.setdefault(result_file.stem, []).append(result["status"])
+                    for check in result.get("checks", []):
+                        if check.get("kind") in ("speedup", "benchmark_speedup") and check.get("measured") is not None:
+                            speedups.setdefault(result_file.stem, []).append(check["measured"])
             for variant, seen in sorted(statuses.items()):
                 majority = max(set(seen), key=seen.count)
                 flips = sum(1 for s in seen if s != majority)
                 total_flips += flips
-                print(f"  {case_dir.name}/{variant}: {len(seen)} grades, {seen.count('pass')} pass, {flips} flip(s)")
+                ratios = sorted(speedups.get(variant, []))
+                spread = f", speedup {ratios[0]:.2f}-{ratios[-1]:.2f}x (median {ratios[len(ratios) // 2]:.2f}x)" if ratios else ""
+                print(f"  {case_dir.name}/{variant}: {len(seen)} grades, {seen.count('pass')} met the expectation, "
+                      f"{flips} flip(s){spread}", flush=True)
     print(f"verdict flips over {args.runs} grades of each timing case: {total_flips} (target 0)")
     return 0 if total_flips == 0 else 1
 

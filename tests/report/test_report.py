@@ -47,6 +47,17 @@ def test_model_counts_rows_and_speedup():
     assert {c["kind"] for c in starter["failed_checks"]} == {"speedup", "interleaved"}
 
 
+def test_header_machine_is_the_newest_runs():
+    loaded = report_model.load_results([INPUTS / "good"])
+    newest = max(loaded.results, key=lambda r: r.get("machine", {}).get("started_at", ""))
+    newest["machine"]["started_at"] = "2099-01-01T00:00:00Z"
+    newest["machine"]["hostname"] = "newest-host"
+    loaded.results[0].setdefault("machine", {})["time_scale"] = 0.5
+    newest["machine"]["time_scale"] = 0.05
+    machine = report_model.build_model(loaded)["machine"]
+    assert machine["hostname"] == "newest-host" and machine["time_scale"] == "per case"
+
+
 def test_timeline_lanes_follow_interleaved_patterns():
     result = json.loads((INPUTS / "good/square_cube/parallel.json").read_text())
     timeline = report_model.timelines(result)

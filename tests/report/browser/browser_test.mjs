@@ -1,0 +1,69 @@
+// Loads a parex report from file:// in headless Chromium and checks what a person would:
+// no console errors, the status filter hides rows, square_cube/parallel's timeline shows square
+// and cube lines at the same time. Saves a screenshot.
+//   node browser_test.mjs REPORT_HTML SCREENSHOT_PNG
+import { chromium } from "playwright-core";
+
+const [report, screenshot] = process.argv.slice(2);
+if (!report || !screenshot) {
+  console.error("usage: node browser_test.mjs REPORT_HTML SCREENSHOT_PNG");
+  process.exit(2);
+}
+const failures = [];
+const expect = (ok, what) => {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+  const errors = [];
+  page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  const requests = [];
+  page.on("request", (request) => { if (!request.url().startsWith("file://")) requests.push(request.url()); });
+  await page.goto("file://" + report);
+
+  expect(errors.length === 0, `no console errors (${errors.join("; ") || "none"})`);
+  expect(requests.length === 0, `no network requests (${requests.join(", ") || "none"})`);
+
+  const rows = page.locator("table.variants tbody tr");
+  const total = await rows.count();
+  const notPassing = await page.locator('table.variants tbody tr:not([data-status="pass"])').count();
+  expect(total > 0 && notPassing > 0, `the report has passing and other rows (${total} rows, ${notPassing} not passing)`);
+  await page.selectOption("#filter-status", "pass");
+  const visibleOthers = await page.locator('table.variants tbody tr:not([data-status="pass"]):visible').count();
+  const visiblePassing = await page.locator('table.variants tbody tr[data-status="pass"]:visible').count();
+  expect(visibleOthers === 0 && visiblePassing === total - notPassing,
+         `filtering by "pass" hides the other rows (${visibleOthers} other visible, ${visiblePassing} passing visible)`);
+  await page.selectOption("#filter-status", "");
+
+  // The graded runs of square_cube/parallel: square and cube marks overlap in time.
+  const spans = await page.evaluate(() => {
+    const section = document.getElementById("square_cube--parallel");
+    if (!section) return null;
+    const out = [];
+    for (const svg of section.querySelectorAll("svg.timeline[data-variant^='parallel']")) {
+      const times = (lane) => [...svg.querySelectorAll(`line.mark[data-lane='${lane}']`)].map((m) => Number(m.dataset.t));
+      out.push({ square: times("^square"), cube: times("^cube") });
+    }
+    return out;
+  });
+  expect(spans !== null && spans.length > 0, "square_cube/parallel has graded timelines");
+  for (const [i, run] of (spans || []).entries()) {
+    const overlap = Math.min(Math.max(...run.square), Math.max(...run.cube)) - Math.max(Math.min(...run.square), Math.min(...run.cube));
+    expect(run.square.length === 6 && run.cube.length === 6 && overlap > 0,
+           `parallel run ${i + 1}: 6 square and 6 cube marks whose time spans overlap (${overlap.toFixed(3)} s)`);
+  }
+  await page.screenshot({ path: screenshot, fullPage: false });
+  console.log(`screenshot: ${screenshot}`);
+} finally {
+  await browser.close();
+}
+console.log(`${failures.length === 0 ? 1 : 0} passed, ${failures.length === 0 ? 0 : 1} failed`);
+process.exit(failures.length === 0 ? 0 : 1);
