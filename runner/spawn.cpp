@@ -72,12 +72,6 @@ std::string read_small_file(const fs::path& path) {
   return out;
 }
 
-bool write_small_file(const fs::path& path, std::string_view text) {
-  Fd fd(retry_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CLOEXEC); }));
-  return fd && retry_eintr([&] { return ::write(fd.get(), text.data(), text.size()); }) ==
-                   static_cast<ssize_t>(text.size());
-}
-
 struct ProcInfo {
   pid_t pid;
   pid_t ppid;
@@ -210,6 +204,8 @@ class RunnerCgroup {
   ~RunnerCgroup() {
     if (dir_.empty()) return;
     join_fd_.reset();
+    procs_fd_.reset();
+    files_.clear();
     for (int attempt = 0; attempt < 200 && ::rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++attempt) ::usleep(1000);
   }
   RunnerCgroup(const RunnerCgroup&) = delete;
@@ -219,14 +215,16 @@ class RunnerCgroup {
   int version() const { return version_; }
   int join_fd() const { return join_fd_.get(); }
 
-  // Reads a control file through a descriptor kept open, so that a read costs one pread.
-  std::string read(const std::string& file) {
-    auto it = files_.find(file);
-    if (it == files_.end()) it = files_.emplace(file, Fd(::open((dir_ / file).c_str(), O_RDONLY | O_CLOEXEC))).first;
-    return pread_all(it->second.get());
-  }
+  // Control files go through descriptors kept open, so that a read costs one pread and a per-run reset
+  // one pwrite. One descriptor per file, read-write where the file allows: cgroup v2's memory.peak
+  // resets only for reads through the descriptor that wrote "reset".
+  std::string read(const std::string& file) { return pread_all(control(file)); }
   std::string procs() const { return pread_all(procs_fd_.get()); }
-  bool write(const std::string& file, std::string_view text) const { return write_small_file(dir_ / file, text); }
+  bool write(const std::string& file, std::string_view text) {
+    const int fd = control(file);
+    return fd >= 0 && retry_eintr([&] { return ::pwrite(fd, text.data(), text.size(), 0); }) ==
+                          static_cast<ssize_t>(text.size());
+  }
   // The number after `key ` in a flat-keyed file such as pids.events or memory.oom_control.
   long long counter(const std::string& file, const std::string& key) {
     std::string text = read(file);
@@ -235,6 +233,17 @@ class RunnerCgroup {
   }
 
  private:
+  int control(const std::string& file) {
+    auto it = files_.find(file);
+    if (it == files_.end()) {
+      const std::string path = (dir_ / file).string();
+      Fd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+      if (!fd) fd = Fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd) fd = Fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+      it = files_.emplace(file, std::move(fd)).first;
+    }
+    return it->second.get();
+  }
   static std::string pread_all(int fd) {
     std::string out;
     if (fd < 0) return out;
@@ -244,6 +253,7 @@ class RunnerCgroup {
       if (n <= 0) break;
       out.append(buf, static_cast<std::size_t>(n));
       offset += n;
+      if (static_cast<std::size_t>(n) < sizeof buf) break;  // cgroupfs hands over a small file in one read
     }
     return out;
   }
