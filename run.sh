@@ -46,6 +46,10 @@ case "$job" in
   test)
     (cd tests/report/browser && npm ci --no-audit --no-fund --loglevel=error)
     ctest --preset default
+    # Again under AddressSanitizer + UBSan: the runner, its tests and the timing-free cases.
+    cmake --preset asan -DPAREX_PYTHON=/usr/bin/python3 >/dev/null
+    cmake --build --preset asan
+    ctest --preset asan
     ;;
   *) usage ;;
 esac
