@@ -65,12 +65,34 @@ double threshold_of(const CheckSpec& check, int cores) {
   return *check.efficiency * std::max(1, workers);
 }
 
-// Per-pair ratios baseline/graded, in run order.
-std::vector<double> pair_ratios(const std::vector<Run>& baseline, const std::vector<Run>& graded) {
-  std::vector<double> ratios;
-  for (std::size_t i = 0; i < std::min(baseline.size(), graded.size()); ++i)
-    ratios.push_back(baseline[i].wall_s / std::max(graded[i].wall_s, 1e-9));
-  return ratios;
+// A pair during which the hypervisor took more than this share of the machine's CPU time (steal) measured
+// the host rather than the program: on a shared 2-vCPU machine a stolen vCPU halves a parallel run's speed.
+constexpr double kDisturbedShare = 0.10;
+
+// Per-pair ratios baseline/graded in run order, and the ones a speedup is judged on: the undisturbed
+// pairs, or every pair when all were disturbed.
+struct PairRatios {
+  std::vector<double> all;
+  std::vector<bool> disturbed;
+  std::vector<double> judged;
+  std::size_t clean = 0;     // undisturbed pairs
+  std::size_t left_out = 0;  // pairs not judged
+};
+
+PairRatios pair_ratios(const std::vector<Run>& baseline, const std::vector<Run>& graded) {
+  PairRatios out;
+  std::vector<double> clean;
+  for (std::size_t i = 0; i < std::min(baseline.size(), graded.size()); ++i) {
+    const double ratio = baseline[i].wall_s / std::max(graded[i].wall_s, 1e-9);
+    const bool disturbed = std::max(baseline[i].stolen_share.value_or(0), graded[i].stolen_share.value_or(0)) > kDisturbedShare;
+    out.all.push_back(ratio);
+    out.disturbed.push_back(disturbed);
+    if (!disturbed) clean.push_back(ratio);
+  }
+  out.clean = clean.size();
+  out.judged = clean.empty() ? out.all : clean;
+  out.left_out = out.all.size() - out.judged.size();
+  return out;
 }
 
 double median_utilisation(const std::vector<Run>& runs) {
@@ -84,10 +106,13 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
   const auto* baseline = baseline_runs(evidence, check.baseline);
   if (!baseline || evidence.graded.empty()) return fail_without_runs(result, "runs");
-  std::vector<double> ratios = pair_ratios(*baseline, evidence.graded);
+  const PairRatios paired = pair_ratios(*baseline, evidence.graded);
+  const std::vector<double>& ratios = paired.judged;
   nlohmann::json pairs = nlohmann::json::array();
-  for (std::size_t i = 0; i < ratios.size(); ++i)
-    pairs.push_back({{"baseline_s", (*baseline)[i].wall_s}, {"graded_s", evidence.graded[i].wall_s}, {"ratio", ratios[i]}});
+  for (std::size_t i = 0; i < paired.all.size(); ++i) {
+    pairs.push_back({{"baseline_s", (*baseline)[i].wall_s}, {"graded_s", evidence.graded[i].wall_s}, {"ratio", paired.all[i]}});
+    if (paired.disturbed[i]) pairs.back()["disturbed"] = true;
+  }
   const double measured = median(ratios);
   const double threshold = threshold_of(check, evidence.cores);
   const double baseline_cpu = median_utilisation(*baseline), graded_cpu = median_utilisation(evidence.graded);
@@ -100,7 +125,14 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
   if (check.efficiency)
     result.message += fmt::format(" ({:.0f}% of {} cores)", *check.efficiency * 100,
                                   std::min(check.workers.value_or(evidence.cores), evidence.cores));
+  if (paired.left_out > 0)
+    result.message += fmt::format(" ({} of {} pairs left out: the hypervisor took over {:.0f}% of the CPUs)",
+                                  paired.left_out, paired.all.size(), kDisturbedShare * 100);
+  else if (paired.clean == 0)
+    result.message += fmt::format(" (every pair disturbed: the hypervisor took over {:.0f}% of the CPUs)",
+                                  kDisturbedShare * 100);
   result.data = {{"baseline", check.baseline}, {"ratios", ratios}, {"pairs", pairs}, {"cores", evidence.cores},
+                 {"disturbed_pairs", paired.left_out},
                  {"baseline_cpu_utilisation", baseline_cpu}, {"graded_cpu_utilisation", graded_cpu},
                  {"interval_method", ratios.size() >= 6 ? "order statistics, ~95%" : "range of the pairs"}};
   if (interval) result.data["interval"] = {interval->first, interval->second};
@@ -116,8 +148,9 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
   if (!result.passed) {
     std::vector<std::string> rows;
     for (const auto& pair : pairs)
-      rows.push_back(fmt::format("  {} {:.3f}s / graded {:.3f}s = {:.2f}x", check.baseline, pair["baseline_s"].get<double>(),
-                                 pair["graded_s"].get<double>(), pair["ratio"].get<double>()));
+      rows.push_back(fmt::format("  {} {:.3f}s / graded {:.3f}s = {:.2f}x{}", check.baseline, pair["baseline_s"].get<double>(),
+                                 pair["graded_s"].get<double>(), pair["ratio"].get<double>(),
+                                 pair.value("disturbed", false) ? "  (left out: steal)" : ""));
     result.detail = fmt::format("median of {} paired runs is {:.2f}x, below the required {:.2f}x\n{}", ratios.size(),
                                 measured, threshold, fmt::join(rows, "\n"));
     result.detail += fmt::format("\nCPU utilisation: baseline {:.0f}%, graded {:.0f}% of one core", baseline_cpu * 100,
@@ -489,7 +522,10 @@ bool speedup_undecided(const CheckSpec& check, const Evidence& evidence) {
   if (check.kind != CheckKind::speedup) return false;
   const auto* baseline = baseline_runs(evidence, check.baseline);
   if (!baseline) return false;
-  auto interval = speedup_interval(pair_ratios(*baseline, evidence.graded));
+  const PairRatios paired = pair_ratios(*baseline, evidence.graded);
+  // Disturbed pairs are replaced: the verdict rests on as many clean pairs as the case asked for.
+  if (paired.clean < paired.all.size() && paired.clean < static_cast<std::size_t>(evidence.repetitions)) return true;
+  auto interval = speedup_interval(paired.judged);
   double threshold = threshold_of(check, evidence.cores);
   return interval && interval->first < threshold && threshold <= interval->second;
 }

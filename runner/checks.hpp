@@ -30,6 +30,7 @@ struct Evidence {
   std::vector<Run> graded;
   std::map<std::string, std::vector<Run>> baselines;
   int cores = 1;
+  int repetitions = 0;  // the pairs a speedup wants; disturbed pairs do not count towards them
 };
 
 // Evaluates one declared check.

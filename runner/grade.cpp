@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "spawn.hpp"
+#include "sysinfo.hpp"
 
 namespace fs = std::filesystem;
 
@@ -110,6 +111,8 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
 
   Evidence evidence;
   evidence.cores = result.machine.cores;
+  evidence.repetitions = result.repetitions;
+  const bool timing = spec.has_timing_check();
   auto run_one = [&](const Planned& p, int index, bool counted) {
     SpawnRequest request;
     request.argv = p.command.argv;
@@ -126,7 +129,15 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
                    {"PYTHONPATH", pythonpath}};
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
     request.unset = {"PYTHONUNBUFFERED"};
+    // Steal is read around timing runs only: a speedup pair measured while the hypervisor took the CPUs
+    // measures the host, and the speedup check leaves it out.
+    const double stolen_before = timing ? stolen_cpu_seconds() : -1;
     Run run = spawn_and_record(request);
+    if (stolen_before >= 0 && run.wall_s > 0) {
+      const double stolen_after = stolen_cpu_seconds();
+      if (stolen_after >= stolen_before)
+        run.stolen_share = (stolen_after - stolen_before) / (run.wall_s * std::max(1, result.machine.cpus_online));
+    }
     run.variant = p.variant->name;
     run.role = p.role;
     run.index = index;

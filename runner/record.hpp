@@ -69,6 +69,8 @@ struct Run {
   long peak_memory_kb = 0;  // the whole tree at its peak, when a memory cgroup measured it
   bool output_truncated = false;
   std::size_t output_bytes = 0;
+  // Share of the machine's CPU time the hypervisor took (steal) while the run ran; timing cases only.
+  std::optional<double> stolen_share;
 
   std::vector<Line> lines;
   std::vector<ProbeRecord> probes;

@@ -54,6 +54,7 @@ nlohmann::json to_json(const Run& run) {
       {"lines", lines},
       {"probes", probes},
   };
+  if (run.stolen_share) json["stolen_share"] = std::round(*run.stolen_share * 1000) / 1000;
   return json;
 }
 

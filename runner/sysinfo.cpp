@@ -50,6 +50,18 @@ const MachineInfo& machine_info() {
   return info;
 }
 
+double stolen_cpu_seconds() {
+  // The first line sums every CPU: "cpu  user nice system idle iowait irq softirq steal guest guest_nice".
+  std::ifstream stat("/proc/stat");
+  std::string label;
+  unsigned long long fields[8] = {};
+  if (!(stat >> label) || label != "cpu") return -1;
+  for (auto& field : fields)
+    if (!(stat >> field)) return -1;
+  static const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
+  return ticks_per_second > 0 ? static_cast<double>(fields[7]) / static_cast<double>(ticks_per_second) : -1;
+}
+
 std::string utc_timestamp() {
   std::time_t now = std::time(nullptr);
   std::tm utc{};

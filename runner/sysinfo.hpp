@@ -16,6 +16,10 @@ struct MachineInfo {
 // Reads the machine's facts once.
 const MachineInfo& machine_info();
 
+// CPU time the hypervisor took from this machine's CPUs since boot (the `steal` column of /proc/stat), in
+// seconds summed over CPUs; -1 where the kernel does not report it.
+double stolen_cpu_seconds();
+
 // UTC now as "2026-11-24T18:00:00Z".
 std::string utc_timestamp();
 

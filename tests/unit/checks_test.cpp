@@ -250,6 +250,65 @@ TEST(Speedup, UndecidedWhileTheIntervalStraddlesTheThreshold) {
   EXPECT_FALSE(speedup_undecided(check, clear));
 }
 
+// A run during which the hypervisor took `share` of the machine's CPU time.
+Run stolen(Run run, double share) {
+  run.stolen_share = share;
+  return run;
+}
+
+TEST(Speedup, PairsDisturbedByStealAreLeftOut) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.8;
+  // Three pairs at 2.0x, two at 1.0x while a vCPU was stolen: judged on the clean three.
+  auto e = evidence({run_of(0.3), stolen(run_of(0.6), 0.3), run_of(0.3), stolen(run_of(0.6), 0.25), run_of(0.3)},
+                    {run_of(0.6), run_of(0.6), run_of(0.6), run_of(0.6), run_of(0.6)});
+  e.repetitions = 3;
+  auto result = evaluate(check, e);
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_DOUBLE_EQ(*result.measured, 2.0);
+  EXPECT_EQ(result.message, "2.00x [2.00, 2.00] >= 1.80x (2 of 5 pairs left out: the hypervisor took over 10% of the CPUs)");
+  EXPECT_EQ(result.data["disturbed_pairs"], 2);
+  EXPECT_TRUE(result.data["pairs"][1].value("disturbed", false));
+  EXPECT_FALSE(speedup_undecided(check, e));  // three clean pairs, as asked, all above the bar
+
+  // The same runs without steal figures: the slow pairs count, and the median is 2.0 still but the range is not.
+  auto plain = evidence({run_of(0.3), run_of(0.6), run_of(0.3), run_of(0.6), run_of(0.3)},
+                        {run_of(0.6), run_of(0.6), run_of(0.6), run_of(0.6), run_of(0.6)});
+  EXPECT_EQ(evaluate(check, plain).message, "2.00x [1.00, 2.00] >= 1.80x");
+}
+
+TEST(Speedup, StealBelowTheBarChangesNothing) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.8;
+  auto e = evidence({stolen(run_of(0.6), 0.05), stolen(run_of(0.6), 0.1)}, {run_of(0.6), run_of(0.6)});
+  e.repetitions = 2;
+  auto result = evaluate(check, e);
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.data["disturbed_pairs"], 0);
+}
+
+TEST(Speedup, DisturbedPairsAreReplacedUpToTheRepetitionsAsked) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.8;
+  auto e = evidence({run_of(0.3), stolen(run_of(0.6), 0.4), run_of(0.3)}, {run_of(0.6), run_of(0.6), run_of(0.6)});
+  e.repetitions = 3;
+  EXPECT_TRUE(speedup_undecided(check, e));  // two clean pairs of the three asked for
+  e.graded.push_back(run_of(0.3));
+  e.baselines["serial"].push_back(run_of(0.6));
+  EXPECT_FALSE(speedup_undecided(check, e));
+}
+
+TEST(Speedup, EveryPairDisturbedIsJudgedOnAllAndSaysSo) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.8;
+  auto e = evidence({stolen(run_of(0.6), 0.5), stolen(run_of(0.6), 0.5)}, {run_of(0.6), run_of(0.6)});
+  e.repetitions = 2;
+  auto result = evaluate(check, e);
+  EXPECT_FALSE(result.passed);
+  EXPECT_NE(result.message.find("every pair disturbed"), std::string::npos) << result.message;
+  EXPECT_TRUE(speedup_undecided(check, e));  // more pairs may find a quiet moment
+}
+
 TEST(Speedup, UnreachableOnThisMachineIsNotALearnersFailure) {
   auto check = spec(CheckKind::speedup);
   check.at_least = 3.5;  // on 2 cores, with CPU-bound work
