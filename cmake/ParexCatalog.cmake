@@ -23,11 +23,36 @@ The parex CMake API.
   ``parex/report`` renders ``${CMAKE_BINARY_DIR}/report/index.html``.
 #]=======================================================================]
 include_guard(GLOBAL)
+# A catalog's variants and the report step are CTest tests. enable_testing() only counts at directory
+# scope (inside a function it is forgotten on return), so it is here, where find_package(parex) or
+# include() brings the module in; a project calling parex_add_catalog() from another directory of its
+# own calls enable_testing() there, as for any add_test().
+enable_testing()
 
 set(_PAREX_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 # The report needs a Python 3 that can import jinja2. The first python3 on PATH may lack it
 # (pyenv builds do), so probe the candidates in order and keep the first that has it.
+# The interpreter for the `python3`/`python` commands of Python cases: PAREX_CASE_PYTHON, else the python3
+# on PATH resolved to its real executable (sys.executable), since a pyenv shim costs ~0.2 s a start, on
+# both sides of every speedup ratio. Empty when there is no python3: commands then run as PATH finds them.
+function(_parex_case_python out_var)
+  if(NOT DEFINED PAREX_CASE_PYTHON)
+    find_program(_parex_case_python3 NAMES python3 NO_CACHE)
+    set(resolved "")
+    if(_parex_case_python3)
+      execute_process(COMMAND "${_parex_case_python3}" -c "import sys; print(sys.executable)"
+        OUTPUT_VARIABLE resolved OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE rc ERROR_QUIET)
+      if(NOT rc EQUAL 0 OR NOT EXISTS "${resolved}")
+        set(resolved "${_parex_case_python3}")
+      endif()
+    endif()
+    set(PAREX_CASE_PYTHON "${resolved}" CACHE FILEPATH
+      "Interpreter for the python3/python commands of Python cases (a real executable, not a pyenv shim)")
+  endif()
+  set(${out_var} "${PAREX_CASE_PYTHON}" PARENT_SCOPE)
+endfunction()
+
 function(parex_find_report_python out_var)
   if(PAREX_PYTHON)
     set(candidates "${PAREX_PYTHON}")
@@ -181,7 +206,6 @@ function(parex_add_catalog dir)
     set(arg_RESULTS_DIR "${CMAKE_BINARY_DIR}/parex-results")
   endif()
   _parex_runner_target(runner)
-  enable_testing()  # the catalog's tests and the report step are CTest tests
   get_target_property(runner_imported ${runner} IMPORTED)
   if(runner_imported)
     set(runner_dependency "$<TARGET_FILE:${runner}>")  # a file: an imported target is not buildable
@@ -200,9 +224,15 @@ function(parex_add_catalog dir)
   set(stem "${CMAKE_CURRENT_BINARY_DIR}/parex_catalog_${catalog_name}_${key}")
   set(generated "${stem}_tests.cmake")
   set(include_file "${stem}_include.cmake")
+  _parex_case_python(case_python)
+  set(python_option "")
+  if(case_python)
+    set(python_option --python "${case_python}")
+  endif()
   add_custom_command(
     OUTPUT "${generated}"
     COMMAND "$<TARGET_FILE:${runner}>" list "${dir}" --ctest "${generated}" --bin-root "${arg_BIN_ROOT}" --results "${arg_RESULTS_DIR}"
+            ${python_option}
     DEPENDS ${runner_dependency} ${case_files}
     COMMENT "parex: checking catalog ${dir}"
     VERBATIM)

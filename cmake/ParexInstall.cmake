@@ -16,24 +16,22 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/cases/support/python/" DESTINATION "${P
         FILES_MATCHING PATTERN "*.py")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/reports/" DESTINATION "${PAREX_INSTALL_DATADIR}/reports"
         PATTERN "__pycache__" EXCLUDE)
-install(EXPORT parexTargets NAMESPACE parex:: DESTINATION "${PAREX_INSTALL_CMAKEDIR}")
-
-set(PAREX_REPORT_SCRIPT_DIR "${PAREX_INSTALL_DATADIR}/reports")
+# One config template for both trees; only where the report renderer and ParexCatalog.cmake live differs.
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/parexConfigVersion.cmake" COMPATIBILITY SameMajorVersion)
+set(PAREX_CONFIG_REPORT_DIR "${PAREX_INSTALL_DATADIR}/reports")
+set(PAREX_CONFIG_MODULE_DIR "${PAREX_INSTALL_CMAKEDIR}")
 configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/parexConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/install-config/parexConfig.cmake"
-  INSTALL_DESTINATION "${PAREX_INSTALL_CMAKEDIR}" PATH_VARS PAREX_REPORT_SCRIPT_DIR)
-write_basic_package_version_file("${PROJECT_BINARY_DIR}/parexConfigVersion.cmake" COMPATIBILITY SameMajorVersion)
+  INSTALL_DESTINATION "${PAREX_INSTALL_CMAKEDIR}" PATH_VARS PAREX_CONFIG_REPORT_DIR PAREX_CONFIG_MODULE_DIR)
 install(FILES "${PROJECT_BINARY_DIR}/install-config/parexConfig.cmake" "${PROJECT_BINARY_DIR}/parexConfigVersion.cmake"
               "${PROJECT_SOURCE_DIR}/cmake/ParexCatalog.cmake"
         DESTINATION "${PAREX_INSTALL_CMAKEDIR}")
+install(EXPORT parexTargets NAMESPACE parex:: DESTINATION "${PAREX_INSTALL_CMAKEDIR}")
 
 # The build tree is a package too: -Dparex_DIR=<build> uses it without installing.
+set(PAREX_CONFIG_REPORT_DIR "${PROJECT_SOURCE_DIR}/reports")
+set(PAREX_CONFIG_MODULE_DIR "${PROJECT_SOURCE_DIR}/cmake")
+configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/parexConfig.cmake.in" "${PROJECT_BINARY_DIR}/parexConfig.cmake"
+  INSTALL_DESTINATION "${PROJECT_BINARY_DIR}" INSTALL_PREFIX "${PROJECT_BINARY_DIR}"
+  PATH_VARS PAREX_CONFIG_REPORT_DIR PAREX_CONFIG_MODULE_DIR)
 export(EXPORT parexTargets NAMESPACE parex:: FILE "${PROJECT_BINARY_DIR}/parexTargets.cmake")
-file(WRITE "${PROJECT_BINARY_DIR}/parexConfig.cmake"
-  "# parex from its build tree (generated)\n"
-  "include(CMakeFindDependencyMacro)\n"
-  "find_dependency(fmt CONFIG)\n"
-  "find_dependency(Threads)\n"
-  "include(\"\${CMAKE_CURRENT_LIST_DIR}/parexTargets.cmake\")\n"
-  "set(PAREX_REPORT_SCRIPT \"${PROJECT_SOURCE_DIR}/reports/render.py\" CACHE FILEPATH \"parex's report renderer\")\n"
-  "include(\"${PROJECT_SOURCE_DIR}/cmake/ParexCatalog.cmake\")\n")

@@ -45,6 +45,7 @@ struct RunArgs {
   std::string case_dir, bin_dir, variant, results;
   int repetitions = 0;
   double time_scale = 0;
+  std::string python;
   bool verbose = false;
 };
 
@@ -82,6 +83,7 @@ int command_run(const RunArgs& args) {
   options.bin_dir = args.bin_dir.empty() ? spec.dir : fs::path(args.bin_dir);
   if (args.repetitions > 0) options.repetitions = args.repetitions;
   if (args.time_scale > 0) options.time_scale = args.time_scale;
+  options.python = args.python;
   ConsoleStyle style = console_style_for(stdout);
   style.verbose = args.verbose;
   if (args.verbose)
@@ -123,7 +125,7 @@ int command_check(const std::vector<std::string>& paths) {
 
 struct ListArgs {
   std::vector<std::string> catalogs;
-  std::string ctest, bin_root, results;
+  std::string ctest, bin_root, results, python;
 };
 
 int command_list(const ListArgs& args) {
@@ -158,6 +160,7 @@ int command_list(const ListArgs& args) {
     layout.parex = fs::read_symlink("/proc/self/exe");
     layout.bin_root = fs::absolute(args.bin_root);
     layout.results = fs::absolute(args.results);
+    layout.python = args.python;
     write_file_atomically(args.ctest, ctest_script(cases, layout));
     return kOk;
   }
@@ -220,6 +223,8 @@ int run_cli(int argc, char** argv) {
   run->add_option("--results", run_args.results, "Write <results>/<case>/<variant>.json here");
   run->add_option("--repetitions", run_args.repetitions, "Counted runs per variant (overrides case.toml)")->check(CLI::PositiveNumber);
   run->add_option("--time-scale", run_args.time_scale, "PAREX_TIME_SCALE for the runs (overrides case.toml)")->check(CLI::PositiveNumber);
+  run->add_option("--python", run_args.python,
+                  "Interpreter for commands that start with python3 or python (default: as PATH finds them)");
   run->add_flag("-v,--verbose", run_args.verbose, "Print each run as it ends and details of passing checks");
 
   std::vector<std::string> check_paths;
@@ -232,6 +237,7 @@ int run_cli(int argc, char** argv) {
   auto* ctest = list->add_option("--ctest", list_args.ctest, "Write a CTest include file registering every graded variant");
   list->add_option("--bin-root", list_args.bin_root, "Executables are at <bin-root>/<case>/<variant>")->needs(ctest);
   list->add_option("--results", list_args.results, "Results directory the tests write to")->needs(ctest);
+  list->add_option("--python", list_args.python, "Pass --python to every registered run")->needs(ctest);
 
   std::string new_name, new_in = "cases";
   auto* scaffold = app.add_subcommand("new", "Scaffold a case folder that builds, whose solution passes and starter fails");

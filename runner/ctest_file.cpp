@@ -30,10 +30,11 @@ std::string ctest_script(const std::vector<CaseSpec>& cases, const CtestLayout& 
       std::vector<std::string> labels = {"parex"};
       labels.insert(labels.end(), spec.tags.begin(), spec.tags.end());
       if (spec.has_timing_check()) labels.push_back("timing");
-      out += fmt::format("add_test({} {} run {} --bin-dir {} --variant {} --results {})\n", bracket(name),
+      out += fmt::format("add_test({} {} run {} --bin-dir {} --variant {} --results {}{})\n", bracket(name),
                          bracket(layout.parex.string()), bracket(spec.dir.string()),
                          bracket((layout.bin_root / spec.name).string()), bracket(variant),
-                         bracket(layout.results.string()));
+                         bracket(layout.results.string()),
+                         layout.python.empty() ? "" : " --python " + bracket(layout.python));
       std::string properties = fmt::format("LABELS {} TIMEOUT {:.0f} FIXTURES_REQUIRED {}", bracket(fmt::format("{}", fmt::join(labels, ";"))),
                                            grade_budget_s(spec), layout.fixture);
       // Timing tests hold a lock and run alone, so that a neighbour's CPU load cannot flip a speedup verdict.

@@ -14,6 +14,7 @@ struct CtestLayout {
   std::filesystem::path bin_root;     // <bin_root>/<case>/<variant> are the executables
   std::filesystem::path results;      // where results are written
   std::string fixture = "parex_report";  // the report step cleans up after this fixture
+  std::string python;                 // passed as --python to every run, when set
 };
 
 // CMake code registering `cases` with CTest (labels, timing lock, timeout, report fixture).

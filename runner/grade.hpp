@@ -22,6 +22,7 @@ struct GradeOptions {
   std::filesystem::path bin_dir;                 // where <variant> executables are
   std::optional<int> repetitions;                // overrides case.toml
   std::optional<double> time_scale;              // overrides case.toml
+  std::string python;                            // runs `command`s starting with python3/python, when set
   std::function<void(const Run&)> on_run;        // progress, called after each run
 };
 
@@ -53,7 +54,8 @@ struct Command {
   std::filesystem::path cwd;
   std::string error;
 };
-Command command_for(const CaseSpec& spec, const VariantSpec& variant, const std::filesystem::path& bin_dir);
+Command command_for(const CaseSpec& spec, const VariantSpec& variant, const std::filesystem::path& bin_dir,
+                    const std::string& python = "");
 
 // Grades `variant` (which must be graded in `spec`): warmups, then baseline/graded pairs, then every check.
 VariantResult grade_variant(const CaseSpec& spec, const std::string& variant, const GradeOptions& options);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog.hpp"
+#include "grade.hpp"
 
 namespace fs = std::filesystem;
 using namespace parex;
@@ -201,4 +202,21 @@ TEST(Catalog, FileCheckLinesCountInCaseToml) {
   auto result = load_case(dir.path());
   ASSERT_TRUE(result.spec) << errors_of(result);
   EXPECT_EQ(result.spec->checks[0].text_line_offset, 4);  // CHECK: a is on line 5 of case.toml
+}
+
+TEST(CommandFor, PythonCommandsRunWithTheChosenInterpreter) {
+  CaseSpec spec;
+  spec.dir = "/cases/demo";
+  VariantSpec variant;
+  variant.name = "parallel";
+  variant.command = {"python3", "parallel.py"};
+  EXPECT_EQ(command_for(spec, variant, "/bin", "/opt/python/bin/python3.11").argv,
+            (std::vector<std::string>{"/opt/python/bin/python3.11", "parallel.py"}));
+  EXPECT_EQ(command_for(spec, variant, "/bin").argv, (std::vector<std::string>{"python3", "parallel.py"}));
+  variant.command = {"python", "-u", "x.py"};
+  EXPECT_EQ(command_for(spec, variant, "/bin", "/py").argv[0], "/py");
+  variant.command = {"python3.12", "x.py"};  // an explicit version is the author's choice
+  EXPECT_EQ(command_for(spec, variant, "/bin", "/py").argv[0], "python3.12");
+  variant.command = {"sh", "-c", "python3 x.py"};
+  EXPECT_EQ(command_for(spec, variant, "/bin", "/py").argv[0], "sh");
 }
