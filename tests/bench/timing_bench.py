@@ -21,8 +21,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def case_python(build):
+    """The PAREX_CASE_PYTHON the build chose (what ctest passes as --python), or None."""
+    cache = build / "CMakeCache.txt"
+    for line in cache.read_text().splitlines() if cache.exists() else []:
+        if line.startswith("PAREX_CASE_PYTHON:") and line.split("=", 1)[1]:
+            return line.split("=", 1)[1]
+    return None
+
+
 def parex_run(build, case_dir, bin_dir, results, variant=None, extra=()):
     command = [str(build / "runner/parex"), "run", str(case_dir), "--bin-dir", str(bin_dir), "--results", str(results)]
+    if python := case_python(build):
+        command += ["--python", python]
     if variant:
         command += ["--variant", variant]
     return subprocess.run(command + list(extra), capture_output=True, text=True)

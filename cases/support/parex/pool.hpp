@@ -210,14 +210,17 @@ class Pool {
         check_workers();
         continue;
       }
-      if (fds[1].revents & POLLOUT) pool_detail::send_all(task_fd_, messages[next++]);
+      if (fds[1].revents & POLLOUT) {
+        try {
+          pool_detail::send_all(task_fd_, messages[next++]);
+        } catch (const std::system_error& e) {  // EPIPE: every worker's end of the task socket is closed
+          fail_for_lost_workers(e.what());
+        }
+      }
       if (!(fds[0].revents & (POLLIN | POLLHUP))) continue;
       ssize_t n = ::recv(result_fd_, buffer.data(), buffer.size(), 0);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= static_cast<ssize_t>(sizeof(pool_detail::ResultHeader))) {
-        check_workers();
-        throw std::runtime_error("parex::Pool: the workers are gone");
-      }
+      if (n <= static_cast<ssize_t>(sizeof(pool_detail::ResultHeader))) fail_for_lost_workers("parex::Pool: the workers are gone");
       pool_detail::ResultHeader header;
       std::memcpy(&header, buffer.data(), sizeof header);
       std::string_view payload(buffer.data() + sizeof header, static_cast<std::size_t>(n) - sizeof header);
@@ -302,6 +305,16 @@ class Pool {
                                              : "exited with code " + std::to_string(WEXITSTATUS(status));
       throw std::runtime_error("parex::Pool: worker " + std::to_string(pid) + " " + how + " during map");
     }
+  }
+
+  // The workers' sockets closed: name the worker that died. A dying process closes its descriptors a
+  // moment before it can be reaped, so wait for that moment (up to a second) before the generic message.
+  [[noreturn]] void fail_for_lost_workers(const std::string& otherwise) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      check_workers();
+      ::usleep(10000);
+    }
+    throw std::runtime_error(otherwise);
   }
 
   void close_fds() {
