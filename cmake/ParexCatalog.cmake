@@ -31,8 +31,6 @@ enable_testing()
 
 set(_PAREX_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
-# The report needs a Python 3 that can import jinja2. The first python3 on PATH may lack it
-# (pyenv builds do), so probe the candidates in order and keep the first that has it.
 # The interpreter for the `python3`/`python` commands of Python cases: PAREX_CASE_PYTHON, else the python3
 # on PATH resolved to its real executable (sys.executable), since a pyenv shim costs ~0.2 s a start, on
 # both sides of every speedup ratio. Empty when there is no python3: commands then run as PATH finds them.
@@ -53,6 +51,8 @@ function(_parex_case_python out_var)
   set(${out_var} "${PAREX_CASE_PYTHON}" PARENT_SCOPE)
 endfunction()
 
+# The report needs a Python 3 that can import jinja2. The first python3 on PATH may lack it
+# (pyenv builds do), so probe the candidates in order and keep the first that has it.
 function(parex_find_report_python out_var)
   if(PAREX_PYTHON)
     set(candidates "${PAREX_PYTHON}")

@@ -13,7 +13,7 @@ for tool in node /usr/bin/chromium; do
   command -v "$tool" >/dev/null || { echo "run_browser_test.sh: $tool not found: apt-get install chromium nodejs npm" >&2; exit 1; }
 done
 if [ ! -d "$here/node_modules/playwright-core" ]; then
-  (cd "$here" && npm install --no-audit --no-fund --silent)
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)  # the versions package-lock.json pins
 fi
 out="$build/report-browser-test"
 # Golden results first: the real run wins where both have a case/variant.
