@@ -7,14 +7,18 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <unordered_set>
 #include <optional>
+#include <span>
 #include <sstream>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <pty.h>
@@ -286,7 +290,10 @@ class Containment {
       if (pids_max_ != limits.max_processes && pids.write("pids.max", std::to_string(limits.max_processes)))
         pids_max_ = limits.max_processes;
       pids_ = pids_max_ == limits.max_processes ? &pids : nullptr;
-      if (pids_) refused_forks_ = pids_->counter("pids.events", "max");
+      if (pids_) {
+        refused_forks_ = refused_forks_seen_ >= 0 ? refused_forks_seen_ : refused_fork_count();
+        refused_forks_seen_ = -1;  // until finish() reads it again: a run cut short by an exception does not
+      }
     }
     if (RunnerCgroup& memory = memory_cgroup(); memory && limits.memory_mb > 0) {
       const long long bytes = static_cast<long long>(limits.memory_mb) << 20;
@@ -300,7 +307,8 @@ class Containment {
         memory_ = &memory;
         if (memory.version() == 1) memory.write("memory.max_usage_in_bytes", "0");  // a per-run peak
         else memory.write("memory.peak", "reset");  // per-run peak where the kernel allows (6.12+)
-        oom_kills_ = oom_counter();
+        oom_kills_ = oom_kills_seen_ >= 0 ? oom_kills_seen_ : oom_counter();
+        oom_kills_seen_ = -1;
       }
     }
   }
@@ -330,14 +338,24 @@ class Containment {
 
   // Samples the tree; true when it went over max_processes (the kernel refused a fork, or we saw too many).
   bool over_limit() {
-    if (pids_) return pids_->counter("pids.events", "max") > refused_forks_;
+    if (pids_) return refused_fork_count() > refused_forks_;
     auto members = live_members();
     note_seen(static_cast<int>(members.size()));
     return static_cast<int>(members.size()) > max_processes_;
   }
 
-  // True when the kernel's OOM killer acted in the run's memory cgroup during this run.
-  bool out_of_memory() { return memory_ && oom_counter() > oom_kills_; }
+  // What the kernel's counters say once the tree is gone. They are also where the next run starts (no
+  // process is left to change them in between), so that it need not read them before it starts.
+  struct Counted {
+    bool refused_forks = false;  // the kernel refused a fork at max_processes
+    bool out_of_memory = false;  // the OOM killer acted
+  };
+  Counted finish() {
+    Counted out;
+    if (pids_) out.refused_forks = (refused_forks_seen_ = refused_fork_count()) > refused_forks_;
+    if (memory_) out.out_of_memory = (oom_kills_seen_ = oom_counter()) > oom_kills_;
+    return out;
+  }
 
   // Peak memory of the whole tree in KiB, 0 when unknown.
   long peak_memory_kb() {
@@ -381,9 +399,12 @@ class Containment {
     return memory_->version() == 2 ? memory_->counter("memory.events", "oom_kill")
                                    : memory_->counter("memory.oom_control", "oom_kill");
   }
+  long long refused_fork_count() { return pids_->counter("pids.events", "max"); }
 
   static inline int pids_max_ = -1;        // what the runner's cgroups are set to now
   static inline long long memory_max_ = -1;
+  static inline long long refused_forks_seen_ = -1;  // the counters when the last run finished; -1: unknown
+  static inline long long oom_kills_seen_ = -1;
   int max_processes_;
   int peak_seen_ = 1;
   RunnerCgroup* pids_ = nullptr;
@@ -404,18 +425,13 @@ class ForkWatch {
 
   int fd() const { return socket_.get(); }
 
-  // Forgets the events so far; call before starting the run's main process.
-  void forget() {
-    drain([](const proc_event&) {});
-    tree_.clear();
-    live_.clear();
-  }
-
-  // Starts following the tree of `main_pid`. It does not drain: events of the main process's first
-  // forks may already be waiting, and they belong to the run.
-  void track(pid_t main_pid) {
+  // Starts following the tree of `main_pid`, started at or after `since_ns` (CLOCK_MONOTONIC). Events
+  // still queued from before are ignored by their timestamp rather than drained first (a system call
+  // less per run); those of the main process's first forks may already be queued, and are kept.
+  void track(pid_t main_pid, std::int64_t since_ns) {
     tree_ = {main_pid};
     live_ = {main_pid};
+    since_ns_ = since_ns;
     created_ = 1;
     peak_ = 1;
     overflowed_ = false;
@@ -424,6 +440,7 @@ class ForkWatch {
   // Reads pending events, counting new processes whose parent is in the run's tree.
   void poll_events() {
     drain([this](const proc_event& event) {
+      if (static_cast<std::int64_t>(event.timestamp_ns) < since_ns_) return;  // of an earlier run, or none
       if (event.what == proc_event::PROC_EVENT_EXIT) {
         const auto& exit = event.event_data.exit;
         if (exit.process_pid == exit.process_tgid) live_.erase(exit.process_tgid);
@@ -432,7 +449,9 @@ class ForkWatch {
       if (event.what != proc_event::PROC_EVENT_FORK) return;
       const auto& fork = event.event_data.fork;
       if (fork.child_pid != fork.child_tgid) return;  // a new thread, not a process
-      if (!tree_.contains(fork.parent_tgid)) return;
+      // clone(CLONE_PARENT) makes a sibling, a child of the runner, which starts nothing else during a run.
+      const bool sibling = fork.parent_tgid == runner_tgid_;
+      if ((!tree_.contains(fork.parent_tgid) && !sibling) || tree_.contains(fork.child_tgid)) return;
       tree_.insert(fork.child_tgid);
       live_.insert(fork.child_tgid);
       ++created_;
@@ -481,34 +500,68 @@ class ForkWatch {
     const proc_cn_mcast_op listen = PROC_CN_MCAST_LISTEN;
     std::memcpy(connector->data, &listen, sizeof listen);
     if (::send(sock.get(), message, header->nlmsg_len, 0) < 0) return;
+    keep_only_fork_and_exit(sock.get());
     socket_ = std::move(sock);
   }
 
+  // Lets the kernel drop every event but fork and exit (exec, setsid, comm... of the whole machine),
+  // so that they neither wake nor cost us; without the filter we just read more.
+  static void keep_only_fork_and_exit(int fd) {
+    constexpr std::uint32_t what = NLMSG_LENGTH(0) + offsetof(cn_msg, data) + offsetof(proc_event, what);
+    sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, what),  // loads in network order, hence htonl below
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(proc_event::PROC_EVENT_FORK), 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl(proc_event::PROC_EVENT_EXIT), 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+        BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+    };
+    sock_fprog program{static_cast<unsigned short>(std::size(code)), code};
+    ::setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program);
+  }
+
+  // Reads every pending event, many per system call.
   template <typename F>
   void drain(F&& on_event) {
     if (!socket_) return;
-    alignas(nlmsghdr) char buffer[16384];
+    auto& [buffers, iov, messages] = batch_;
     for (;;) {
-      ssize_t n = ::recv(socket_.get(), buffer, sizeof buffer, 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
+      for (unsigned i = 0; i < kBatch; ++i) {
+        iov[i] = {buffers[i], sizeof buffers[i]};
+        messages[i] = {};
+        messages[i].msg_hdr.msg_iov = &iov[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+      }
+      int received = ::recvmmsg(socket_.get(), messages, kBatch, MSG_DONTWAIT, nullptr);
+      if (received < 0 && errno == EINTR) continue;
+      if (received < 0) {
         if (errno == ENOBUFS) overflowed_ = true;  // the kernel dropped events: the count is no longer exact
         if (errno == ENOBUFS) continue;
         return;
       }
-      for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, static_cast<unsigned>(n));
-           header = NLMSG_NEXT(header, n)) {
-        auto* connector = static_cast<cn_msg*>(NLMSG_DATA(header));
-        if (connector->id.idx != CN_IDX_PROC || connector->id.val != CN_VAL_PROC) continue;
-        proc_event event;
-        std::memcpy(&event, connector->data, sizeof event);
-        on_event(event);
+      for (int i = 0; i < received; ++i) {
+        auto n = static_cast<unsigned>(messages[i].msg_len);
+        for (auto* header = reinterpret_cast<nlmsghdr*>(buffers[i]); NLMSG_OK(header, n); header = NLMSG_NEXT(header, n)) {
+          auto* connector = static_cast<cn_msg*>(NLMSG_DATA(header));
+          if (connector->id.idx != CN_IDX_PROC || connector->id.val != CN_VAL_PROC) continue;
+          proc_event event;
+          std::memcpy(&event, connector->data, sizeof event);
+          on_event(event);
+        }
       }
+      if (received < static_cast<int>(kBatch)) return;
     }
   }
 
+  static constexpr unsigned kBatch = 32;
+  struct Batch {
+    alignas(nlmsghdr) char buffers[kBatch][512];  // an event is 76 bytes
+    iovec iov[kBatch];
+    mmsghdr messages[kBatch];
+  } batch_;
   Fd socket_;
   std::unordered_set<pid_t> tree_, live_;
+  const pid_t runner_tgid_ = ::getpid();
+  std::int64_t since_ns_ = 0;
   int created_ = 1;
   int peak_ = 1;
   bool overflowed_ = false;
@@ -653,7 +706,8 @@ struct ChildSetup {
   char* const* envp;
   int out_fd, err_fd, probe_fd, pids_join_fd, memory_join_fd;
   bool memory_limited;
-  int exec_errno = 0;  // set by the child when it could not exec
+  int exec_errno = 0;        // set by the child when it could not exec
+  std::int64_t exec_ns = 0;  // CLOCK_MONOTONIC just before exec, set by the child: the run's time zero
 };
 
 int child_main(void* raw) {
@@ -687,19 +741,32 @@ int child_main(void* raw) {
     setup.exec_errno = errno;
     ::_exit(127);
   }
+  // Time zero is stamped here, not before clone: a cgroup join can wait ~10 ms for an RCU grace period,
+  // and that wait is the harness's, not the program's.
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  setup.exec_ns = static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
   ::execvpe(setup.argv[0], setup.argv, setup.envp);
   setup.exec_errno = errno;
   ::_exit(127);
 }
 
 // Starts child_main like posix_spawn does: sharing our memory until it execs (no page tables to copy,
-// no copy-on-write faults after), on a stack of its own, with our signals blocked meanwhile.
-pid_t spawn_child(ChildSetup& setup) {
+// no copy-on-write faults after), on a stack of its own, with our signals blocked meanwhile. `pidfd`
+// receives a descriptor of the child from the same system call where the kernel allows (5.2+), else -1.
+pid_t spawn_child(ChildSetup& setup, int& pidfd) {
   alignas(64) static char stack[256 * 1024];
+  static bool with_pidfd = true;
   sigset_t all, old;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = ::clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &setup);
+  pidfd = -1;
+  pid_t pid = -1;
+  if (with_pidfd) {
+    pid = ::clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &setup, &pidfd);
+    if (pid < 0 && errno == EINVAL) with_pidfd = false;
+  }
+  if (!with_pidfd) pid = ::clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &setup);
   int saved = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   errno = saved;
@@ -772,16 +839,18 @@ Run spawn_and_record(const SpawnRequest& request) {
   dev_null();
   Containment tree(request.limits);
   ForkWatch& forks = ForkWatch::instance();
-  forks.forget();
-  const auto t0 = Clock::now();
-  const std::int64_t t0_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t0.time_since_epoch()).count();
+  const std::int64_t clone_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
   ChildSetup setup{&request,           argv.data(),         envp.data(),          out_write.get(), err_write.get(),
                    probe_write.get(),  tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited()};
-  const pid_t pid = spawn_child(setup);  // returns once the child has exec'd or died trying
+  int pidfd_number;
+  const pid_t pid = spawn_child(setup, pidfd_number);  // returns once the child has exec'd or died trying
   if (pid < 0) throw errno_error("cannot start a process");
+  Fd pidfd(pidfd_number >= 0 ? pidfd_number : static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  const std::int64_t t0_ns = setup.exec_ns;
+  const Clock::time_point t0{std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(t0_ns))};
   g_current_pgid = pid;
   run.pid = pid;
-  forks.track(pid);
+  forks.track(pid, clone_ns);
   out_write.reset();
   err_write.reset();
   probe_write.reset();
@@ -795,7 +864,6 @@ Run spawn_and_record(const SpawnRequest& request) {
     return run;
   }
 
-  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   LineAssembler out_lines(Stream::out, run.lines), err_lines(Stream::err, run.lines);
   bool out_open = true, err_open = true, probe_open = true, reaped = false;
   int status = 0;
@@ -806,7 +874,8 @@ Run spawn_and_record(const SpawnRequest& request) {
   std::optional<Clock::time_point> kill_at, drain_until;
   auto next_sample = t0 + std::chrono::milliseconds(20);  // the kernel enforces pids.max; sampling only stops it early
   constexpr auto kSampleEvery = std::chrono::milliseconds(20);
-  std::vector<char> buffer(1 << 16);
+  std::unique_ptr<char[]> buffer_storage(new char[1 << 16]);  // not zeroed: a run costs no memset
+  std::span<char> buffer(buffer_storage.get(), 1 << 16);
 
   auto stop_tree = [&](Outcome why, int signo) {
     if (!verdict) verdict = why;
@@ -848,7 +917,9 @@ Run spawn_and_record(const SpawnRequest& request) {
     run.wall_s = seconds_between(t0, Clock::now());
     g_current_pgid = 0;
     // Anything of the tree still alive now outlived its main process: a leak, named and then killed.
-    auto survivors = tree.live_members();
+    // When the fork events say the main process started nothing, nothing can have outlived it.
+    forks.poll_events();
+    auto survivors = forks.created() == 1 ? std::vector<pid_t>{} : tree.live_members();
     if (!verdict) {
       for (pid_t leaked : survivors) run.leaked.push_back({leaked, command_line(leaked)});
       tree.note_seen(static_cast<int>(run.leaked.size()) + 1);
@@ -918,11 +989,17 @@ Run spawn_and_record(const SpawnRequest& request) {
   run.sys_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
   run.max_rss_kb = usage.ru_maxrss;
   run.peak_memory_kb = tree.peak_memory_kb();
-  if (!verdict && tree.out_of_memory()) verdict = Outcome::memory_limit;
-  if (verdict || !run.leaked.empty()) tree.kill_all(pid, SIGKILL);  // what a verdict or a leak left behind
-  tree.reap_zombies(&run.user_s, &run.sys_s);
+  const auto counted = tree.finish();
+  if (!verdict && counted.out_of_memory) verdict = Outcome::memory_limit;
+  if (!verdict && counted.refused_forks) verdict = Outcome::process_limit;  // in a run too short to be sampled
+  const bool alone = forks.created() == 1;  // the main process started nothing: no orphan, no event to wait for
+  if (verdict || !run.leaked.empty()) {
+    tree.kill_all(pid, SIGKILL);  // what a verdict or a leak left behind
+    tree.finish();                // the counters again: the kill raced the tree's last forks
+  }
+  if (!alone) tree.reap_zombies(&run.user_s, &run.sys_s);
   if (int signo = g_interrupt_signal.load()) throw Interrupted{signo};
-  forks.poll_events();
+  if (!alone) forks.poll_events();
   run.processes_created = forks.created();
   run.peak_processes = std::max(forks.peak().value_or(1), tree.peak_seen());
   std::stable_sort(run.lines.begin(), run.lines.end(), [](const Line& a, const Line& b) { return a.t_s < b.t_s; });

@@ -1,5 +1,9 @@
 // parex's per-run overhead against a bare fork+exec+wait, and the runner's memory under an output flood.
 //   spawn_bench --benchmark_min_time=1 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <spawn.h>
+#include <algorithm>
+#include <chrono>
+#include <vector>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +28,18 @@ void BM_BareForkExecWait(benchmark::State& state) {
 }
 BENCHMARK(BM_BareForkExecWait)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
+// What hyperfine -N and most launchers do: posix_spawn (clone(CLONE_VM | CLONE_VFORK) in glibc) and wait.
+void BM_PosixSpawnWait(benchmark::State& state) {
+  char* argv[] = {const_cast<char*>(PAREX_BENCH_EMPTY), nullptr};
+  for (auto _ : state) {
+    pid_t pid;
+    if (::posix_spawn(&pid, PAREX_BENCH_EMPTY, nullptr, nullptr, argv, environ) != 0) state.SkipWithError("posix_spawn failed");
+    int status;
+    ::waitpid(pid, &status, 0);
+  }
+}
+BENCHMARK(BM_PosixSpawnWait)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
 void BM_ParexSpawn(benchmark::State& state) {
   parex::SpawnRequest request;
   request.argv = {PAREX_BENCH_EMPTY};
@@ -34,6 +50,38 @@ void BM_ParexSpawn(benchmark::State& state) {
   state.SetLabel(parex::containment_mechanism());
 }
 BENCHMARK(BM_ParexSpawn)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// The two spawn paths alternated run by run, so that both see the same machine (its speed drifts by
+// +-15% over seconds on a shared VM): the median of the per-pair ratios, parex / posix_spawn.
+void BM_ParexVsPosixSpawnPaired(benchmark::State& state) {
+  parex::SpawnRequest request;
+  request.argv = {PAREX_BENCH_EMPTY};
+  char* argv[] = {const_cast<char*>(PAREX_BENCH_EMPTY), nullptr};
+  std::vector<double> ratios, parex_us, posix_us;
+  using Clock = std::chrono::steady_clock;
+  for (auto _ : state) {
+    auto start = Clock::now();
+    pid_t pid;
+    if (::posix_spawn(&pid, PAREX_BENCH_EMPTY, nullptr, nullptr, argv, environ) != 0) state.SkipWithError("posix_spawn failed");
+    int status;
+    ::waitpid(pid, &status, 0);
+    auto middle = Clock::now();
+    parex::Run run = parex::spawn_and_record(request);
+    auto end = Clock::now();
+    if (run.outcome != parex::Outcome::ok) state.SkipWithError("the empty program did not run cleanly");
+    posix_us.push_back(std::chrono::duration<double, std::micro>(middle - start).count());
+    parex_us.push_back(std::chrono::duration<double, std::micro>(end - middle).count());
+    ratios.push_back(parex_us.back() / posix_us.back());
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  state.counters["parex_us"] = median(parex_us);
+  state.counters["posix_spawn_us"] = median(posix_us);
+  state.counters["ratio"] = median(ratios);
+}
+BENCHMARK(BM_ParexVsPosixSpawnPaired)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 // One flood run with the default 8 MiB output limit; reports the runner's peak RSS.
 void BM_OutputFloodPeakMemory(benchmark::State& state) {

@@ -10,6 +10,8 @@ Run from the source tree after building: tests/bench/timing_bench.py SUBCOMMAND 
 """
 import argparse
 import json
+import math
+import resource
 import shutil
 import statistics
 import subprocess
@@ -46,6 +48,27 @@ def scratch_case(directory, toml):
     return case
 
 
+def median_interval(values, confidence=0.95):
+    """The median of `values` and a distribution-free interval for it (order statistics of a binomial)."""
+    ordered, n = sorted(values), len(values)
+    k, tail = 0, 0.5 ** n  # P(fewer than k+1 of n below the median)
+    while k + 1 < n and tail + math.comb(n, k + 1) * 0.5 ** n <= (1 - confidence) / 2:
+        k += 1
+        tail += math.comb(n, k) * 0.5 ** n
+    return statistics.median(ordered), ordered[k], ordered[n - 1 - k]
+
+
+def timed(command, runs):
+    """Wall and CPU (user + sys, children included) per run of one whole command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall / runs, cpu / runs
+
+
 def overhead(args):
     empty = args.build / "tests/bench_empty"
     hyperfine = shutil.which("hyperfine")
@@ -56,19 +79,25 @@ def overhead(args):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         case = scratch_case(tmp, f'title = "empty"\nrepetitions = {runs}\n[variants.parallel]\ncommand = ["{empty}"]\nexpect = "pass"\n')
-        ratios = []
-        for _ in range(args.rounds):
-            start = time.perf_counter()
-            parex_run(args.build, case, tmp, tmp / "results")
-            parex_s = (time.perf_counter() - start) / runs
-            start = time.perf_counter()
-            subprocess.run([hyperfine, "-N", "--runs", str(runs), "--style", "none", "--export-json", str(tmp / "h.json"),
-                            str(empty)], capture_output=True, check=True)
-            hyperfine_s = (time.perf_counter() - start) / runs
-            ratios.append(parex_s / hyperfine_s)
-            print(f"  {runs} runs: parex {parex_s * 1e6:.0f} us/run, hyperfine -N {hyperfine_s * 1e6:.0f} us/run, ratio {ratios[-1]:.2f}")
-    ratio = statistics.median(ratios)
-    print(f"per-run overhead, parex / hyperfine -N (whole command, median of {args.rounds}): {ratio:.2f}x (target <= 1.1)")
+        parex = [str(args.build / "runner/parex"), "run", str(case), "--bin-dir", str(tmp), "--results", str(tmp / "results")]
+        bare = [hyperfine, "-N", "--runs", str(runs), "--style", "none", str(empty)]
+        walls, cpus = [], []
+        # The VM's speed drifts by +-15% over seconds: each round times both commands back to back, in
+        # alternating order, and the figure is the median of the rounds' ratios.
+        for round_ in range(args.rounds):
+            if round_ % 2 == 0:
+                p, h = timed(parex, runs), timed(bare, runs)
+            else:
+                h, p = timed(bare, runs), timed(parex, runs)
+            walls.append(p[0] / h[0])
+            cpus.append(p[1] / h[1])
+            print(f"  round {round_ + 1:2}, {runs} runs each: parex {p[0] * 1e6:.0f} us/run, hyperfine -N {h[0] * 1e6:.0f} us/run, "
+                  f"ratio {walls[-1]:.2f} (CPU {cpus[-1]:.2f})")
+    ratio, low, high = median_interval(walls)
+    cpu, cpu_low, cpu_high = median_interval(cpus)
+    print(f"per-run overhead, parex / hyperfine -N (whole command, wall, median of {args.rounds} rounds): "
+          f"{ratio:.2f}x [{low:.2f}, {high:.2f}] (target <= 1.1)")
+    print(f"  the same in CPU time (user + sys of the command and its children): {cpu:.2f}x [{cpu_low:.2f}, {cpu_high:.2f}]")
     return 0 if ratio <= 1.1 else 1
 
 
@@ -150,11 +179,11 @@ def main():
     parser.add_argument("figure", choices=["overhead", "capture", "accuracy", "flakes"])
     parser.add_argument("--build", type=Path, default=ROOT / "build")
     parser.add_argument("--runs", type=int, help="runs/grades per measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="overhead: rounds to take the median of")
+    parser.add_argument("--rounds", type=int, default=20, help="overhead: rounds to take the median of")
     parser.add_argument("--only", nargs="*", help="flakes: only these cases")
     args = parser.parse_args()
     args.build = args.build.resolve()
-    args.runs = args.runs or {"overhead": 300, "capture": 3, "accuracy": 20, "flakes": 50}[args.figure]
+    args.runs = args.runs or {"overhead": 500, "capture": 3, "accuracy": 20, "flakes": 50}[args.figure]
     return {"overhead": overhead, "capture": capture, "accuracy": accuracy, "flakes": flakes}[args.figure](args)
 
 

@@ -193,6 +193,17 @@ TEST(RunFail, DaemonisedOrphanIsFound) {
   EXPECT_EQ(graded.result["runs"][0]["leaked"].size(), 1u);
 }
 
+TEST(RunFail, SiblingStartedWithCloneParentIsFound) {
+  auto graded = grade("runfail", "sibling");
+  EXPECT_EQ(status_of(graded, "no_leaks"), "fail");
+  ASSERT_EQ(graded.result["runs"][0]["leaked"].size(), 1u);
+  int pid = graded.result["runs"][0]["leaked"][0]["pid"];
+  EXPECT_NE(::kill(pid, 0), 0) << "leaked pid " << pid << " is still alive";
+  if (!graded.result["runs"][0]["processes_created"].is_null()) {
+    EXPECT_EQ(graded.result["runs"][0]["processes_created"], 2);
+  }
+}
+
 TEST(RunFail, ForkBombIsStopped) {
   auto graded = grade("runfail", "forkbomb");
   EXPECT_EQ(status_of(graded, "limits"), "fail");
