@@ -648,16 +648,27 @@ std::optional<ProbeRecord> parse_probe(std::string_view message, std::int64_t t0
   return record;
 }
 
-std::vector<std::string> build_environment(const SpawnRequest& request) {
-  std::vector<std::string> env;
+// The child's environment: ours, less what the request unsets or overrides, plus its overrides and
+// `extra`. Inherited entries point into `environ` (no copies: a run costs no allocation per variable);
+// `owned` keeps the new ones alive.
+std::vector<char*> build_environment(const SpawnRequest& request, std::vector<std::string>& owned, std::string extra) {
+  auto named = [](std::string_view entry, std::string_view name) {
+    return entry.size() > name.size() && entry[name.size()] == '=' && entry.starts_with(name);
+  };
+  std::vector<char*> env;
   for (char** entry = environ; *entry; ++entry) {
     std::string_view item(*entry);
-    auto name = item.substr(0, item.find('='));
-    bool overridden = std::any_of(request.env.begin(), request.env.end(), [&](const auto& kv) { return kv.first == name; });
-    bool removed = std::find(request.unset.begin(), request.unset.end(), name) != request.unset.end();
-    if (!overridden && !removed) env.emplace_back(item);
+    bool replaced = std::any_of(request.env.begin(), request.env.end(), [&](const auto& kv) { return named(item, kv.first); }) ||
+                    std::any_of(request.unset.begin(), request.unset.end(), [&](const auto& name) { return named(item, name); }) ||
+                    named(item, std::string_view(extra).substr(0, extra.find('=')));
+    if (!replaced) env.push_back(*entry);
   }
-  for (const auto& [name, value] : request.env) env.push_back(name + "=" + value);
+  owned.clear();
+  owned.reserve(request.env.size() + 1);
+  for (const auto& [name, value] : request.env) owned.push_back(name + "=" + value);
+  owned.push_back(std::move(extra));
+  for (auto& entry : owned) env.push_back(entry.data());
+  env.push_back(nullptr);
   return env;
 }
 
@@ -666,15 +677,6 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
   for (auto& s : strings) out.push_back(s.data());
   out.push_back(nullptr);
   return out;
-}
-
-// Writes a decimal without allocating: the child side of fork must stay async-signal-safe.
-void write_decimal(int fd, long value) {
-  char buf[24];
-  int pos = sizeof buf;
-  do buf[--pos] = static_cast<char>('0' + value % 10);
-  while ((value /= 10) > 0);
-  (void)!::write(fd, buf + pos, sizeof buf - pos);
 }
 
 // Signals the runner ignores, read once before the first fork (reading them in the child costs a
@@ -714,8 +716,9 @@ int child_main(void* raw) {
   auto& setup = *static_cast<ChildSetup*>(raw);
   ::setsid();
   // Join the run's cgroups before exec, so that nothing the program does happens outside them.
-  if (setup.pids_join_fd >= 0) write_decimal(setup.pids_join_fd, ::getpid());
-  if (setup.memory_join_fd >= 0) write_decimal(setup.memory_join_fd, ::getpid());
+  // "0" is the writer itself: no getpid(), no formatting.
+  if (setup.pids_join_fd >= 0) (void)!::write(setup.pids_join_fd, "0", 1);
+  if (setup.memory_join_fd >= 0) (void)!::write(setup.memory_join_fd, "0", 1);
   // Our handlers must not run in a child sharing our memory: default them before unblocking signals.
   // exec resets caught signals by itself, so beyond those only the ignored ones need resetting.
   for (int signo : {SIGINT, SIGTERM, SIGHUP}) ::signal(signo, SIG_DFL);
@@ -750,6 +753,39 @@ int child_main(void* raw) {
   setup.exec_errno = errno;
   ::_exit(127);
 }
+
+// The runs' stdout and stderr pipes and probe channel, made once and reused (making and closing them
+// cost nine system calls a run). The runner keeps the write ends, so a run's output never ends in
+// end-of-file: a run is over when its tree is dead and everything it wrote has been read, which is
+// exact, as no process outside the tree holds them. A run that did not get there (an exception) leaves
+// them dirty, and the next one makes new ones. capture = "pty" uses a terminal of its own per run.
+struct Channels {
+  Fd out_read, out_write, err_read, err_write, probe_read, probe_write;
+  bool dirty = true;
+
+  static Channels& reusable() {
+    static Channels channels;
+    if (channels.dirty) channels = make();
+    channels.dirty = true;  // until the run using them has read them empty
+    return channels;
+  }
+
+ private:
+  static Channels make() {
+    Channels made;
+    int fds[2];
+    for (auto [read_end, write_end] : {std::pair{&made.out_read, &made.out_write}, std::pair{&made.err_read, &made.err_write}}) {
+      if (::pipe2(fds, O_CLOEXEC) != 0) throw errno_error("cannot create pipe");
+      read_end->reset(fds[0]);
+      write_end->reset(fds[1]);
+      ::fcntl(fds[0], F_SETFL, O_NONBLOCK);  // the last reads of a run stop at "empty"
+    }
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) throw errno_error("cannot create probe channel");
+    made.probe_read.reset(fds[0]);
+    made.probe_write.reset(fds[1]);
+    return made;
+  }
+};
 
 // Starts child_main like posix_spawn does: sharing our memory until it execs (no page tables to copy,
 // no copy-on-write faults after), on a stack of its own, with our signals blocked meanwhile. `pidfd`
@@ -801,18 +837,13 @@ Run spawn_and_record(const SpawnRequest& request) {
   static const bool subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
   (void)subreaper;
 
-  int pipe_fds[2];
-  auto make_pipe = [&](Fd& read_end, Fd& write_end) {
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw errno_error("cannot create pipe");
-    read_end.reset(pipe_fds[0]);
-    write_end.reset(pipe_fds[1]);
-  };
-  Fd out_read, out_write, err_read, err_write;
-  if (request.capture == Capture::pty) {
+  const bool pty = request.capture == Capture::pty;
+  Fd pty_master, pty_slave;
+  if (pty) {
     int master, slave;
     if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) throw errno_error("cannot open a pseudo-terminal");
-    out_read.reset(master);
-    out_write.reset(slave);
+    pty_master.reset(master);
+    pty_slave.reset(slave);
     ::fcntl(master, F_SETFD, FD_CLOEXEC);
     ::fcntl(slave, F_SETFD, FD_CLOEXEC);
     termios mode{};
@@ -820,18 +851,14 @@ Run spawn_and_record(const SpawnRequest& request) {
       ::cfmakeraw(&mode);  // no "\r\n" translation, no echo: the bytes as written
       ::tcsetattr(slave, TCSANOW, &mode);
     }
-  } else {
-    make_pipe(out_read, out_write);
   }
-  make_pipe(err_read, err_write);
-  int sockets[2];
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) != 0) throw errno_error("cannot create probe channel");
-  Fd probe_read(sockets[0]), probe_write(sockets[1]);
+  Channels& channels = Channels::reusable();
+  const int out_read = pty ? pty_master.get() : channels.out_read.get();
+  const int out_write = pty ? pty_slave.get() : channels.out_write.get();
+  const int err_read = channels.err_read.get(), probe_read = channels.probe_read.get();
 
-  auto env_request = request;
-  env_request.env.emplace_back("PAREX_PROBE_FD", std::to_string(probe_write.get()));
-  auto env_strings = build_environment(env_request);
-  auto envp = c_strings(env_strings);
+  std::vector<std::string> env_strings;
+  auto envp = build_environment(request, env_strings, fmt::format("PAREX_PROBE_FD={}", channels.probe_write.get()));
   auto argv_strings = request.argv;
   auto argv = c_strings(argv_strings);
 
@@ -840,8 +867,8 @@ Run spawn_and_record(const SpawnRequest& request) {
   Containment tree(request.limits);
   ForkWatch& forks = ForkWatch::instance();
   const std::int64_t clone_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-  ChildSetup setup{&request,           argv.data(),         envp.data(),          out_write.get(), err_write.get(),
-                   probe_write.get(),  tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited()};
+  ChildSetup setup{&request,  argv.data(), envp.data(), out_write, channels.err_write.get(), channels.probe_write.get(),
+                   tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited()};
   int pidfd_number;
   const pid_t pid = spawn_child(setup, pidfd_number);  // returns once the child has exec'd or died trying
   if (pid < 0) throw errno_error("cannot start a process");
@@ -851,9 +878,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   g_current_pgid = pid;
   run.pid = pid;
   forks.track(pid, clone_ns);
-  out_write.reset();
-  err_write.reset();
-  probe_write.reset();
+  pty_slave.reset();
 
   if (setup.exec_errno != 0) {
     ::waitpid(pid, nullptr, 0);
@@ -861,6 +886,7 @@ Run spawn_and_record(const SpawnRequest& request) {
     run.outcome = Outcome::spawn_error;
     run.error = fmt::format("cannot run '{}': {}", request.argv[0], std::strerror(setup.exec_errno));
     run.wall_s = seconds_between(t0, Clock::now());
+    channels.dirty = false;  // the child never got to write
     return run;
   }
 
@@ -883,13 +909,15 @@ Run spawn_and_record(const SpawnRequest& request) {
     if (signo == SIGTERM && !kill_at) kill_at = Clock::now() + grace;
   };
 
+  // Reads what is there; false when nothing was (empty, or the end).
   auto read_stream = [&](int fd, LineAssembler& lines, bool& open) {
     ssize_t n = retry_eintr([&] { return ::read(fd, buffer.data(), buffer.size()); });
     double t_s = seconds_between(t0, Clock::now());
+    if (n < 0 && errno == EAGAIN) return false;
     if (n <= 0) {  // EOF, or EIO from a pty whose last writer closed
       lines.finish(t_s);
       open = false;
-      return;
+      return false;
     }
     std::size_t keep = static_cast<std::size_t>(n);
     if (run.output_bytes + keep > static_cast<std::size_t>(request.limits.max_output_bytes)) {
@@ -901,15 +929,17 @@ Run spawn_and_record(const SpawnRequest& request) {
     }
     run.output_bytes += static_cast<std::size_t>(n);
     if (keep > 0) lines.feed(buffer.data(), keep, t_s);
+    return true;
   };
 
   auto read_probes = [&] {
-    ssize_t n = retry_eintr([&] { return ::recv(probe_read.get(), buffer.data(), buffer.size(), MSG_DONTWAIT); });
-    if (n == 0) probe_open = false;
-    if (n <= 0) return;
+    ssize_t n = retry_eintr([&] { return ::recv(probe_read, buffer.data(), buffer.size(), MSG_DONTWAIT); });
+    if (n == 0 || (n < 0 && errno != EAGAIN)) probe_open = false;
+    if (n <= 0) return false;
     if (run.probes.size() < 100000)
       if (auto record = parse_probe(std::string_view(buffer.data(), static_cast<std::size_t>(n)), t0_ns))
         run.probes.push_back(std::move(*record));
+    return true;
   };
 
   auto on_main_exit = [&] {
@@ -928,7 +958,8 @@ Run spawn_and_record(const SpawnRequest& request) {
     drain_until = Clock::now() + std::chrono::seconds(2);
   };
 
-  while (!reaped || out_open || err_open || probe_open) {
+  // Once the main process is reaped (and what outlived it killed), only a pty is read on, to its end.
+  while (!reaped || (pty && out_open)) {
     auto now = Clock::now();
     if (reaped && drain_until && now >= *drain_until) break;
     if (!reaped) {
@@ -956,9 +987,9 @@ Run spawn_and_record(const SpawnRequest& request) {
     auto add = [&](int fd, bool wanted) {
       if (wanted && fd >= 0) fds[count++] = {fd, POLLIN, 0};
     };
-    add(out_read.get(), out_open);
-    add(err_read.get(), err_open);
-    add(probe_read.get(), probe_open);
+    add(out_read, out_open);
+    add(err_read, err_open && !reaped);
+    add(probe_read, probe_open && !reaped);
     add(pidfd.get(), !reaped);
     add(g_interrupt_pipe[0], !reaped);
     if (!pidfd && !reaped) timeout_ms = std::min(timeout_ms, 2);  // no pidfd: poll for the exit instead
@@ -967,9 +998,9 @@ Run spawn_and_record(const SpawnRequest& request) {
 
     for (int i = 0; i < count && ready > 0; ++i) {
       if (!fds[i].revents) continue;
-      if (fds[i].fd == out_read.get()) read_stream(out_read.get(), out_lines, out_open);
-      else if (fds[i].fd == err_read.get()) read_stream(err_read.get(), err_lines, err_open);
-      else if (fds[i].fd == probe_read.get()) read_probes();
+      if (fds[i].fd == out_read) read_stream(out_read, out_lines, out_open);
+      else if (fds[i].fd == err_read) read_stream(err_read, err_lines, err_open);
+      else if (fds[i].fd == probe_read) read_probes();
       else if (fds[i].fd == g_interrupt_pipe[0]) stop_tree(Outcome::timeout, SIGKILL);
     }
     if (!reaped) {
@@ -982,9 +1013,6 @@ Run spawn_and_record(const SpawnRequest& request) {
     ::wait4(pid, &status, 0, &usage);
     on_main_exit();
   }
-  out_lines.finish(seconds_between(t0, Clock::now()));
-  err_lines.finish(seconds_between(t0, Clock::now()));
-
   run.user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6;
   run.sys_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
   run.max_rss_kb = usage.ru_maxrss;
@@ -997,6 +1025,13 @@ Run spawn_and_record(const SpawnRequest& request) {
     tree.kill_all(pid, SIGKILL);  // what a verdict or a leak left behind
     tree.finish();                // the counters again: the kill raced the tree's last forks
   }
+  // The tree is dead: all it wrote is in the reused channels, to be read until they are empty.
+  if (!pty) while (out_open && read_stream(out_read, out_lines, out_open)) {}
+  while (err_open && read_stream(err_read, err_lines, err_open)) {}
+  while (probe_open && read_probes()) {}
+  channels.dirty = !(pty || out_open) || !err_open || !probe_open;
+  out_lines.finish(seconds_between(t0, Clock::now()));
+  err_lines.finish(seconds_between(t0, Clock::now()));
   if (!alone) tree.reap_zombies(&run.user_s, &run.sys_s);
   if (int signo = g_interrupt_signal.load()) throw Interrupted{signo};
   if (!alone) forks.poll_events();

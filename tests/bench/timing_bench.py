@@ -183,7 +183,7 @@ def main():
     parser.add_argument("--only", nargs="*", help="flakes: only these cases")
     args = parser.parse_args()
     args.build = args.build.resolve()
-    args.runs = args.runs or {"overhead": 500, "capture": 3, "accuracy": 20, "flakes": 50}[args.figure]
+    args.runs = args.runs or {"overhead": 1000, "capture": 3, "accuracy": 20, "flakes": 50}[args.figure]
     return {"overhead": overhead, "capture": capture, "accuracy": accuracy, "flakes": flakes}[args.figure](args)
 
 
