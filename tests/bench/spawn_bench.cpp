@@ -110,6 +110,7 @@ class Summary : public benchmark::ConsoleReporter {
       if (name.starts_with("BM_BareForkExecWait")) bare_us_ = run.GetAdjustedRealTime();
       if (name.starts_with("BM_ParexSpawn")) parex_us_ = run.GetAdjustedRealTime();
       if (name.starts_with("BM_OutputFloodPeakMemory")) peak_mib_ = run.counters.at("peak_rss_MiB");
+      if (name.starts_with("BM_ParexVsPosixSpawnPaired")) paired_ = run.counters.at("ratio");
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -118,11 +119,13 @@ class Summary : public benchmark::ConsoleReporter {
     if (bare_us_ > 0 && parex_us_ > 0)
       fmt::print("\nper-run overhead: parex {:.0f} us vs bare fork+exec+wait {:.0f} us = {:.2f}x (target <= 1.2x)\n",
                  parex_us_, bare_us_, parex_us_ / bare_us_);
+    if (paired_ > 0)
+      fmt::print("per-run overhead against posix_spawn + wait (what hyperfine -N does), paired run by run: {:.2f}x\n", paired_);
     if (peak_mib_ > 0) fmt::print("runner peak memory under an output flood: {:.1f} MiB (target < 64 MiB)\n", peak_mib_);
   }
 
  private:
-  double bare_us_ = 0, parex_us_ = 0, peak_mib_ = 0;
+  double bare_us_ = 0, parex_us_ = 0, peak_mib_ = 0, paired_ = 0;
 };
 
 }  // namespace
