@@ -292,7 +292,7 @@ class Containment {
       pids_ = pids_max_ == limits.max_processes ? &pids : nullptr;
       if (pids_) {
         refused_forks_ = refused_forks_seen_ >= 0 ? refused_forks_seen_ : refused_fork_count();
-        refused_forks_seen_ = -1;  // until finish() reads it again: a run cut short by an exception does not
+        refused_forks_seen_ = -1;  // until finish() reads it again; a run cut short by an exception leaves it unknown
       }
     }
     if (RunnerCgroup& memory = memory_cgroup(); memory && limits.memory_mb > 0) {

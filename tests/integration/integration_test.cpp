@@ -216,6 +216,19 @@ TEST(RunFail, ForkBombIsStopped) {
   }
 }
 
+// The run is over in a few milliseconds, before the first 20 ms sample: only the kernel's count of refused
+// forks, read when the run ends, can tell. Only a pids cgroup refuses forks; the fallbacks see a run this
+// short only if a sample falls into it.
+TEST(RunFail, ForkRefusedInAShortRunIsAProcessLimit) {
+  auto graded = grade("runfail", "refused");
+  const auto& run = graded.result["runs"][0];
+  if (graded.result["machine"]["containment"].get<std::string>().find("pids") == std::string::npos)
+    GTEST_SKIP() << "no pids cgroup here: " << graded.result["machine"]["containment"];
+  EXPECT_EQ(run["outcome"], "process_limit");
+  EXPECT_EQ(status_of(graded, "limits"), "fail");
+  EXPECT_CONSOLE_HAS(graded, "more than max_processes = 16");
+}
+
 TEST(RunFail, OutputFloodIsStopped) {
   auto graded = grade("runfail", "flood");
   EXPECT_EQ(graded.result["runs"][0]["outcome"], "output_limit");
