@@ -709,16 +709,24 @@ struct ChildSetup {
   int out_fd, err_fd, probe_fd, pids_join_fd, memory_join_fd;
   bool memory_limited;
   int exec_errno = 0;        // set by the child when it could not exec
-  std::int64_t exec_ns = 0;  // CLOCK_MONOTONIC just before exec, set by the child: the run's time zero
+  std::int64_t join_ns = 0;  // how long the child waited to join its cgroups, set by the child
 };
 
 int child_main(void* raw) {
   auto& setup = *static_cast<ChildSetup*>(raw);
   ::setsid();
   // Join the run's cgroups before exec, so that nothing the program does happens outside them.
-  // "0" is the writer itself: no getpid(), no formatting.
+  // "0" is the writer itself: no getpid(), no formatting. The join is timed, to be left out of the
+  // run's time: it can wait ~10 ms for an RCU grace period, which is the harness's time, not the program's.
+  auto now_ns = [] {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  };
+  const std::int64_t join_start = now_ns();
   if (setup.pids_join_fd >= 0) (void)!::write(setup.pids_join_fd, "0", 1);
   if (setup.memory_join_fd >= 0) (void)!::write(setup.memory_join_fd, "0", 1);
+  setup.join_ns = now_ns() - join_start;
   // Our handlers must not run in a child sharing our memory: default them before unblocking signals.
   // exec resets caught signals by itself, so beyond those only the ignored ones need resetting.
   for (int signo : {SIGINT, SIGTERM, SIGHUP}) ::signal(signo, SIG_DFL);
@@ -744,11 +752,6 @@ int child_main(void* raw) {
     setup.exec_errno = errno;
     ::_exit(127);
   }
-  // Time zero is stamped here, not before clone: a cgroup join can wait ~10 ms for an RCU grace period,
-  // and that wait is the harness's, not the program's.
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  setup.exec_ns = static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
   ::execvpe(setup.argv[0], setup.argv, setup.envp);
   setup.exec_errno = errno;
   ::_exit(127);
@@ -873,7 +876,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   const pid_t pid = spawn_child(setup, pidfd_number);  // returns once the child has exec'd or died trying
   if (pid < 0) throw errno_error("cannot start a process");
   Fd pidfd(pidfd_number >= 0 ? pidfd_number : static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  const std::int64_t t0_ns = setup.exec_ns;
+  const std::int64_t t0_ns = clone_ns + setup.join_ns;  // from fork, less the cgroup joins (docs/extensions.md)
   const Clock::time_point t0{std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(t0_ns))};
   g_current_pgid = pid;
   run.pid = pid;

@@ -123,8 +123,8 @@ def capture(args):
         median_us = statistics.median(errors) * 1e6
         p99_us = errors[int(len(errors) * 0.99) - 1] * 1e6
 
-        # Time zero is stamped just before exec: a probe 30 ms into the program should read 30 ms plus
-        # the exec and the sleep's overshoot, whatever the cgroup joins before it cost (a cold one ~10 ms).
+        # A run's time leaves out its cgroup joins: a probe 30 ms into the program should read 30 ms plus
+        # fork, exec and the sleep's overshoot, whatever the joins cost (a cold one ~10 ms).
         case = scratch_case(tmp, f'title = "start"\nrepetitions = 20\n[variants.parallel]\ncommand = ["{timed}", "1", "30"]\nexpect = "pass"\n')
         parex_run(args.build, case, tmp, tmp / "results")
         runs = json.loads((tmp / "results/bench_case/parallel.json").read_text())["runs"]
