@@ -766,6 +766,13 @@ struct Channels {
   Fd out_read, out_write, err_read, err_write, probe_read, probe_write;
   bool dirty = true;
 
+  // Whether the run's programs changed what the next run's would inherit: the write ends' file status
+  // flags are shared with every process holding them (an event loop may make its stdout O_NONBLOCK).
+  bool tampered() const {
+    return ::fcntl(out_write.get(), F_GETFL) != write_flags_[0] || ::fcntl(err_write.get(), F_GETFL) != write_flags_[1] ||
+           ::fcntl(probe_write.get(), F_GETFL) != write_flags_[2];
+  }
+
   static Channels& reusable() {
     static Channels channels;
     if (channels.dirty) channels = make();
@@ -786,8 +793,12 @@ struct Channels {
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) throw errno_error("cannot create probe channel");
     made.probe_read.reset(fds[0]);
     made.probe_write.reset(fds[1]);
+    made.write_flags_[0] = ::fcntl(made.out_write.get(), F_GETFL);
+    made.write_flags_[1] = ::fcntl(made.err_write.get(), F_GETFL);
+    made.write_flags_[2] = ::fcntl(made.probe_write.get(), F_GETFL);
     return made;
   }
+  int write_flags_[3] = {};
 };
 
 // Starts child_main like posix_spawn does: sharing our memory until it execs (no page tables to copy,
@@ -1032,7 +1043,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   if (!pty) while (out_open && read_stream(out_read, out_lines, out_open)) {}
   while (err_open && read_stream(err_read, err_lines, err_open)) {}
   while (probe_open && read_probes()) {}
-  channels.dirty = !(pty || out_open) || !err_open || !probe_open;
+  channels.dirty = !(pty || out_open) || !err_open || !probe_open || channels.tampered();
   out_lines.finish(seconds_between(t0, Clock::now()));
   err_lines.finish(seconds_between(t0, Clock::now()));
   if (!alone) tree.reap_zombies(&run.user_s, &run.sys_s);

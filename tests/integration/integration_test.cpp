@@ -144,6 +144,15 @@ TEST(RunFail, CleanRunPasses) {
   EXPECT_EQ(graded.result["status"], "pass");
 }
 
+TEST(RunFail, ARunDoesNotInheritTheOutputFlagsOfTheOneBefore) {
+  auto graded = grade("runfail", "nonblocking", "--repetitions 3");
+  ASSERT_EQ(graded.result["runs"].size(), 3u) << graded.console;
+  for (const auto& run : graded.result["runs"]) {
+    ASSERT_EQ(run["lines"].size(), 1u) << run.dump();
+    EXPECT_EQ(run["lines"][0]["text"], "stdout blocking") << "run #" << run["index"];
+  }
+}
+
 TEST(RunFail, RunsGetTheDocumentedEnvironmentAndNoStdin) {
   auto graded = grade("runfail", "environment", "--time-scale 0.5");
   EXPECT_EQ(graded.exit_code, 0) << graded.console;  // `cat` ends at once: stdin is /dev/null
