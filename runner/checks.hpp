@@ -44,7 +44,8 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
 // range of the ratios (it covers the median with probability 1 - 2^(1-n): 75% for 3 pairs).
 std::optional<std::pair<double, double>> speedup_interval(const std::vector<double>& ratios);
 
-// True when more pairs could change a speedup check's verdict: its interval straddles the threshold.
+// True when more runs could change a speedup check's verdict: its interval straddles the threshold, or
+// steal disturbed its pairs (speedup) or every run of its benchmark program (benchmark_speedup).
 bool speedup_undecided(const CheckSpec& check, const Evidence& evidence);
 
 // Median of a non-empty sample.

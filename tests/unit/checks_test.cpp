@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "checks.hpp"
 
@@ -307,6 +308,72 @@ TEST(Speedup, EveryPairDisturbedIsJudgedOnAllAndSaysSo) {
   EXPECT_FALSE(result.passed);
   EXPECT_NE(result.message.find("every pair disturbed"), std::string::npos) << result.message;
   EXPECT_TRUE(speedup_undecided(check, e));  // more pairs may find a quiet moment
+}
+
+// A run of a Google Benchmark program that printed these median real times (ns) as JSON.
+Run benchmark_output(double serial_ns, double pool_ns, double steal = 0) {
+  auto median = [](const std::string& name, double real_time) {
+    return nlohmann::json{{"name", name + "/real_time_median"}, {"run_name", name + "/real_time"}, {"run_type", "aggregate"},
+                          {"aggregate_name", "median"}, {"real_time", real_time}};
+  };
+  nlohmann::json report = {{"context", {{"num_cpus", 2}}},
+                           {"benchmarks", {median("BM_Serial", serial_ns), median("BM_Pool", pool_ns)}}};
+  return stolen(run_of(2.0, {{1.9, report.dump()}}), steal);
+}
+
+CheckSpec benchmark_check() {
+  auto check = spec(CheckKind::benchmark_speedup);
+  check.baseline = "BM_Serial";
+  check.candidate = "BM_Pool";
+  check.efficiency = 0.75;  // 1.5x on 2 cores
+  return check;
+}
+
+TEST(BenchmarkSpeedup, PassesOnTheMedianRealTimes) {
+  auto result = evaluate(benchmark_check(), evidence({benchmark_output(80e6, 40e6)}));
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_DOUBLE_EQ(*result.measured, 2.0);
+  EXPECT_EQ(result.message, "2.00x >= 1.50x (median real time BM_Serial / BM_Pool)");
+}
+
+TEST(BenchmarkSpeedup, FailsWhenTheCandidateIsNotFastEnough) {
+  auto result = evaluate(benchmark_check(), evidence({benchmark_output(80e6, 70e6)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "1.14x < 1.50x (median real time BM_Serial / BM_Pool)");
+}
+
+TEST(BenchmarkSpeedup, OutputThatIsNoBenchmarkReportOrLacksTheBenchmarkFails) {
+  auto result = evaluate(benchmark_check(), evidence({run_of(0.1, {{0.05, "hello"}})}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "the program did not print Google Benchmark JSON (is it a benchmark program?)");
+  auto check = benchmark_check();
+  check.candidate = "BM_Poll";
+  result = evaluate(check, evidence({benchmark_output(80e6, 40e6)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "benchmark 'BM_Poll' not found in the output (found: BM_Pool/real_time, BM_Serial/real_time)");
+}
+
+TEST(BenchmarkSpeedup, ARunDisturbedByStealIsRunAgainAndLeftOut) {
+  auto check = benchmark_check();
+  auto e = evidence({benchmark_output(80e6, 60e6, 0.25)});  // 1.33x while a vCPU was stolen
+  EXPECT_TRUE(speedup_undecided(check, e));
+  e.graded.push_back(benchmark_output(80e6, 40e6));
+  EXPECT_FALSE(speedup_undecided(check, e));
+  auto result = evaluate(check, e);
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_EQ(result.message, "2.00x >= 1.50x (median real time BM_Serial / BM_Pool) (1 of 2 runs left out: the hypervisor took over 10% of the CPUs)");
+  EXPECT_EQ(result.data["disturbed_runs"], 1);
+  EXPECT_FALSE(speedup_undecided(check, evidence({benchmark_output(80e6, 60e6, 0.05)})));  // steal below the bar
+}
+
+TEST(BenchmarkSpeedup, EveryRunDisturbedIsJudgedOnTheLastAndSaysSo) {
+  auto check = benchmark_check();
+  auto e = evidence({benchmark_output(80e6, 40e6, 0.3), benchmark_output(80e6, 60e6, 0.3)});
+  auto result = evaluate(check, e);
+  EXPECT_FALSE(result.passed);
+  EXPECT_NE(result.message.find("1.33x < 1.50x"), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find("every run disturbed"), std::string::npos) << result.message;
+  EXPECT_TRUE(speedup_undecided(check, e));
 }
 
 TEST(Speedup, UnreachableOnThisMachineIsNotALearnersFailure) {
