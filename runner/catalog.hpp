@@ -86,6 +86,7 @@ struct CaseSpec {
 struct LoadResult {
   std::optional<CaseSpec> spec;
   std::vector<Diagnostic> errors;
+  std::vector<Diagnostic> warnings;  // do not stop the case: "case.toml:9:18: warning: LLVM FileCheck reads \d as 'd'; ..."
 };
 
 // Loads <dir>/case.toml and the variants found in <dir>; collects every error rather than stopping at the first.

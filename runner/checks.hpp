@@ -18,6 +18,9 @@ struct CheckResult {
   std::string name;      // what the console and report call it
   bool passed = false;
   bool implicit = false;
+  // The check could not be judged, through no fault of the program (an unreachable threshold, a pattern
+  // the engine refuses): the variant is `error`, never `fail`.
+  bool cannot_judge = false;
   std::string message;   // one line
   std::string detail;    // multi-line diagnostic, FileCheck-style where it applies
   std::optional<double> measured;

@@ -113,6 +113,7 @@ int command_check(const std::vector<std::string>& paths) {
     LoadResult loaded = load_case(dir);
     ++cases;
     for (const auto& error : loaded.errors) fmt::print(stderr, "{}\n", format_diagnostic(error));
+    for (const auto& warning : loaded.warnings) fmt::print(stderr, "{}\n", format_diagnostic(warning));
     errors += static_cast<int>(loaded.errors.size());
   }
   if (errors) {
@@ -140,6 +141,7 @@ int command_list(const ListArgs& args) {
     for (const auto& dir : find_cases(catalog)) {
       LoadResult loaded = load_case(dir);
       for (const auto& error : loaded.errors) fmt::print(stderr, "{}\n", format_diagnostic(error));
+      for (const auto& warning : loaded.warnings) fmt::print(stderr, "{}\n", format_diagnostic(warning));
       errors += static_cast<int>(loaded.errors.size());
       if (!loaded.spec) continue;
       if (auto [it, fresh] = seen.emplace(loaded.spec->name, dir); !fresh) {
@@ -199,6 +201,8 @@ int command_filecheck(const std::string& check_file, const std::string& input_fi
   options.check_name = check_file;
   options.input_name = input_file.empty() || input_file == "-" ? "<stdin>" : input_file;
   auto outcome = filecheck::run(slurp(checks), input, options);
+  for (const auto& warning : outcome.warnings)
+    fmt::print(stderr, "{}:{}:{}: warning: {}\n", check_file, warning.line, warning.column, warning.message);
   if (!outcome.diagnostic.empty()) fmt::print(stderr, "{}", outcome.diagnostic);
   switch (outcome.status) {
     case filecheck::Status::match: return kOk;

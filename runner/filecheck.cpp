@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <regex>
+#include <set>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "regex.hpp"
 
 namespace parex::filecheck {
 namespace {
@@ -44,63 +46,15 @@ std::string canonicalise(std::string_view text) {
   return out;
 }
 
-std::string escape_regex(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-// POSIX ERE (LLVM's Regex) to ECMAScript: bracket classes, and negated sets that must not cross lines.
-std::string translate_regex(std::string_view posix) {
-  static const std::map<std::string, std::string> classes = {
-      {"[:alpha:]", "a-zA-Z"}, {"[:digit:]", "0-9"}, {"[:alnum:]", "a-zA-Z0-9"}, {"[:upper:]", "A-Z"},
-      {"[:lower:]", "a-z"},    {"[:space:]", " \\t\\n\\r\\f\\v"}, {"[:blank:]", " \\t"}, {"[:punct:]", "!-/:-@\\[-`{-~"},
-      {"[:xdigit:]", "0-9A-Fa-f"}, {"[:word:]", "a-zA-Z0-9_"}};
-  std::string out;
-  for (std::size_t i = 0; i < posix.size(); ++i) {
-    char c = posix[i];
-    if (c == '\\' && i + 1 < posix.size()) {
-      out += c;
-      out += posix[++i];
-      continue;
-    }
-    if (c != '[') {
-      out += c;
-      continue;
-    }
-    // A bracket expression: copy it, translating classes; ']' first is literal.
-    std::size_t j = i + 1;
-    bool negated = j < posix.size() && posix[j] == '^';
-    if (negated) ++j;
-    std::string body;
-    if (j < posix.size() && posix[j] == ']') body += "\\]", ++j;
-    for (; j < posix.size() && posix[j] != ']'; ++j) {
-      bool matched = false;
-      for (const auto& [name, range] : classes)
-        if (posix.substr(j, name.size()) == name) {
-          body += range;
-          j += name.size() - 1;
-          matched = true;
-          break;
-        }
-      if (matched) continue;
-      if (posix[j] == '\\') body += "\\\\";
-      else body += posix[j];
-    }
-    out += negated ? "[^\\n" + body + "]" : "[" + body + "]";
-    i = j;
-  }
-  return out;
-}
-
 struct Piece {
   enum Type { literal, regex, define, use } type;
-  std::string text;  // literal text, regex, or the variable's name
-  std::string define_regex;  // for define
+  std::string text;          // literal text, regex, or the variable's name
+  std::string define_regex;  // for define: as written
+  std::string re2;           // regex, define: the regex in RE2 syntax
+  int groups = 0;            // regex, define: the capturing groups inside it
 };
+
+
 
 struct Directive {
   Kind kind = Kind::plain;
@@ -121,28 +75,71 @@ struct ParseError {
 
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; }
 
-// Splits a pattern into literal text, {{regex}}, [[VAR:regex]] and [[VAR]]; nullopt with an error message.
-std::optional<std::vector<Piece>> parse_pattern(std::string_view text, std::string& error) {
+// Where the "]]" that ends a [[...]] starting at `from` is, as LLVM's FindRegexVarEnd finds it: the first
+// at bracket depth 0, a backslash skipping the character after it. npos when there is none; nullopt for a
+// ']' that closes nothing.
+std::optional<std::size_t> variable_end(std::string_view text, std::size_t from) {
+  int depth = 0;
+  for (std::size_t i = from; i < text.size();) {
+    if (depth == 0 && text.substr(i, 2) == "]]") return i;
+    if (text[i] == '\\') {
+      i += 2;
+      continue;
+    }
+    if (text[i] == '[') ++depth;
+    else if (text[i] == ']' && depth-- == 0) return std::nullopt;
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
+// Splits a pattern into literal text, {{regex}}, [[VAR:regex]] and [[VAR]], translating each regex into
+// RE2 syntax; nullopt with an error message and its offset in `text`. Warnings get offsets in `text` too.
+std::optional<std::vector<Piece>> parse_pattern(std::string_view text, std::string& error, std::size_t& error_at,
+                                                std::vector<std::pair<std::size_t, std::string>>& warnings) {
   std::vector<Piece> pieces;
   std::string literal;
   auto flush = [&] {
-    if (!literal.empty()) pieces.push_back({Piece::literal, std::move(literal), {}});
+    if (!literal.empty()) pieces.push_back({Piece::literal, std::move(literal), {}, {}, 0});
     literal.clear();
+  };
+  // LLVM validates each regex on its own (llvm::Regex::isValid), with its own error text.
+  auto translate = [&](Piece& piece, std::string_view regex, std::size_t at) {
+    auto translation = regex::translate_filecheck(regex);
+    for (const auto& remark : translation.warnings) warnings.emplace_back(at + remark.offset, remark.message);
+    if (!translation.error.empty()) {
+      error = "invalid regex: " + translation.error;
+      error_at = at + translation.error_offset;
+      return false;
+    }
+    piece.re2 = std::move(translation.re2);
+    piece.groups = translation.groups;
+    return true;
   };
   for (std::size_t i = 0; i < text.size();) {
     if (text.substr(i, 2) == "{{") {
       auto end = text.find("}}", i + 2);
       if (end == std::string_view::npos) {
         error = "found start of regex string with no end '}}'";
+        error_at = i;
         return std::nullopt;
       }
       flush();
-      pieces.push_back({Piece::regex, std::string(text.substr(i + 2, end - i - 2)), {}});
+      Piece piece{Piece::regex, std::string(text.substr(i + 2, end - i - 2)), {}, {}, 0};
+      if (!translate(piece, piece.text, i + 2)) return std::nullopt;
+      pieces.push_back(std::move(piece));
       i = end + 2;
     } else if (text.substr(i, 2) == "[[") {
-      auto end = text.find("]]", i + 2);
+      auto closing = variable_end(text, i + 2);
+      if (!closing) {
+        error = "missing closing \"]\" for regex variable";
+        error_at = i;
+        return std::nullopt;
+      }
+      const std::size_t end = *closing;
       if (end == std::string_view::npos) {
         error = "Invalid substitution block, no ]] found";
+        error_at = i;
         return std::nullopt;
       }
       std::string_view inside = text.substr(i + 2, end - i - 2);
@@ -151,6 +148,7 @@ std::optional<std::vector<Piece>> parse_pattern(std::string_view text, std::stri
       if (!name.empty() && name[0] == '$') name.remove_prefix(1);
       bool valid = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
                    std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+      error_at = i;
       if (!inside.empty() && inside[0] == '#') {
         error = "numeric substitution blocks [[#...]] are not supported";
         return std::nullopt;
@@ -160,8 +158,14 @@ std::optional<std::vector<Piece>> parse_pattern(std::string_view text, std::stri
         return std::nullopt;
       }
       flush();
-      if (colon == std::string_view::npos) pieces.push_back({Piece::use, std::string(name), {}});
-      else pieces.push_back({Piece::define, std::string(name), std::string(inside.substr(colon + 1))});
+      if (colon == std::string_view::npos) {
+        pieces.push_back({Piece::use, std::string(name), {}, {}, 0});
+      } else {
+        Piece piece{Piece::define, std::string(name), std::string(inside.substr(colon + 1)), {}, 0};
+        // LLVM validates no empty regex: [[X:]] is the group () and captures "".
+        if (!piece.define_regex.empty() && !translate(piece, piece.define_regex, i + 2 + colon + 1)) return std::nullopt;
+        pieces.push_back(std::move(piece));
+      }
       i = end + 2;
     } else {
       literal += text[i++];
@@ -171,7 +175,8 @@ std::optional<std::vector<Piece>> parse_pattern(std::string_view text, std::stri
   return pieces;
 }
 
-std::vector<Directive> parse_checks(std::string_view check_text, const std::string& prefix, std::optional<ParseError>& error) {
+std::vector<Directive> parse_checks(std::string_view check_text, const std::string& prefix, std::optional<ParseError>& error,
+                                    std::vector<Warning>& warnings) {
   std::vector<Directive> directives;
   std::size_t line_start = 0;
   for (int line_no = 1; line_start <= check_text.size() && !error; ++line_no) {
@@ -223,9 +228,17 @@ std::vector<Directive> parse_checks(std::string_view check_text, const std::stri
         fail(fmt::format("found empty check string with prefix '{}:'", directive.name));
       } else {
         std::string message;
-        auto pieces = parse_pattern(pattern, message);
-        if (!pieces) fail(message);
-        else directive.pieces = std::move(*pieces);
+        std::size_t error_at = 0;
+        std::vector<std::pair<std::size_t, std::string>> remarks;
+        auto pieces = parse_pattern(pattern, message, error_at, remarks);
+        for (auto& [offset, remark] : remarks)
+          warnings.push_back({line_no, static_cast<int>(pattern_at + offset + 1), std::move(remark)});
+        if (!pieces) {
+          fail(message);
+          error->column = static_cast<int>(pattern_at + error_at + 1);
+        } else {
+          directive.pieces = std::move(*pieces);
+        }
       }
       // DAG and NOT directives do not count as a previous line for these (FileCheck keeps them apart).
       bool has_positive = std::any_of(directives.begin(), directives.end(), [](const Directive& earlier) {
@@ -258,6 +271,7 @@ class Matcher {
   }
 
   // First match of `d` in [from, to); defines its variables on success. Undefined uses set `undefined`.
+  // As in LLVM, the text searched is input[from, to) on its own: ^ matches at `from`, $ at `to`.
   std::optional<Match> find(const Directive& d, std::size_t from, std::size_t to, std::string* undefined = nullptr) {
     if (d.kind == Kind::empty) {
       for (std::size_t q = from; q < to; ++q)
@@ -272,63 +286,18 @@ class Matcher {
       if (at == std::string::npos || at + needle.size() > to) return std::nullopt;
       return Match{at, needle.size()};
     }
-    std::string pattern;
-    std::vector<std::pair<std::string, int>> defines;
-    int group = 0;
-    std::map<std::string, int> defined_here;
-    for (const auto& piece : d.pieces) {
-      switch (piece.type) {
-        case Piece::literal: pattern += escape_regex(piece.text); break;
-        case Piece::regex: {
-          std::string translated = translate_regex(piece.text);
-          group += count_groups(translated);
-          pattern += "(?:" + translated + ")";
-          break;
-        }
-        case Piece::define: {
-          pattern += "(";
-          ++group;
-          defines.emplace_back(piece.text, group);
-          defined_here[piece.text] = group;
-          std::string translated = translate_regex(piece.define_regex);
-          group += count_groups(translated);
-          pattern += translated + ")";
-          break;
-        }
-        case Piece::use:
-          if (auto it = defined_here.find(piece.text); it != defined_here.end()) {
-            pattern += fmt::format("\\{}", it->second);
-          } else if (auto var = variables_.find(piece.text); var != variables_.end()) {
-            pattern += escape_regex(var->second);
-          } else {
-            if (undefined) *undefined = piece.text;
-            return std::nullopt;
-          }
-          break;
-      }
+    auto built = build(d, {}, undefined);
+    if (!built) return std::nullopt;
+    const std::string_view text = std::string_view(input_).substr(from, to - from);
+    const regex::Pattern& pattern = compiled(*built);
+    auto found = pattern.find(text);
+    if (!found) return std::nullopt;
+    if (!repeats_hold(*built, *found, text)) {
+      found = find_with_repeats(d, *built, text, *found);
+      if (!found) return std::nullopt;
     }
-    std::regex compiled;
-    try {
-      compiled = std::regex(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-      return std::nullopt;
-    }
-    // A pattern is one line and its regexes cannot cross lines: search line by line.
-    for (std::size_t start = from; start < to || (start == to && start == from);) {
-      std::size_t line_end = input_.find('\n', start);
-      if (line_end == std::string::npos || line_end > to) line_end = to;
-      auto flags = std::regex_constants::match_default;
-      if (start > 0 && input_[start - 1] != '\n') flags |= std::regex_constants::match_prev_avail;
-      std::smatch found;
-      auto begin = input_.cbegin() + static_cast<std::ptrdiff_t>(start), end = input_.cbegin() + static_cast<std::ptrdiff_t>(line_end);
-      if (std::regex_search(begin, end, found, compiled, flags)) {
-        for (const auto& [name, index] : defines) variables_[name] = found[index].str();
-        return Match{start + static_cast<std::size_t>(found.position(0)), static_cast<std::size_t>(found.length(0))};
-      }
-      if (line_end >= to) break;
-      start = line_end + 1;
-    }
-    return std::nullopt;
+    for (const auto& [name, group] : built->defines) variables_[name] = span_text(text, found->groups[group - 1]);
+    return Match{from + found->whole.pos, found->whole.len};
   }
 
   int line_of(std::size_t pos) const {
@@ -351,21 +320,179 @@ class Matcher {
     return static_cast<std::size_t>(std::count(input_.begin() + static_cast<std::ptrdiff_t>(from), input_.begin() + static_cast<std::ptrdiff_t>(to), '\n'));
   }
   const std::string& input() const { return input_; }
+  // Why the last search gave up before deciding (a variable used on its own line, too many values to try).
+  const std::string& gave_up() const { return gave_up_; }
 
  private:
-  static int count_groups(const std::string& regex) {
-    int groups = 0;
-    for (std::size_t i = 0; i < regex.size(); ++i) {
-      if (regex[i] == '\\') ++i;
-      else if (regex[i] == '(' && regex.compare(i + 1, 2, "?:") != 0) ++groups;
+  // A directive as one RE2 pattern. A variable used on the line that defines it (LLVM: a backreference)
+  // is matched as a second copy of the definition's regex; `repeats` pairs the two groups, whose texts
+  // must then be equal. Variables given values in `fixed` (by build's caller) are matched literally.
+  struct Built {
+    std::string pattern;
+    std::int64_t literal_bytes = 0;                        // text of earlier variables, substituted
+    std::vector<std::pair<std::string, int>> defines;      // variable, group (1-based)
+    std::vector<std::pair<int, int>> repeats;              // definition's group, its use's group
+    std::vector<std::string> repeated;                     // the variables of `repeats`, in order
+  };
+
+  std::optional<Built> build(const Directive& d, const std::map<std::string, std::string>& fixed, std::string* undefined) {
+    Built built;
+    int group = 0;
+    std::map<std::string, std::pair<int, const Piece*>> defined_here;
+    for (const auto& piece : d.pieces) {
+      switch (piece.type) {
+        case Piece::literal: built.pattern += regex::quote(piece.text); break;
+        case Piece::regex:
+          built.pattern += "(?:" + piece.re2 + ")";
+          group += piece.groups;
+          break;
+        case Piece::define:
+          ++group;
+          built.defines.emplace_back(piece.text, group);
+          defined_here[piece.text] = {group, &piece};
+          if (auto value = fixed.find(piece.text); value != fixed.end()) {
+            built.pattern += "(" + regex::quote(value->second) + ")";
+            built.literal_bytes += static_cast<std::int64_t>(value->second.size());
+          } else {
+            built.pattern += "(" + piece.re2 + ")";
+            group += piece.groups;
+          }
+          break;
+        case Piece::use:
+          if (auto here = defined_here.find(piece.text); here != defined_here.end()) {
+            if (auto value = fixed.find(piece.text); value != fixed.end()) {
+              built.pattern += regex::quote(value->second);
+              built.literal_bytes += static_cast<std::int64_t>(value->second.size());
+              break;
+            }
+            built.pattern += "(" + here->second.second->re2 + ")";
+            built.repeats.emplace_back(here->second.first, ++group);
+            group += here->second.second->groups;
+            if (std::find(built.repeated.begin(), built.repeated.end(), piece.text) == built.repeated.end())
+              built.repeated.push_back(piece.text);
+          } else if (auto var = variables_.find(piece.text); var != variables_.end()) {
+            built.pattern += regex::quote(var->second);
+            built.literal_bytes += static_cast<std::int64_t>(var->second.size());
+          } else {
+            if (undefined) *undefined = piece.text;
+            return std::nullopt;
+          }
+          break;
+      }
     }
-    return groups;
+    return built;
+  }
+
+  // Compiled patterns are kept: a directive is searched again and again (DAG, COUNT, NOT, labels).
+  const regex::Pattern& compiled(const Built& built) {
+    auto it = cache_.find(built.pattern);
+    if (it == cache_.end()) {
+      if (cache_.size() > 256) cache_.clear();
+      // Text substituted from the output is the program's, not the author's: it gets room of its own.
+      regex::Options options{.longest_match = true, .multi_line = true, .extra_mem_bytes = 64 * built.literal_bytes};
+      it = cache_.emplace(built.pattern, regex::Pattern(built.pattern, options)).first;
+    }
+    return it->second;
+  }
+
+  static std::string span_text(std::string_view text, const std::optional<regex::Span>& span) {
+    return span ? std::string(text.substr(span->pos, span->len)) : std::string();
+  }
+
+  static bool repeats_hold(const Built& built, const regex::Pattern::Found& found, std::string_view text) {
+    return std::all_of(built.repeats.begin(), built.repeats.end(), [&](const std::pair<int, int>& r) {
+      return span_text(text, found.groups[r.first - 1]) == span_text(text, found.groups[r.second - 1]);
+    });
+  }
+
+  // LLVM matches a variable used on its own line with a backreference, as Spencer's engine does: its DFA
+  // takes the use for a copy of the definition, finds the leftmost-longest candidate, and then looks for a
+  // parse whose copies agree, at ends from the longest down and at later starts. RE2 has no
+  // backreferences, so here each value the line offers for the variable (each text its regex matches
+  // whole) is tried as literal text, and the leftmost, then longest, match wins. The work is bounded: past
+  // it the search stops and says so.
+  std::optional<regex::Pattern::Found> find_with_repeats(const Directive& d, const Built& relaxed, std::string_view text,
+                                                         regex::Pattern::Found candidate) {
+    constexpr std::size_t kMaxWork = 4'000'000;  // bytes matched while trying, ~10 ms
+    std::size_t work = 0;
+    std::map<std::string, const Piece*> definitions;
+    for (const auto& piece : d.pieces)
+      if (piece.type == Piece::define) definitions.emplace(piece.text, &piece);
+    const regex::Pattern& relaxed_pattern = compiled(relaxed);
+    for (;;) {
+      const std::size_t start = candidate.whole.pos;
+      std::size_t line_start = text.rfind('\n', start == 0 ? 0 : start - 1);
+      line_start = (start == 0 || line_start == std::string_view::npos) ? 0 : line_start + 1;
+      std::size_t line_end = text.find('\n', start);
+      if (line_end == std::string_view::npos) line_end = text.size();
+      const std::string_view line = text.substr(line_start, line_end - line_start);
+
+      // The values each repeated variable can take on this line.
+      std::vector<std::vector<std::string>> values;
+      for (const auto& name : relaxed.repeated) {
+        const regex::Pattern whole("(?:" + definitions.at(name)->re2 + ")", {.longest_match = true, .multi_line = true});
+        std::set<std::string> seen;
+        for (std::size_t i = 0; i <= line.size(); ++i)
+          for (std::size_t j = i; j <= line.size(); ++j) {
+            if ((work += j - i + 1) > kMaxWork) return give_up(d);
+            if (whole.full_match(line.substr(i, j - i))) seen.insert(std::string(line.substr(i, j - i)));
+          }
+        values.emplace_back(seen.begin(), seen.end());
+      }
+      // Every combination of values, each as a fixed pattern searched from this line's start.
+      std::optional<regex::Pattern::Found> best;
+      std::map<std::string, std::string> best_values;
+      std::vector<std::size_t> choice(values.size(), 0);
+      bool any = std::all_of(values.begin(), values.end(), [](const auto& v) { return !v.empty(); });
+      while (any) {
+        if ((work += text.size() - line_start + 1000) > kMaxWork) return give_up(d);
+        std::map<std::string, std::string> fixed;
+        for (std::size_t v = 0; v < values.size(); ++v) fixed[relaxed.repeated[v]] = values[v][choice[v]];
+        auto built = build(d, fixed, nullptr);
+        if (built) {
+          auto found = compiled(*built).find(text, line_start, text.size());
+          if (found && found->whole.pos <= line_end &&
+              (!best || found->whole.pos < best->whole.pos ||
+               (found->whole.pos == best->whole.pos && found->whole.len > best->whole.len))) {
+            best = std::move(found);
+            best_values = std::move(fixed);
+          }
+        }
+        std::size_t v = 0;
+        while (v < choice.size() && ++choice[v] == values[v].size()) choice[v++] = 0;
+        if (v == choice.size()) break;
+      }
+      if (best) {
+        // The groups the caller reads are the relaxed pattern's; the fixed pattern defines the rest.
+        auto fixed_built = build(d, best_values, nullptr);
+        regex::Pattern::Found out;
+        out.whole = best->whole;
+        out.groups.assign(static_cast<std::size_t>(relaxed_pattern.groups()), std::nullopt);
+        for (const auto& [name, group] : fixed_built->defines)
+          for (const auto& [relaxed_name, relaxed_group] : relaxed.defines)
+            if (name == relaxed_name) out.groups[static_cast<std::size_t>(relaxed_group - 1)] = best->groups[static_cast<std::size_t>(group - 1)];
+        return out;
+      }
+      if (line_end >= text.size()) return std::nullopt;
+      auto next = relaxed_pattern.find(text, line_end + 1, text.size());
+      if (!next) return std::nullopt;
+      candidate = std::move(*next);
+    }
+  }
+
+  std::optional<regex::Pattern::Found> give_up(const Directive& d) {
+    gave_up_ = fmt::format("{} uses a variable on the line that defines it, and the input offers too many values to "
+                           "try: give the variable a narrower regex",
+                           d.name);
+    return std::nullopt;
   }
 
   std::string input_;
   const Options& options_;
   std::vector<std::size_t> newlines_;
   std::map<std::string, std::string> variables_;
+  std::map<std::string, regex::Pattern> cache_;
+  std::string gave_up_;
 };
 
 int edit_distance(std::string_view a, std::string_view b) {
@@ -382,6 +509,8 @@ int edit_distance(std::string_view a, std::string_view b) {
   }
   return row[b.size()];
 }
+
+constexpr std::size_t kShownLine = 160;  // bytes of an input line a diagnostic shows
 
 class Checker {
  public:
@@ -558,16 +687,27 @@ class Checker {
 
   void note_at(std::size_t pos, std::string_view what, std::size_t len = 1) {
     int line = m_.line_of(pos), column = m_.column_of(pos);
+    // A huge line is shown as a window around the column: a diagnostic stays readable and small.
     std::string_view text = m_.line_text(line);
-    text_ += fmt::format("{}:{}:{}: note: {}\n{}\n{}^{}\n", options_.input_name, line, column, what, text,
-                         std::string(static_cast<std::size_t>(column - 1), ' '),
-                         std::string(len > 1 ? std::min<std::size_t>(len - 1, 200) : 0, '~'));
+    std::size_t caret = static_cast<std::size_t>(column - 1);
+    std::string shown;
+    if (text.size() > kShownLine) {
+      std::size_t begin = caret > kShownLine / 3 ? std::min(caret - kShownLine / 3, text.size() - kShownLine) : 0;
+      shown = fmt::format("{}{}{}", begin > 0 ? "[...]" : "", text.substr(begin, kShownLine),
+                          begin + kShownLine < text.size() ? fmt::format("[... {} more bytes]", text.size() - begin - kShownLine) : "");
+      caret = caret - begin + (begin > 0 ? 5 : 0);
+    } else {
+      shown = std::string(text);
+    }
+    text_ += fmt::format("{}:{}:{}: note: {}\n{}\n{}^{}\n", options_.input_name, line, column, what, shown,
+                         std::string(caret, ' '), std::string(len > 1 ? std::min<std::size_t>(len - 1, 80) : 0, '~'));
     if (excerpt_line_ == 0) excerpt_line_ = line;
   }
 
   void not_found(const Directive& d, std::size_t from, std::size_t to, const std::string& undefined = {}) {
     fail(d, fmt::format("{}: expected string not found in input", d.name));
     note_at(from, "scanning from here");
+    if (!m_.gave_up().empty()) text_ += fmt::format("note: {}\n", m_.gave_up());
     if (!undefined.empty()) {
       text_ += fmt::format("{}:{}:{}: note: uses undefined variable(s): \"{}\"\n", options_.check_name, d.line + options_.line_offset, d.column, undefined);
       return;
@@ -579,7 +719,8 @@ class Checker {
     if (wanted.empty()) return;
     int first = m_.line_of(from), last = m_.line_of(to == 0 ? 0 : to - 1);
     int best_line = 0, best = static_cast<int>(wanted.size()) / 2 + 1;
-    for (int line = first; line <= last && line <= m_.line_count(); ++line) {
+    // At most 10 000 lines are compared: the note helps, and must not cost more than the match did.
+    for (int line = first; line <= last && line <= m_.line_count() && line < first + 10000; ++line) {
       std::string_view text = m_.line_text(line);
       // Against the line's start of the same length: "result: []" is close to "result: [4, 9, 64]".
       int distance = edit_distance(wanted, text.substr(0, wanted.size()));
@@ -612,7 +753,7 @@ class Checker {
     int first = std::max(1, center - 3), last = std::min(m_.line_count(), center + 5);
     std::string out = fmt::format("\nInput ({}, lines {}-{} of {}):\n", options_.input_name, first, last, m_.line_count());
     for (int line = first; line <= last; ++line)
-      out += fmt::format("{} {:>5}: {}\n", line == center ? ">" : " ", line, m_.line_text(line));
+      out += fmt::format("{} {:>5}: {}\n", line == center ? ">" : " ", line, regex::excerpt(m_.line_text(line), kShownLine));
     return out;
   }
 
@@ -633,7 +774,12 @@ Outcome run(std::string_view check_text, std::string_view input, const Options& 
   Outcome outcome;
   const std::string checks = canonicalise(check_text);
   std::optional<ParseError> error;
-  auto directives = parse_checks(checks, options.prefix, error);
+  std::vector<Warning> warnings;
+  auto directives = parse_checks(checks, options.prefix, error, warnings);
+  for (auto& warning : warnings) {
+    warning.line += options.line_offset;
+    outcome.warnings.push_back({warning.line, warning.column, warning.message});
+  }
   if (error) {
     outcome.status = Status::invalid_checks;
     outcome.check_line = error->line + options.line_offset;
@@ -655,7 +801,9 @@ Outcome run(std::string_view check_text, std::string_view input, const Options& 
     return outcome;
   }
   Matcher matcher(canonicalise(input), options);
-  return Checker(std::move(directives), matcher, options).check();
+  Outcome checked = Checker(std::move(directives), matcher, options).check();
+  checked.warnings = std::move(outcome.warnings);
+  return checked;
 }
 
 }  // namespace parex::filecheck

@@ -186,7 +186,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   for (auto& check : implicit_checks(spec.checks, evidence)) result.checks.push_back(std::move(check));
 
   for (const auto& check : result.checks)
-    if (check.data.value("unreachable", false)) {
+    if (check.cannot_judge) {
       result.status = Status::error;
       result.error = fmt::format("{}: {}", check.name, check.message);
       return finish();

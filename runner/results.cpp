@@ -101,6 +101,10 @@ nlohmann::json to_json(const VariantResult& result) {
   };
 }
 
+std::string dump_json(const nlohmann::json& json, int indent) {
+  return json.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void write_file_atomically(const fs::path& path, std::string_view text) {
   fs::create_directories(path.parent_path());
   fs::path temp = path;
@@ -129,7 +133,7 @@ void write_file_atomically(const fs::path& path, std::string_view text) {
 
 fs::path write_result(const VariantResult& result, const fs::path& results_dir) {
   fs::path path = results_dir / result.case_name / (result.variant + ".json");
-  write_file_atomically(path, to_json(result).dump(1) + "\n");
+  write_file_atomically(path, dump_json(to_json(result), 1) + "\n");
   return path;
 }
 

@@ -16,6 +16,11 @@ nlohmann::json to_json(const Run& run);
 nlohmann::json to_json(const CheckResult& check);
 nlohmann::json to_json(const VariantResult& result);
 
+// The JSON text of `json` (indented by `indent` spaces; -1: one line). Strings hold whatever bytes a program
+// printed, and those need not be UTF-8: a byte that is not valid UTF-8 becomes U+FFFD, and so does a truncated
+// sequence (one U+FFFD), so that a result is always written (a strict dump would throw on the first such byte).
+std::string dump_json(const nlohmann::json& json, int indent = -1);
+
 // Writes `text` to `path` via a temporary file and rename, so readers never see half a file.
 void write_file_atomically(const std::filesystem::path& path, std::string_view text);
 

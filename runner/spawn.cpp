@@ -579,8 +579,7 @@ class LineAssembler {
     while (!chunk.empty()) {
       auto newline = chunk.find('\n');
       if (newline == std::string_view::npos) {
-        partial_.append(chunk);
-        if (partial_.size() > kMaxLine) flush(t_s);  // a line without end is cut into pieces, not hoarded
+        partial_.append(chunk);  // a line is kept whole, however long: max_output_bytes bounds it
         return;
       }
       partial_.append(chunk.substr(0, newline));
@@ -594,7 +593,6 @@ class LineAssembler {
   }
 
  private:
-  static constexpr std::size_t kMaxLine = 1 << 20;
   void flush(double t_s) {
     if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();  // a pty's newline is "\r\n"
     out_.push_back({t_s, stream_, std::move(partial_)});

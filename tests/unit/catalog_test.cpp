@@ -118,6 +118,28 @@ TEST(Catalog, BadRegexIsAnError) {
   EXPECT_NE(errors.find("case.toml:4:12: bad regex '^square('"), std::string::npos) << errors;
 }
 
+TEST(Catalog, PatternsRe2CannotTakeAreErrorsWithAdvice) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"in_order\"\nbaseline = \"serial\"\npattern = \"^a(?=b)\"\n" +
+              "[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\nignore = \"(took)\\\\1\"\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("case.toml:5:11: bad regex '^a(?=b)' in 'pattern'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("RE2 has no lookahead"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("RE2 has no backreferences"), std::string::npos) << errors;
+}
+
+TEST(Catalog, FileCheckRegexesAreCheckedAndPerlEscapesWarn) {
+  CaseDir bad(std::string(kMinimal) + "[[checks]]\nkind = \"filecheck\"\ntext = \"\"\"\nCHECK: a{{b|}}\n\"\"\"\n");
+  auto errors = errors_of(load_case(bad.path()));
+  EXPECT_NE(errors.find("invalid regex: empty (sub)expression (line 5)"), std::string::npos) << errors;
+
+  CaseDir warned(std::string(kMinimal) + "[[checks]]\nkind = \"filecheck\"\ntext = '''\nCHECK: pid {{\\d+}}\n'''\n");
+  auto loaded = load_case(warned.path());
+  EXPECT_TRUE(loaded.spec) << errors_of(loaded);
+  ASSERT_EQ(loaded.warnings.size(), 1u) << errors_of(loaded);
+  EXPECT_EQ(format_diagnostic(loaded.warnings[0]),
+            (warned.path() / "case.toml").string() + ":5:14: warning: LLVM FileCheck reads \\d as 'd'; use [0-9]");
+}
+
 TEST(Catalog, SpeedupNeedsExactlyOneThreshold) {
   CaseDir none(std::string(kMinimal) + "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\n");
   EXPECT_NE(errors_of(load_case(none.path())).find("exactly one of 'at_least' or 'efficiency'"), std::string::npos);

@@ -125,6 +125,39 @@ TEST(InOrder, ShowsFirstDivergence) {
   EXPECT_NE(result.detail.find(">   1"), std::string::npos) << result.detail;
 }
 
+TEST(InOrder, AHugeLineIsMatchedAndQuotedCut) {
+  auto check = spec(CheckKind::in_order);
+  check.pattern = "^(result: .* done|end)$";
+  const std::string huge = "result: " + std::string(std::size_t{4} << 20, 'x') + " done";
+  auto result = evaluate(check, evidence({run_of(0.3, {{0.1, huge}, {0.2, "end"}})}, {run_of(0.6, {{0.1, "end"}})}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_FALSE(result.cannot_judge);
+  EXPECT_LT(result.message.size() + result.detail.size(), 4096u) << result.message;
+  EXPECT_NE(result.message.find("bytes ...]"), std::string::npos) << result.message;
+}
+
+TEST(Patterns, ARefusedPatternCannotBeJudgedAndNamesIt) {
+  // The catalog refuses such patterns; a check built around it is the author's fault, never a fail.
+  auto in_order = spec(CheckKind::in_order);
+  in_order.pattern = "^a(?=b)";
+  auto result = evaluate(in_order, evidence({run_of(0.3, kParallelLines)}, {run_of(0.6, kSerialLines)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_TRUE(result.cannot_judge);
+  EXPECT_NE(result.message.find("bad regex /^a(?=b)/"), std::string::npos) << result.message;
+  auto interleaved = spec(CheckKind::interleaved);
+  interleaved.patterns = {"^square", "(cube"};
+  EXPECT_TRUE(evaluate(interleaved, evidence({run_of(0.3, kParallelLines)})).cannot_judge);
+  auto same = spec(CheckKind::same_lines);
+  same.ignore = "took(?!x)";
+  EXPECT_TRUE(evaluate(same, evidence({run_of(0.3, kParallelLines)}, {run_of(0.6, kSerialLines)})).cannot_judge);
+  auto filecheck = spec(CheckKind::filecheck);
+  filecheck.text = "CHECK: {{(}}\n";
+  EXPECT_TRUE(evaluate(filecheck, evidence({run_of(0.3, kParallelLines)})).cannot_judge);
+  auto good = spec(CheckKind::in_order);
+  good.pattern = "^square";
+  EXPECT_FALSE(evaluate(good, evidence({run_of(0.3, kParallelLines)}, {run_of(0.6, kSerialLines)})).cannot_judge);
+}
+
 TEST(Interleaved, PassesWhenSpansOverlap) {
   auto check = spec(CheckKind::interleaved);
   check.patterns = {"^square", "^cube"};

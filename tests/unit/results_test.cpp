@@ -1,0 +1,97 @@
+// The results layer: what a program printed, whatever its bytes, ends up in a result file that is valid JSON.
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "results.hpp"
+#include "../utf8.hpp"
+
+using namespace parex;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
+
+VariantResult result_with_lines(std::vector<std::string> texts) {
+  VariantResult result;
+  result.case_name = "bytes";
+  result.variant = "parallel";
+  result.status = Status::pass;
+  Run run;
+  run.variant = "parallel";
+  run.exit_code = 0;
+  for (auto& text : texts) run.lines.push_back({0.001, Stream::out, std::move(text)});
+  result.runs.push_back(std::move(run));
+  CheckResult check;
+  check.kind = "in_order";
+  check.name = "in order /^v/ as serial";
+  check.message = "run 1: line 1 of /^v/ is 'value \xff\xfe end', expected 'value 1'";  // diagnostics quote output too
+  result.checks.push_back(check);
+  return result;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+
+class ResultsFile : public ::testing::Test {
+ protected:
+  fs::path dir = fs::temp_directory_path() / ("parex-results-test-" + std::to_string(::getpid()));
+  void TearDown() override { fs::remove_all(dir); }
+};
+
+}  // namespace
+
+TEST_F(ResultsFile, InvalidUtf8IsWrittenAsReplacementCharacters) {
+  fs::path path;
+  ASSERT_NO_THROW(path = write_result(result_with_lines({"value \xff\xfe end", "end"}), dir));
+  const std::string text = read_file(path);
+  EXPECT_TRUE(valid_utf8(text));
+  json parsed;
+  ASSERT_NO_THROW(parsed = json::parse(text));  // strict: it would throw on invalid UTF-8
+  const auto& lines = parsed["runs"][0]["lines"];
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["text"], "value " + kReplacement + kReplacement + " end");
+  EXPECT_EQ(lines[1]["text"], "end");
+  EXPECT_EQ(parsed["checks"][0]["message"],
+            "run 1: line 1 of /^v/ is 'value " + kReplacement + kReplacement + " end', expected 'value 1'");
+  EXPECT_EQ(parsed["status"], "pass");
+}
+
+TEST(DumpJson, ReplacesEachBadSequenceAndKeepsTheRest) {
+  const std::string valid = "caf\xC3\xA9 \xE2\x86\x92 \xF0\x9F\x98\x80";  // é, →, 😀: untouched
+  const json doc = {
+      {"valid", valid},
+      {"overlong", "overlong \xC0\xAF slash"},         // "/" in two bytes: neither byte may start a character
+      {"truncated_inside", "euro \xE2\x82 sign"},       // "€" missing its last byte, then more text
+      {"truncated_at_end", "euro \xE2\x82"},            // ... at the very end of the string
+      {"surrogate", "\xED\xA0\x80"},                    // U+D800 is no character
+      {"nul", std::string("nul:\0\0:lun", 10)},         // NUL is valid UTF-8: kept, as \u0000
+  };
+  const std::string text = dump_json(doc);
+  EXPECT_TRUE(valid_utf8(text)) << text;
+  const json parsed = json::parse(text);
+  EXPECT_EQ(parsed["valid"], valid);
+  EXPECT_EQ(parsed["overlong"], "overlong " + kReplacement + kReplacement + " slash");
+  EXPECT_EQ(parsed["truncated_inside"], "euro " + kReplacement + " sign");
+  EXPECT_EQ(parsed["truncated_at_end"], "euro " + kReplacement);
+  EXPECT_EQ(parsed["nul"], std::string("nul:\0\0:lun", 10));
+  EXPECT_NE(text.find("nul:\\u0000\\u0000:lun"), std::string::npos) << text;
+  EXPECT_NE(parsed["surrogate"].get<std::string>().find(kReplacement), std::string::npos);
+  EXPECT_TRUE(valid_utf8(parsed["surrogate"].get<std::string>()));
+}
+
+TEST(DumpJson, IndentsLikeDump) {
+  const json doc = {{"a", 1}, {"b", {1, 2}}};
+  EXPECT_EQ(dump_json(doc), doc.dump());
+  EXPECT_EQ(dump_json(doc, 1), doc.dump(1));
+}
