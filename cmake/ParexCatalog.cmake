@@ -19,8 +19,11 @@ The parex CMake API.
   every ``case.toml`` (a catalog error fails the build with ``case.toml:LINE:COL`` messages)
   and registers one test ``<case>/<variant>`` per graded variant, labelled ``parex``, the
   case's tags, and ``timing`` when it has a speedup check (timing tests hold
-  ``RESOURCE_LOCK parex_timing`` and run serially). After the case tests, the test
-  ``parex/report`` renders ``${CMAKE_BINARY_DIR}/report/index.html``.
+  ``RESOURCE_LOCK parex_timing`` and run serially). Before them, a test ``<case>/build`` per case
+  with compiled variants builds them (a CTest fixture the case's tests require, so ``ctest -R``
+  builds too): ctest never grades an executable older than its sources, and a case that does not
+  compile is ``build_error`` with the compiler's messages while the other cases still run. After
+  the case tests, the test ``parex/report`` renders ``${CMAKE_BINARY_DIR}/report/index.html``.
 #]=======================================================================]
 include_guard(GLOBAL)
 # A catalog's variants and the report step are CTest tests. enable_testing() only counts at directory
@@ -232,7 +235,7 @@ function(parex_add_catalog dir)
   add_custom_command(
     OUTPUT "${generated}"
     COMMAND "$<TARGET_FILE:${runner}>" list "${dir}" --ctest "${generated}" --bin-root "${arg_BIN_ROOT}" --results "${arg_RESULTS_DIR}"
-            ${python_option}
+            --build-dir "${CMAKE_BINARY_DIR}" --cmake "${CMAKE_COMMAND}" ${python_option}
     DEPENDS ${runner_dependency} ${case_files}
     COMMENT "parex: checking catalog ${dir}"
     VERBATIM)

@@ -12,6 +12,7 @@
 #include "catalog.hpp"
 #include "console.hpp"
 #include "ctest_file.hpp"
+#include "build.hpp"
 #include "filecheck.hpp"
 #include "grade.hpp"
 #include "results.hpp"
@@ -126,7 +127,7 @@ int command_check(const std::vector<std::string>& paths) {
 
 struct ListArgs {
   std::vector<std::string> catalogs;
-  std::string ctest, bin_root, results, python;
+  std::string ctest, bin_root, results, python, build_dir, cmake = "cmake";
 };
 
 int command_list(const ListArgs& args) {
@@ -163,6 +164,8 @@ int command_list(const ListArgs& args) {
     layout.bin_root = fs::absolute(args.bin_root);
     layout.results = fs::absolute(args.results);
     layout.python = args.python;
+    if (!args.build_dir.empty()) layout.build_dir = fs::absolute(args.build_dir);
+    layout.cmake = args.cmake;
     write_file_atomically(args.ctest, ctest_script(cases, layout));
     return kOk;
   }
@@ -173,6 +176,47 @@ int command_list(const ListArgs& args) {
                  variant.command.empty() ? "" : fmt::format(" (command: {})", fmt::join(variant.command, " ")));
   }
   return kOk;
+}
+
+struct BuildArgs {
+  std::string case_dir, results;
+  BuildOptions options;
+};
+
+// Builds a case's compiled variants; on a compile error writes a build_error result for each graded
+// variant (the compiler's messages in it) and exits 1, so that no stale executable is graded after it.
+int command_build(const BuildArgs& args) {
+  LoadResult loaded = load_case(args.case_dir);
+  if (!loaded.spec) {
+    for (const auto& error : loaded.errors) fmt::print(stderr, "{}\n", format_diagnostic(error));
+    return kUsage;
+  }
+  const CaseSpec& spec = *loaded.spec;
+  const auto started = utc_timestamp();
+  BuildOutcome outcome = build_case(spec, args.options);
+  if (outcome.ok) {
+    fmt::print("parex {}: built {}\n", spec.name, fmt::join(build_targets(spec), " "));
+    return kOk;
+  }
+  for (const auto& variant : spec.graded()) {
+    VariantResult result;
+    result.case_name = spec.name;
+    result.variant = variant;
+    result.title = spec.title;
+    result.about = spec.about;
+    result.tags = spec.tags;
+    result.expect = *spec.variants.at(variant).expect;
+    result.status = Status::build_error;
+    result.error = outcome.messages.empty() ? fmt::format("the build exited with {}", outcome.exit_code) : outcome.messages;
+    result.machine = machine_info();
+    result.started_at = started;
+    result.time_scale = spec.time_scale;
+    result.repetitions = spec.repetitions;
+    print_result(stdout, result, console_style_for(stdout));
+    if (!args.results.empty()) write_result(result, args.results);
+  }
+  if (spec.graded().empty()) fmt::print("{}\n", outcome.messages);
+  return kMissedExpect;
 }
 
 int command_filecheck(const std::string& check_file, const std::string& input_file) {
@@ -242,6 +286,18 @@ int run_cli(int argc, char** argv) {
   list->add_option("--bin-root", list_args.bin_root, "Executables are at <bin-root>/<case>/<variant>")->needs(ctest);
   list->add_option("--results", list_args.results, "Results directory the tests write to")->needs(ctest);
   list->add_option("--python", list_args.python, "Pass --python to every registered run")->needs(ctest);
+  list->add_option("--build-dir", list_args.build_dir,
+                   "Register a test <case>/build per case that builds it in this CMake build tree before its grades")
+      ->needs(ctest);
+  list->add_option("--cmake", list_args.cmake, "The cmake that <case>/build tests call")->needs(ctest);
+
+  BuildArgs build_args;
+  auto* build = app.add_subcommand("build", "Build a case's compiled variants; on a compile error write build_error results");
+  build->add_option("case_dir", build_args.case_dir, "The case folder")->required();
+  build->add_option("--build-dir", build_args.options.build_dir, "The CMake build tree with the case's targets")->required();
+  build->add_option("--cmake", build_args.options.cmake, "The cmake to call")->capture_default_str();
+  build->add_option("--config", build_args.options.config, "Configuration, for multi-config generators");
+  build->add_option("--results", build_args.results, "Write <results>/<case>/<variant>.json for a failed build");
 
   std::string new_name, new_in = "cases";
   auto* scaffold = app.add_subcommand("new", "Scaffold a case folder that builds, whose solution passes and starter fails");
@@ -275,6 +331,7 @@ int run_cli(int argc, char** argv) {
   }
   try {
     if (*check) return command_check(check_paths);
+    if (*build) return command_build(build_args);
     if (*list) {
       if (!list_args.ctest.empty() && (list_args.bin_root.empty() || list_args.results.empty())) {
         fmt::print(stderr, "parex list: --ctest needs --bin-root and --results\n");

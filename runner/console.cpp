@@ -72,6 +72,12 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
   const std::string id = fmt::format("{}/{}", result.case_name, result.variant);
   fmt::print(out, "{} {} (expect {}, {} repetition(s), time scale {})\n", paint(style, fmt::emphasis::bold, "parex"), id,
              to_string(result.expect), result.repetitions, result.time_scale);
+  if (result.status == Status::build_error) {
+    fmt::print(out, "{} {}: the case did not build, so nothing was run:\n{}", paint(style, red | fmt::emphasis::bold, "BUILD ERROR"),
+               id, indent(terminal_safe(result.error), "        "));
+    std::fflush(out);
+    return;
+  }
   if (result.status == Status::error && result.checks.empty()) {
     fmt::print(out, "{} {}: {}\n", paint(style, yellow | fmt::emphasis::bold, "ERROR"), id, result.error);
     std::fflush(out);

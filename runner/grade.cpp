@@ -34,6 +34,7 @@ std::string_view to_string(Status status) {
     case Status::pass: return "pass";
     case Status::fail: return "fail";
     case Status::error: return "error";
+    case Status::build_error: return "build_error";
   }
   return "error";
 }

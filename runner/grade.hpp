@@ -14,7 +14,9 @@
 
 namespace parex {
 
-enum class Status { pass, fail, error };
+// pass/fail: the variant met/missed its expectation; error: it could not be graded (the machine, a grader or
+// catalog fault); build_error: its case did not compile, so nothing was run (never a stale executable).
+enum class Status { pass, fail, error, build_error };
 
 std::string_view to_string(Status status);
 

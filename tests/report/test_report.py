@@ -39,7 +39,7 @@ def test_later_directory_wins_and_is_named():
 
 def test_model_counts_rows_and_speedup():
     model = report_model.build_model(report_model.load_results([INPUTS / "good"]))
-    assert model["summary"] == {"total": 3, "pass": 2, "fail": 0, "error": 1}
+    assert model["summary"] == {"total": 3, "pass": 2, "fail": 0, "error": 1, "build_error": 0}
     row = next(r for r in model["rows"] if r["id"] == "square_cube/parallel")
     assert row["speedup"]["passed"] and row["speedup"]["measured"] > 1.8
     assert 0 < row["speedup"]["mark"] < row["speedup"]["bar"] <= 100
@@ -126,3 +126,18 @@ def test_without_jinja2_says_what_to_install(tmp_path):
                           capture_output=True, text=True, env={"PYTHONPATH": str(blocker)})
     assert done.returncode == 2
     assert "Jinja2 is not importable" in done.stderr and "python3-jinja2" in done.stderr
+
+
+def test_a_build_error_is_counted_and_shows_the_compiler_messages(tmp_path):
+    results = tmp_path / "results" / "demo"
+    results.mkdir(parents=True)
+    (results / "starter.json").write_text(json.dumps({
+        "schema": "parex-result/1", "case": "demo", "variant": "starter", "expect": "pass", "status": "build_error",
+        "error": "starter.cpp:3:1: error: expected ';' before '}' token", "checks": [], "runs": [],
+        "machine": {"cores": 2}}))
+    model = report_model.build_model(report_model.load_results([tmp_path / "results"]))
+    assert model["summary"]["build_error"] == 1 and model["summary"]["fail"] == 0
+    out = tmp_path / "report"
+    subprocess.run([sys.executable, str(RENDER), str(tmp_path / "results"), "--out", str(out)], check=True)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert '<pre class="build-error">starter.cpp:3:1: error: expected &#39;;&#39; before &#39;}&#39; token</pre>' in html

@@ -1,0 +1,94 @@
+#include "build.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "fd.hpp"
+
+extern char** environ;
+
+namespace parex {
+
+std::vector<std::string> build_targets(const CaseSpec& spec) {
+  std::vector<std::string> targets;
+  for (const auto& [name, variant] : spec.variants)
+    if (variant.compiled) targets.push_back(fmt::format("parex_{}_{}", spec.name, name));
+  return targets;
+}
+
+std::string compiler_messages(const std::string& log, std::size_t max_lines) {
+  std::istringstream in(log);
+  std::vector<std::string> kept;
+  std::size_t dropped = 0;
+  bool after_failed = false;
+  for (std::string line; std::getline(in, line);) {
+    // Ninja's "[3/8] Building CXX object ...", Make's "[ 50%] ...", "FAILED: target" and the command line under it.
+    const bool progress = !line.empty() && line[0] == '[' && line.find(']') != std::string::npos &&
+                          line.find_first_not_of("0123456789/% ", 1) == line.find(']');
+    const bool command = after_failed;
+    after_failed = line.starts_with("FAILED: ");
+    if (progress || command || after_failed || line.starts_with("ninja: ") || line.starts_with("gmake") ||
+        line.starts_with("make"))
+      continue;
+    if (kept.size() < max_lines) kept.push_back(line);
+    else ++dropped;
+  }
+  std::string out = fmt::format("{}", fmt::join(kept, "\n"));
+  if (dropped) out += fmt::format("\n[... {} more line(s)]", dropped);
+  return out;
+}
+
+BuildOutcome build_case(const CaseSpec& spec, const BuildOptions& options) {
+  std::vector<std::string> args = {options.cmake.string(), "--build", options.build_dir.string()};
+  if (!options.config.empty()) args.insert(args.end(), {"--config", options.config});
+  args.push_back("--target");
+  for (const auto& target : build_targets(spec)) args.push_back(target);
+  BuildOutcome outcome;
+  if (args.back() == "--target") {  // nothing to build: a catalog of scripts
+    outcome.ok = true;
+    return outcome;
+  }
+
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "cannot create a pipe");
+  Fd read_end(fds[0]), write_end(fds[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  write_end.reset();
+  if (spawned != 0) {
+    outcome.exit_code = 127;
+    outcome.log = outcome.messages = fmt::format("cannot start {}: {}", args[0], std::strerror(spawned));
+    return outcome;
+  }
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
+    if (n > 0) outcome.log.append(buffer, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR) break;
+  }
+  int status = 0;
+  retry_eintr([&] { return ::waitpid(pid, &status, 0); });
+  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  outcome.ok = outcome.exit_code == 0;
+  if (!outcome.ok) outcome.messages = compiler_messages(outcome.log);
+  return outcome;
+}
+
+}  // namespace parex
