@@ -146,18 +146,20 @@ class Validator {
 };
 
 const std::vector<std::string> kTopKeys = {"title", "about", "tags", "timeout", "time_scale", "repetitions",
-                                           "warmup", "capture", "limits", "variants", "checks"};
+                                           "warmup", "capture", "limits", "variants", "checks", "submission"};
+const std::vector<std::string> kSubmissionKeys = {"variant", "files", "hidden_variants"};
+const std::vector<std::string> kVisibilities = {"visible", "hidden", "after_due_date"};
 const std::vector<std::string> kLimitKeys = {"max_processes", "max_output_bytes", "memory_mb"};
 const std::vector<std::string> kVariantKeys = {"expect", "args", "command"};
 const std::vector<std::string> kCheckKinds = {"speedup",     "benchmark_speedup", "same_lines", "in_order",
                                               "interleaved", "filecheck",         "isolation",  "exit"};
 
 std::vector<std::string> keys_for(CheckKind kind) {
-  std::vector<std::string> keys = {"kind", "name"};
+  std::vector<std::string> keys = {"kind", "name", "points", "visibility"};
   auto add = [&](std::initializer_list<const char*> more) { keys.insert(keys.end(), more.begin(), more.end()); };
   switch (kind) {
-    case CheckKind::speedup: add({"baseline", "at_least", "efficiency", "workers", "max_repetitions"}); break;
-    case CheckKind::benchmark_speedup: add({"baseline", "candidate", "at_least", "efficiency", "workers"}); break;
+    case CheckKind::speedup: add({"baseline", "at_least", "efficiency", "workers", "max_repetitions", "bands"}); break;
+    case CheckKind::benchmark_speedup: add({"baseline", "candidate", "at_least", "efficiency", "workers", "bands"}); break;
     case CheckKind::same_lines: add({"baseline", "ignore"}); break;
     case CheckKind::in_order: add({"pattern", "baseline", "ignore"}); break;
     case CheckKind::interleaved: add({"patterns", "min_overlap"}); break;
@@ -192,6 +194,31 @@ std::string default_check_name(const CheckSpec& check) {
                           : fmt::format("exit code {}", check.code.value_or(0));
   }
   return "check";
+}
+
+// bands = [[1.8, 1.0], [1.5, 0.5]]: pairs of (value, fraction of the points), kept highest value first.
+void read_bands(const toml::node& node, CheckSpec& check, Validator& v) {
+  const toml::array* bands = node.as_array();
+  auto number = [](const toml::node& n) -> std::optional<double> {
+    if (n.is_floating_point()) return n.value_exact<double>();
+    if (n.is_integer()) return static_cast<double>(*n.value_exact<int64_t>());
+    return std::nullopt;
+  };
+  bool ok = bands && !bands->empty();
+  for (std::size_t i = 0; ok && i < bands->size(); ++i) {
+    const toml::array* band = (*bands)[i].as_array();
+    std::optional<double> value, fraction;
+    if (band && band->size() == 2) value = number((*band)[0]), fraction = number((*band)[1]);
+    if (!value || !fraction || *value <= 0 || *fraction < 0 || *fraction > 1) ok = false;
+    else check.bands.emplace_back(*value, *fraction);
+  }
+  if (!ok) {
+    v.error(node.source(), "'bands' must be a list of [value, fraction] pairs, value > 0 and fraction in [0, 1], e.g. "
+                           "[[1.8, 1.0], [1.5, 0.5]]");
+    check.bands.clear();
+    return;
+  }
+  std::sort(check.bands.begin(), check.bands.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
 }
 
 void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
@@ -247,6 +274,18 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
       if (!check.signal) v.error(table.get("signal")->source(), fmt::format("unknown signal '{}'", *signal));
     }
     if (!check.ignore.empty()) v.regex(table, "ignore", check.ignore);
+    auto points = v.number(table, "points");
+    v.require_range(table, "points", points, 0.0, 1e6, "between 0 and 1000000");
+    check.points = points.value_or(1.0);
+    if (auto visibility = v.string(table, "visibility")) {
+      auto at = std::find(kVisibilities.begin(), kVisibilities.end(), *visibility);
+      if (at == kVisibilities.end())
+        v.error(table.get("visibility")->source(), fmt::format("'visibility' must be one of: {} (got \"{}\")",
+                                                               fmt::join(kVisibilities, ", "), *visibility));
+      else
+        check.visibility = static_cast<Visibility>(at - kVisibilities.begin());
+    }
+    if (const toml::node* bands = table.get("bands")) read_bands(*bands, check, v);
 
     switch (check.kind) {
       case CheckKind::speedup:
@@ -392,6 +431,90 @@ void validate_references(CaseSpec& spec, Validator& v) {
     v.error("no graded variant: add parallel.cpp, or set expect = \"pass\" in a [variants.NAME] table");
 }
 
+// The files a variant is made of, relative to the case folder: <name>.cpp, <name>/*.cpp, or the files
+// its command names.
+std::vector<std::string> variant_sources(const CaseSpec& spec, const VariantSpec& variant) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (variant.compiled) {
+    if (fs::is_regular_file(spec.dir / (variant.name + ".cpp"), ec)) out.push_back(variant.name + ".cpp");
+    else out.push_back(variant.name + "/*.cpp");
+    return out;
+  }
+  for (const auto& arg : variant.command)
+    if (arg.find('/') == std::string::npos && fs::is_regular_file(spec.dir / arg, ec)) out.push_back(arg);
+  return out;
+}
+
+// [submission]: what a learner edits and hands in, with its defaults; every name it uses must exist.
+void read_submission(const toml::table& root, CaseSpec& spec, Validator& v) {
+  const toml::node* node = root.get("submission");
+  const toml::table* table = node ? node->as_table() : nullptr;
+  if (node && !table) {
+    v.error(node->source(), "'submission' must be a table: write it as [submission]");
+    return;
+  }
+  if (!table && !spec.variants.contains("starter")) return;
+  SubmissionSpec submission;
+  submission.declared = table != nullptr;
+  std::vector<std::string> names;
+  for (const auto& [name, variant] : spec.variants) names.push_back(name);
+  auto name_error = [&](const toml::node* at, std::string_view key, const std::string& name) {
+    auto suggestion = did_you_mean(name, names);
+    v.error(at ? at->source() : table->source(),
+            fmt::format("'{}' names no variant of this case: '{}'{}", key, name,
+                        suggestion.empty() ? fmt::format(" (variants: {})", fmt::join(names, ", "))
+                                           : fmt::format(" (did you mean '{}'?)", suggestion)));
+  };
+  if (table) {
+    v.reject_unknown_keys(*table, kSubmissionKeys, "[submission]");
+    submission.variant = v.string(*table, "variant").value_or("");
+  }
+  if (submission.variant.empty()) {
+    if (!spec.variants.contains("starter")) {
+      v.error(table->source(), "[submission] needs 'variant' when the case has no starter variant");
+      return;
+    }
+    submission.variant = "starter";
+  }
+  if (!spec.variants.contains(submission.variant)) return name_error(table->get("variant"), "variant", submission.variant);
+  const VariantSpec& edited = spec.variants.at(submission.variant);
+
+  std::optional<std::vector<std::string>> files, hidden;
+  if (table) files = v.strings(*table, "files"), hidden = v.strings(*table, "hidden_variants");
+  submission.files = files.value_or(variant_sources(spec, edited));
+  for (const auto& glob : submission.files)
+    if (glob.empty() || glob.starts_with("/") || glob.find("..") != std::string::npos || glob == "case.toml")
+      v.error(table->get("files")->source(), fmt::format("'files' holds '{}': a glob relative to the case folder, "
+                                                         "without '..', and never case.toml", glob));
+  const auto baselines = spec.baselines();
+  if (hidden) {
+    for (const auto& name : *hidden) {
+      if (!spec.variants.contains(name)) name_error(table->get("hidden_variants"), "hidden_variants", name);
+      else if (name == submission.variant)
+        v.error(table->get("hidden_variants")->source(),
+                fmt::format("'hidden_variants' holds '{}', the variant learners edit", name));
+    }
+    submission.hidden_variants = *hidden;
+  } else {
+    for (const auto& name : names)
+      if (name != submission.variant && std::find(baselines.begin(), baselines.end(), name) == baselines.end())
+        submission.hidden_variants.push_back(name);
+  }
+  // A check measured against a hidden variant cannot be shown to learners: it is hidden too.
+  for (auto& check : spec.checks) {
+    const bool hidden_baseline = std::find(submission.hidden_variants.begin(), submission.hidden_variants.end(),
+                                           check.baseline) != submission.hidden_variants.end();
+    if (!hidden_baseline || (check.kind == CheckKind::benchmark_speedup)) continue;
+    if (check.visibility == Visibility::visible)
+      v.warning(check.line, 1, fmt::format("check '{}' compares with '{}', a hidden variant: it is hidden from learners "
+                                           "too (say visibility = \"hidden\" to make that explicit)",
+                                           check.name, check.baseline));
+    check.visibility = Visibility::hidden;
+  }
+  spec.submission = std::move(submission);
+}
+
 }  // namespace
 
 std::string format_diagnostic(const Diagnostic& d) {
@@ -495,6 +618,7 @@ LoadResult load_case(const fs::path& dir) {
   read_variants(root, spec, v);
   read_checks(root, spec, v);
   validate_references(spec, v);
+  read_submission(root, spec, v);
 
   if (v.ok()) result.spec = std::move(spec);
   result.errors = v.take();
@@ -514,6 +638,8 @@ std::vector<fs::path> find_cases(const fs::path& catalog) {
 std::string_view to_string(CheckKind kind) { return kCheckKinds[static_cast<std::size_t>(kind)]; }
 std::string_view to_string(Expect expect) { return expect == Expect::pass ? "pass" : "fail"; }
 std::string_view to_string(Capture capture) { return capture == Capture::pipe ? "pipe" : "pty"; }
+
+std::string_view to_string(Visibility visibility) { return kVisibilities[static_cast<std::size_t>(visibility)]; }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   // Optimal string alignment distance: a swap of neighbours counts as one typo.

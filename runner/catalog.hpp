@@ -39,6 +39,10 @@ struct VariantSpec {
 
 enum class CheckKind { speedup, benchmark_speedup, same_lines, in_order, interleaved, filecheck, isolation, exit };
 
+// Who sees a check, with Gradescope's meaning: hidden checks count toward the score, but learner-facing
+// output shows only their points; after_due_date ones are shown once the due date has passed.
+enum class Visibility { visible, hidden, after_due_date };
+
 struct CheckSpec {
   CheckKind kind = CheckKind::exit;
   int line = 0;                          // where [[checks]] starts in case.toml
@@ -59,6 +63,19 @@ struct CheckSpec {
   std::string probe;                     // isolation
   std::optional<int> code;               // exit
   std::optional<int> signal;             // exit
+  double points = 1;                     // what passing it is worth
+  // speedup, benchmark_speedup: (value, fraction of the points) from the highest value down; the value is
+  // in the check's own unit (speedup for at_least, efficiency for efficiency), compared with the median
+  std::vector<std::pair<double, double>> bands;
+  Visibility visibility = Visibility::visible;
+};
+
+// What a learner edits and may hand in ([submission] in case.toml; every field has a default).
+struct SubmissionSpec {
+  std::string variant;                     // default: starter, when the case has one
+  std::vector<std::string> files;          // globs, relative to the case folder; default: that variant's sources
+  std::vector<std::string> hidden_variants;  // never shipped; default: all but `variant` and the baselines checks name
+  bool declared = false;                   // the case.toml has a [submission] table
 };
 
 struct CaseSpec {
@@ -75,6 +92,7 @@ struct CaseSpec {
   Limits limits;
   std::map<std::string, VariantSpec> variants;
   std::vector<CheckSpec> checks;
+  std::optional<SubmissionSpec> submission;  // none when the case has no starter and declares no [submission]
 
   // Graded variants in name order.
   std::vector<std::string> graded() const;
@@ -98,6 +116,7 @@ std::vector<std::filesystem::path> find_cases(const std::filesystem::path& catal
 std::string_view to_string(CheckKind kind);
 std::string_view to_string(Expect expect);
 std::string_view to_string(Capture capture);
+std::string_view to_string(Visibility visibility);
 
 // The closest of `candidates` to `word` when it is a plausible typo, else empty.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);

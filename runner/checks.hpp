@@ -26,6 +26,10 @@ struct CheckResult {
   std::optional<double> measured;
   std::optional<double> threshold;
   nlohmann::json data = nlohmann::json::object();  // kind-specific evidence for the report
+  // Set by scoring (score.hpp) on declared checks: points earned and available, and who sees the check.
+  std::optional<double> score;
+  std::optional<double> max_score;
+  std::string visibility;
 };
 
 // What the checks of one graded variant see: its counted runs and those of its baselines, in run order.

@@ -212,6 +212,7 @@ int command_build(const BuildArgs& args) {
     result.started_at = started;
     result.time_scale = spec.time_scale;
     result.repetitions = spec.repetitions;
+    apply_score(spec, result);
     print_result(stdout, result, console_style_for(stdout));
     if (!args.results.empty()) write_result(result, args.results);
   }

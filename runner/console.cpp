@@ -72,9 +72,14 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
   const std::string id = fmt::format("{}/{}", result.case_name, result.variant);
   fmt::print(out, "{} {} (expect {}, {} repetition(s), time scale {})\n", paint(style, fmt::emphasis::bold, "parex"), id,
              to_string(result.expect), result.repetitions, result.time_scale);
+  auto print_score = [&] {
+    if (!result.score_summary.empty()) fmt::print(out, "{}: {}\n", id, result.score_summary);
+    if (!result.score_gate.empty() && result.status != Status::build_error) fmt::print(out, "  ({})\n", terminal_safe(result.score_gate));
+  };
   if (result.status == Status::build_error) {
     fmt::print(out, "{} {}: the case did not build, so nothing was run:\n{}", paint(style, red | fmt::emphasis::bold, "BUILD ERROR"),
                id, indent(terminal_safe(result.error), "        "));
+    print_score();
     std::fflush(out);
     return;
   }
@@ -111,6 +116,7 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
     fmt::print(out, "{} {}: {} of {} checks failed: {} {}\n", paint(style, red | fmt::emphasis::bold, "FAIL"), id,
                failed.size(), result.checks.size(), fmt::join(failed, ", "), time);
   }
+  print_score();
   std::fflush(out);
 }
 

@@ -1,5 +1,7 @@
 #include "grade.hpp"
 
+#include "score.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -66,6 +68,14 @@ Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::
   return command;
 }
 
+void apply_score(const CaseSpec& spec, VariantResult& result) {
+  CaseScore score = score_checks(spec, result.checks, result.status == Status::build_error, result.status == Status::error);
+  result.score = score.score;
+  result.max_score = score.max_score;
+  result.score_gate = score.gate;
+  result.score_summary = score.summary;
+}
+
 VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_name, const GradeOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   VariantResult result;
@@ -85,6 +95,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   result.expect = variant.expect.value_or(Expect::pass);
   auto finish = [&] {
     result.duration_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    apply_score(spec, result);
     return result;
   };
 

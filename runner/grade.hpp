@@ -48,7 +48,14 @@ struct VariantResult {
   Capture capture = Capture::pipe;
   std::vector<CheckResult> checks;
   std::vector<Run> runs;                         // every run, warmups included, in the order they ran
+  std::optional<double> score;                   // points earned; none when status is error (never scored)
+  double max_score = 0;
+  std::string score_gate;                        // why it scores 0 whatever its checks earned
+  std::string score_summary;                     // "6/10 points"
 };
+
+// Scores `result` (see score.hpp) and records it in the result.
+void apply_score(const CaseSpec& spec, VariantResult& result);
 
 // The command line that runs `variant`, or an error message when it cannot be run.
 struct Command {

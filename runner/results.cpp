@@ -64,6 +64,11 @@ nlohmann::json to_json(const CheckResult& check) {
   if (check.measured) json["measured"] = std::round(*check.measured * 1e4) / 1e4;
   if (check.threshold) json["threshold"] = *check.threshold;
   if (!check.data.empty()) json["data"] = check.data;
+  if (check.max_score) {
+    json["score"] = check.score ? nlohmann::json(std::round(*check.score * 1e4) / 1e4) : nlohmann::json(nullptr);
+    json["max_score"] = *check.max_score;
+    json["visibility"] = check.visibility;
+  }
   return json;
 }
 
@@ -96,6 +101,9 @@ nlohmann::json to_json(const VariantResult& result) {
         {"warmup", result.warmup},
         {"timeout", result.timeout_s},
         {"capture", to_string(result.capture)}}},
+      {"score", result.score ? nlohmann::json(std::round(*result.score * 1e4) / 1e4) : nlohmann::json(nullptr)},
+      {"max_score", result.max_score},
+      {"score_gate", result.score_gate.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.score_gate)},
       {"checks", checks},
       {"runs", runs},
   };

@@ -242,3 +242,57 @@ TEST(CommandFor, PythonCommandsRunWithTheChosenInterpreter) {
   variant.command = {"sh", "-c", "python3 x.py"};
   EXPECT_EQ(command_for(spec, variant, "/bin", "/py").argv[0], "sh");
 }
+
+TEST(Catalog, SubmissionDefaultsToTheStarter) {
+  CaseDir dir(std::string(kMinimal) + "[variants.starter]\nexpect = \"fail\"\n[[checks]]\nkind = \"speedup\"\n"
+              "baseline = \"serial\"\nat_least = 1.5\n", {"serial.cpp", "parallel.cpp", "starter.cpp", "helper.cpp"});
+  auto loaded = load_case(dir.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  ASSERT_TRUE(loaded.spec->submission);
+  const auto& submission = *loaded.spec->submission;
+  EXPECT_FALSE(submission.declared);
+  EXPECT_EQ(submission.variant, "starter");
+  EXPECT_EQ(submission.files, std::vector<std::string>{"starter.cpp"});
+  EXPECT_EQ(submission.hidden_variants, (std::vector<std::string>{"helper", "parallel"})) << "serial is a baseline";
+}
+
+TEST(Catalog, SubmissionPointsBandsAndVisibilityAreValidated) {
+  CaseDir dir(std::string(kMinimal) +
+              "[submission]\nvariant = \"startr\"\nfiles = [\"../parallel.cpp\"]\nhidden_variants = [\"paralel\"]\n"
+              "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\npoints = -1\nbands = [[1.5, 2.0]]\n"
+              "visibility = \"secret\"\n[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\nbands = [[1, 1]]\n",
+              {"serial.cpp", "parallel.cpp", "starter.cpp"});
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("'variant' names no variant of this case: 'startr' (did you mean 'starter'?)"), std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("'points' must be between 0 and 1000000 (got -1)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'bands' must be a list of [value, fraction] pairs"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'visibility' must be one of: visible, hidden, after_due_date (got \"secret\")"), std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("unknown key 'bands' in a 'same_lines' check"), std::string::npos) << errors;
+
+  CaseDir files(std::string(kMinimal) + "[submission]\nfiles = [\"../parallel.cpp\"]\nhidden_variants = [\"paralel\"]\n",
+                {"serial.cpp", "parallel.cpp", "starter.cpp"});
+  auto file_errors = errors_of(load_case(files.path()));
+  EXPECT_NE(file_errors.find("'files' holds '../parallel.cpp'"), std::string::npos) << file_errors;
+  EXPECT_NE(file_errors.find("'hidden_variants' names no variant of this case: 'paralel' (did you mean 'parallel'?)"),
+            std::string::npos)
+      << file_errors;
+}
+
+TEST(Catalog, ACheckAgainstAHiddenBaselineIsHiddenAndWarned) {
+  CaseDir dir(std::string(kMinimal) + "[submission]\nhidden_variants = [\"parallel\", \"serial\"]\n[[checks]]\n"
+              "kind = \"same_lines\"\nbaseline = \"serial\"\npoints = 2\nbands = []\n",
+              {"serial.cpp", "parallel.cpp", "starter.cpp"});
+  auto loaded = load_case(dir.path());
+  EXPECT_NE(errors_of(loaded).find("unknown key 'bands'"), std::string::npos);
+  CaseDir ok(std::string(kMinimal) + "[submission]\nhidden_variants = [\"parallel\", \"serial\"]\n[[checks]]\n"
+             "kind = \"same_lines\"\nbaseline = \"serial\"\npoints = 2\n",
+             {"serial.cpp", "parallel.cpp", "starter.cpp"});
+  auto hidden = load_case(ok.path());
+  ASSERT_TRUE(hidden.spec) << errors_of(hidden);
+  EXPECT_EQ(hidden.spec->checks[0].visibility, Visibility::hidden);
+  EXPECT_DOUBLE_EQ(hidden.spec->checks[0].points, 2);
+  ASSERT_EQ(hidden.warnings.size(), 1u);
+  EXPECT_NE(hidden.warnings[0].message.find("compares with 'serial', a hidden variant"), std::string::npos);
+}
