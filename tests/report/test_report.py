@@ -86,8 +86,14 @@ def test_history_flags_a_drop(tmp_path):
 def test_exports_formats():
     results = report_model.load_results([INPUTS / "good"]).results
     grades = exports.gradescope(results)
-    assert grades["score"] == 2.0 and len(grades["tests"]) == 3
-    assert all({"name", "score", "max_score", "status", "output"} <= set(t) for t in grades["tests"])
+    assert {"score", "execution_time", "output", "output_format", "tests", "leaderboard"} <= set(grades)
+    assert all({"name", "number", "score", "max_score", "status", "output", "visibility", "tags"} <= set(t)
+               for t in grades["tests"])
+    assert all(t["status"] in ("passed", "failed") and t["visibility"] in ("visible", "hidden", "after_due_date")
+               for t in grades["tests"])
+    assert grades["score"] == sum(t["score"] for t in grades["tests"])
+    assert any(t["name"].endswith(": not graded") and t["max_score"] == 0 for t in grades["tests"])
+    assert grades["leaderboard"] and all(e["order"] == "desc" for e in grades["leaderboard"])
     exercism = exports.exercism(results)
     assert exercism["version"] == 2 and exercism["status"] == "error"
     assert {t["status"] for t in exercism["tests"]} == {"pass", "error"}
@@ -141,3 +147,34 @@ def test_a_build_error_is_counted_and_shows_the_compiler_messages(tmp_path):
     subprocess.run([sys.executable, str(RENDER), str(tmp_path / "results"), "--out", str(out)], check=True)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert '<pre class="build-error">starter.cpp:3:1: error: expected &#39;;&#39; before &#39;}&#39; token</pre>' in html
+
+
+def _scored(case, variant, status, checks, score, max_score, gate=None):
+    return {"schema": "parex-result/1", "case": case, "variant": variant, "expect": "fail", "status": status,
+            "score": score, "max_score": max_score, "score_gate": gate, "duration_s": 1.5, "checks": checks, "runs": []}
+
+
+def test_gradescope_scores_points_not_expectations():
+    # A solved starter in the instructor's edition "fails its expect" yet earns every point.
+    solved = _scored("square_cube", "starter", "fail", [
+        {"kind": "speedup", "name": "speedup vs serial", "status": "pass", "message": "1.97x >= 1.80x",
+         "measured": 1.97, "score": 4, "max_score": 4, "visibility": "visible"},
+        {"kind": "same_lines", "name": "same lines", "status": "pass", "message": "12 line(s)", "score": 1,
+         "max_score": 1, "visibility": "hidden"},
+        {"kind": "timeout", "name": "no timeout", "status": "pass", "message": "3 run(s)", "implicit": True}], 5, 5)
+    hung = _scored("pool_map", "starter", "fail", [
+        {"kind": "same_lines", "name": "same lines", "status": "pass", "message": "ok", "score": 0, "max_score": 2},
+        {"kind": "timeout", "name": "no timeout", "status": "fail", "message": "run 1 timed out after 10 s",
+         "implicit": True}], 0, 2, gate="the run check 'no timeout' failed (run 1 timed out after 10 s): the case scores 0")
+    broken = _scored("join_semantics", "starter", "build_error", [], 0, 3)
+    broken["error"] = "starter.cpp:3:1: error: expected ';'"
+    grades = exports.gradescope([solved, hung, broken])
+    by_name = {t["name"]: t for t in grades["tests"]}
+    assert by_name["square_cube/starter: speedup vs serial"]["score"] == 4
+    assert by_name["square_cube/starter: same lines"]["visibility"] == "hidden"
+    assert by_name["pool_map/starter: same lines"]["score"] == 0
+    assert "scores 0" in by_name["pool_map/starter: same lines"]["output"]
+    assert by_name["pool_map/starter: the runs (exit, timeout, limits, leaks)"]["status"] == "failed"
+    assert by_name["join_semantics/starter: build"]["max_score"] == 3 and "expected ';'" in by_name["join_semantics/starter: build"]["output"]
+    assert grades["score"] == 5 and grades["output"].startswith("parex: 5/10 points")
+    assert grades["leaderboard"] == [{"name": "square_cube/starter speedup", "value": 1.97, "order": "desc"}]
