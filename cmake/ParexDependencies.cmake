@@ -18,6 +18,7 @@ if(PAREX_BUILD_RUNNER)
   parex_require_package(tomlplusplus libtomlplusplus-dev CONFIG)
   parex_require_package(nlohmann_json nlohmann-json3-dev CONFIG)
   parex_require_package(CLI11 libcli11-dev CONFIG)
+  parex_require_package(OpenSSL libssl-dev)  # sha256 (libcrypto): catalog hashes of learner editions
   # RE2, the runner's one regex engine. Upstream installs a CMake config; Debian 12's package has
   # only pkg-config, so that is the fallback.
   find_package(re2 CONFIG QUIET)

@@ -16,6 +16,14 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/cases/support/python/" DESTINATION "${P
         FILES_MATCHING PATTERN "*.py")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/reports/" DESTINATION "${PAREX_INSTALL_DATADIR}/reports"
         PATTERN "__pycache__" EXCLUDE)
+# parex's source release, which learner editions carry (parex export --learner): no catalog, no tests.
+install(FILES "${PROJECT_SOURCE_DIR}/CMakeLists.txt" DESTINATION "${PAREX_INSTALL_DATADIR}/source")
+foreach(part cmake runner reports)
+  install(DIRECTORY "${PROJECT_SOURCE_DIR}/${part}" DESTINATION "${PAREX_INSTALL_DATADIR}/source"
+          PATTERN "__pycache__" EXCLUDE)
+endforeach()
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/cases/support" DESTINATION "${PAREX_INSTALL_DATADIR}/source/cases"
+        PATTERN "__pycache__" EXCLUDE)
 # One config template for both trees; only where the report renderer and ParexCatalog.cmake live differs.
 write_basic_package_version_file("${PROJECT_BINARY_DIR}/parexConfigVersion.cmake" COMPATIBILITY SameMajorVersion)
 set(PAREX_CONFIG_REPORT_DIR "${PAREX_INSTALL_DATADIR}/reports")

@@ -1,7 +1,9 @@
 #include "build.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,32 +53,67 @@ BuildOutcome build_case(const CaseSpec& spec, const BuildOptions& options) {
   if (!options.config.empty()) args.insert(args.end(), {"--config", options.config});
   args.push_back("--target");
   for (const auto& target : build_targets(spec)) args.push_back(target);
-  BuildOutcome outcome;
   if (args.back() == "--target") {  // nothing to build: a catalog of scripts
+    BuildOutcome outcome;
     outcome.ok = true;
     return outcome;
   }
+  return run_build_command(std::move(args), options.hide);
+}
+
+BuildOutcome run_build_command(std::vector<std::string> args, const std::vector<std::filesystem::path>& hide_paths) {
+  BuildOutcome outcome;
 
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "cannot create a pipe");
   Fd read_end(fds[0]), write_end(fds[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  const int spawned = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  write_end.reset();
-  if (spawned != 0) {
-    outcome.exit_code = 127;
-    outcome.log = outcome.messages = fmt::format("cannot start {}: {}", args[0], std::strerror(spawned));
-    return outcome;
+  if (hide_paths.empty()) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    const int spawned = ::posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (spawned != 0) {
+      outcome.exit_code = 127;
+      outcome.log = outcome.messages = fmt::format("cannot start {}: {}", args[0], std::strerror(spawned));
+      return outcome;
+    }
+  } else {
+    // The child makes its own mount namespace and covers each hidden folder before it execs the build; its
+    // first line says what it managed, for the audit. (Everything it needs is prepared before the fork.)
+    std::vector<std::string> hide;
+    for (const auto& path : hide_paths) hide.push_back(path.string());
+    pid = ::fork();
+    if (pid < 0) throw std::system_error(errno, std::generic_category(), "cannot fork the build");
+    if (pid == 0) {
+      ::dup2(write_end.get(), STDOUT_FILENO);
+      ::dup2(write_end.get(), STDERR_FILENO);
+      const int null = ::open("/dev/null", O_RDONLY);
+      if (null >= 0) ::dup2(null, STDIN_FILENO);
+      char note[512];
+      int hidden = 0;
+      if (::unshare(CLONE_NEWNS) == 0 && ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0) {
+        for (const auto& path : hide)
+          hidden += ::mount("parex-hidden", path.c_str(), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                            "size=4k,mode=0555") == 0;
+        std::snprintf(note, sizeof note, "[parex-build-sandbox] mount namespace: %d of %zu folder(s) hidden\n", hidden,
+                      hide.size());
+      } else {
+        std::snprintf(note, sizeof note, "[parex-build-sandbox] none: no mount namespace (%s)\n", std::strerror(errno));
+      }
+      [[maybe_unused]] auto written = ::write(STDOUT_FILENO, note, std::strlen(note));
+      ::execvp(argv[0], argv.data());
+      std::fprintf(stderr, "cannot start %s: %s\n", argv[0], std::strerror(errno));
+      ::_exit(127);
+    }
   }
+  write_end.reset();
   char buffer[16384];
   for (;;) {
     const ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
@@ -86,6 +123,11 @@ BuildOutcome build_case(const CaseSpec& spec, const BuildOptions& options) {
   int status = 0;
   retry_eintr([&] { return ::waitpid(pid, &status, 0); });
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (outcome.log.starts_with("[parex-build-sandbox] ")) {
+    const auto end = outcome.log.find('\n');
+    outcome.sandbox = outcome.log.substr(22, end - 22);
+    outcome.log.erase(0, end + 1);
+  }
   outcome.ok = outcome.exit_code == 0;
   if (!outcome.ok) outcome.messages = compiler_messages(outcome.log);
   return outcome;

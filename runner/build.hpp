@@ -13,6 +13,9 @@ struct BuildOptions {
   std::filesystem::path cmake = "cmake";  // the CMake that configured the build tree
   std::filesystem::path build_dir;        // the CMake build tree holding the case's targets
   std::string config;                     // --config for multi-config generators, when set
+  // Folders the build must not see (the instructor's case folders, reference binaries): the build runs in a
+  // mount namespace of its own with an empty read-only tmpfs over each, where the runner may make one.
+  std::vector<std::filesystem::path> hide;
 };
 
 struct BuildOutcome {
@@ -20,6 +23,7 @@ struct BuildOutcome {
   int exit_code = 0;
   std::string log;       // everything the build printed
   std::string messages;  // the compiler's messages alone (the build tool's progress lines left out), 40 lines at most
+  std::string sandbox;   // what hid `hide`: "mount namespace: N folder(s) hidden", or why nothing could
 };
 
 // The CMake targets of a case's compiled variants: parex_<case>_<variant> (see ParexCatalog.cmake).
@@ -27,6 +31,10 @@ std::vector<std::string> build_targets(const CaseSpec& spec);
 
 // Builds the compiled variants of `spec` in its CMake build tree (cmake --build --target ...).
 BuildOutcome build_case(const CaseSpec& spec, const BuildOptions& options);
+
+// Runs a build tool's command (configure or build), its output captured, in a mount namespace that hides
+// `hide` when that is not empty (see BuildOptions::hide).
+BuildOutcome run_build_command(std::vector<std::string> args, const std::vector<std::filesystem::path>& hide = {});
 
 // The compiler's messages in a build log: no progress lines, no command lines, at most `max_lines`.
 std::string compiler_messages(const std::string& log, std::size_t max_lines = 40);

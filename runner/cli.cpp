@@ -13,11 +13,13 @@
 #include "console.hpp"
 #include "ctest_file.hpp"
 #include "build.hpp"
+#include "edition.hpp"
 #include "filecheck.hpp"
 #include "grade.hpp"
 #include "results.hpp"
 #include "scaffold.hpp"
 #include "spawn.hpp"
+#include "submission.hpp"
 
 namespace fs = std::filesystem;
 
@@ -199,20 +201,10 @@ int command_build(const BuildArgs& args) {
     return kOk;
   }
   for (const auto& variant : spec.graded()) {
-    VariantResult result;
-    result.case_name = spec.name;
-    result.variant = variant;
-    result.title = spec.title;
-    result.about = spec.about;
-    result.tags = spec.tags;
-    result.expect = *spec.variants.at(variant).expect;
-    result.status = Status::build_error;
-    result.error = outcome.messages.empty() ? fmt::format("the build exited with {}", outcome.exit_code) : outcome.messages;
-    result.machine = machine_info();
+    VariantResult result = unrun_result(spec, variant, Status::build_error,
+                                        outcome.messages.empty() ? fmt::format("the build exited with {}", outcome.exit_code)
+                                                                 : outcome.messages);
     result.started_at = started;
-    result.time_scale = spec.time_scale;
-    result.repetitions = spec.repetitions;
-    apply_score(spec, result);
     print_result(stdout, result, console_style_for(stdout));
     if (!args.results.empty()) write_result(result, args.results);
   }
@@ -305,6 +297,30 @@ int run_cli(int argc, char** argv) {
   scaffold->add_option("name", new_name, "Case name, [a-z0-9_]+")->required();
   scaffold->add_option("--in", new_in, "Catalog folder to create it in")->capture_default_str();
 
+  std::vector<std::string> export_catalogs;
+  bool export_learner = false;
+  std::string export_out;
+  bool export_without_source = false;
+  auto* export_cmd = app.add_subcommand("export", "Write the learner edition of catalogs: what learners receive");
+  export_cmd->add_option("catalogs", export_catalogs, "Catalog folders")->required();
+  export_cmd->add_flag("--learner", export_learner, "The learner edition (the one edition there is)")->required();
+  export_cmd->add_option("--out", export_out, "A new folder for the edition")->required();
+  export_cmd->add_flag("--without-parex-source", export_without_source,
+                       "Do not carry parex's source release (learners then need parex installed)");
+
+  SubmissionOptions grade_options;
+  std::vector<std::string> grade_catalogs;
+  std::string grade_submission_dir, grade_results;
+  auto* grade_cmd = app.add_subcommand("grade", "Grade a learner's submission against the instructor's catalogs");
+  grade_cmd->add_option("catalogs", grade_catalogs, "The instructor's catalog folders")->required();
+  grade_cmd->add_option("--submission", grade_submission_dir, "The submission: <dir>/<case>/<file>, as in the learner edition")
+      ->required();
+  grade_cmd->add_option("--results", grade_results, "Write <results>/<case>/<variant>.json and submission.json")->required();
+  grade_cmd->add_option("--case", grade_options.cases, "Grade only this case (repeatable)");
+  grade_cmd->add_option("--budget", grade_options.budget_s, "Wall-clock budget in seconds; cases past it are error, not scored");
+  grade_cmd->add_option("--python", grade_options.python, "Interpreter for commands that start with python3 or python");
+  grade_cmd->add_flag("--keep-work", grade_options.keep_work, "Keep the private workspace (its path is in the audit)");
+
   std::string check_file, input_file;
   auto* filecheck_cmd = app.add_subcommand("filecheck", "Match input against FileCheck directives; exit 0 on match, 1 on mismatch");
   filecheck_cmd->add_option("check_file", check_file, "File with CHECK directives")->required();
@@ -348,6 +364,28 @@ int run_cli(int argc, char** argv) {
       return kOk;
     }
     if (*filecheck_cmd) return command_filecheck(check_file, input_file);
+    if (*grade_cmd) {
+      grade_options.catalogs.assign(grade_catalogs.begin(), grade_catalogs.end());
+      grade_options.submission = grade_submission_dir;
+      grade_options.results = grade_results;
+      SubmissionReport report = grade_submission(grade_options);
+      std::vector<std::string> parts;
+      for (const auto& c : report.cases)
+        parts.push_back(fmt::format("{} {}", c.case_name, c.score ? fmt::format("{:g}/{:g}", *c.score, c.max_score)
+                                                                   : std::string(to_string(c.status))));
+      fmt::print("parex grade: {:g}/{:g} points ({}){}\n", report.score, report.max_score, fmt::join(parts, ", "),
+                 report.flagged ? "; FLAGGED: a case could not be graded, even after regrading" : "");
+      return report.flagged ? kMissedExpect : kOk;
+    }
+    if (*export_cmd) {
+      std::vector<fs::path> catalogs(export_catalogs.begin(), export_catalogs.end());
+      EditionOptions options{.out = export_out, .parex_source = export_without_source ? fs::path() : parex_source_release()};
+      EditionReport report = export_learner_edition(catalogs, options);
+      fmt::print("parex export: learner edition of {} case(s) in {} (catalog {})\n", report.cases.size(), export_out,
+                 report.catalog_hash.substr(0, 16));
+      for (const auto& why : report.left_out) fmt::print("  left out {}\n", why);
+      return kOk;
+    }
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "parex: {}\n", e.what());
     return kUsage;

@@ -74,8 +74,14 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
              to_string(result.expect), result.repetitions, result.time_scale);
   auto print_score = [&] {
     if (!result.score_summary.empty()) fmt::print(out, "{}: {}\n", id, result.score_summary);
-    if (!result.score_gate.empty() && result.status != Status::build_error) fmt::print(out, "  ({})\n", terminal_safe(result.score_gate));
+    if (!result.score_gate.empty() && result.status != Status::build_error && result.status != Status::missing) fmt::print(out, "  ({})\n", terminal_safe(result.score_gate));
   };
+  if (result.status == Status::missing) {
+    fmt::print(out, "{} {}: {}\n", paint(style, red | fmt::emphasis::bold, "MISSING"), id, terminal_safe(result.error));
+    print_score();
+    std::fflush(out);
+    return;
+  }
   if (result.status == Status::build_error) {
     fmt::print(out, "{} {}: the case did not build, so nothing was run:\n{}", paint(style, red | fmt::emphasis::bold, "BUILD ERROR"),
                id, indent(terminal_safe(result.error), "        "));

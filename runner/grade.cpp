@@ -37,6 +37,7 @@ std::string_view to_string(Status status) {
     case Status::fail: return "fail";
     case Status::error: return "error";
     case Status::build_error: return "build_error";
+    case Status::missing: return "missing";
   }
   return "error";
 }
@@ -69,11 +70,31 @@ Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::
 }
 
 void apply_score(const CaseSpec& spec, VariantResult& result) {
-  CaseScore score = score_checks(spec, result.checks, result.status == Status::build_error, result.status == Status::error);
+  CaseScore score = score_checks(spec, result.checks, result.status == Status::build_error || result.status == Status::missing,
+                                 result.status == Status::error);
+  if (result.status == Status::missing) score.gate = "the submission does not hold this case: it scores 0";
   result.score = score.score;
   result.max_score = score.max_score;
   result.score_gate = score.gate;
   result.score_summary = score.summary;
+}
+
+VariantResult unrun_result(const CaseSpec& spec, const std::string& variant, Status status, std::string why) {
+  VariantResult result;
+  result.case_name = spec.name;
+  result.variant = variant;
+  result.title = spec.title;
+  result.about = spec.about;
+  result.tags = spec.tags;
+  result.expect = spec.variants.at(variant).expect.value_or(Expect::pass);
+  result.status = status;
+  result.error = std::move(why);
+  result.machine = machine_info();
+  result.started_at = utc_timestamp();
+  result.time_scale = spec.time_scale;
+  result.repetitions = spec.repetitions;
+  apply_score(spec, result);
+  return result;
 }
 
 VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_name, const GradeOptions& options) {

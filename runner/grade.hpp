@@ -16,7 +16,8 @@ namespace parex {
 
 // pass/fail: the variant met/missed its expectation; error: it could not be graded (the machine, a grader or
 // catalog fault); build_error: its case did not compile, so nothing was run (never a stale executable).
-enum class Status { pass, fail, error, build_error };
+// missing: a graded submission holds none of the case's files (it scores 0).
+enum class Status { pass, fail, error, build_error, missing };
 
 std::string_view to_string(Status status);
 
@@ -56,6 +57,10 @@ struct VariantResult {
 
 // Scores `result` (see score.hpp) and records it in the result.
 void apply_score(const CaseSpec& spec, VariantResult& result);
+
+// The result of a variant that was not run (a build error, a missing submission, a spent budget): `status`
+// and why, scored as such.
+VariantResult unrun_result(const CaseSpec& spec, const std::string& variant, Status status, std::string why);
 
 // The command line that runs `variant`, or an error message when it cannot be run.
 struct Command {

@@ -1,0 +1,42 @@
+// `parex export --learner`: the learner edition of a catalog — what learners receive, and nothing more.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "catalog.hpp"
+
+namespace parex {
+
+struct EditionOptions {
+  std::filesystem::path out;            // the edition's folder; must not exist or be empty
+  std::filesystem::path parex_source;   // parex's source release, copied into <out>/parex (none: not carried)
+};
+
+struct EditionReport {
+  std::vector<std::string> cases;       // exported
+  std::vector<std::string> left_out;    // "pool_bench: no starter and no [submission]"
+  std::string catalog_hash;             // sha256 of the instructor's catalog files
+};
+
+// sha256 of every file of the catalogs' cases (paths and contents, in path order), as hex.
+std::string catalog_hash(const std::vector<std::filesystem::path>& catalogs);
+
+// The case.toml a learner gets: without [submission], hidden variants and checks that are not visible, and
+// with the submission variant graded expect = "pass". Comments and layout of what is kept stay as written.
+// With `keep_hidden_checks`, the instructor's copy for grading a submission: every check is kept.
+std::string learner_case_toml(const CaseSpec& spec, const std::string& text, bool keep_hidden_checks = false);
+
+// The files of a case folder that learners receive: everything but case.toml and hidden variants' sources.
+std::vector<std::filesystem::path> learner_files(const CaseSpec& spec);
+
+// Writes the learner edition of `catalogs` into options.out (cases/, CMakeLists.txt, README.md, .gitignore,
+// .devcontainer/, parex-edition.json and, when given, parex/); throws with a message on a catalog error.
+EditionReport export_learner_edition(const std::vector<std::filesystem::path>& catalogs, const EditionOptions& options);
+
+// Where parex's own source release is: PAREX_SOURCE_RELEASE, <prefix>/share/parex/source when installed,
+// else this build's source tree.
+std::filesystem::path parex_source_release();
+
+}  // namespace parex

@@ -1,0 +1,54 @@
+// Grading a learner's submission: lay out a private workspace, build it, grade each case, score it.
+// Sits above grading a variant, as a course author would draw it.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "grade.hpp"
+
+namespace parex {
+
+struct SubmissionOptions {
+  std::vector<std::filesystem::path> catalogs;  // the instructor's
+  std::filesystem::path submission;             // <submission>/<case>/<file>: the learner edition's layout
+  std::filesystem::path results;                // <results>/<case>/<variant>.json and submission.json
+  std::vector<std::string> cases;               // only these cases (default: every case with a submission)
+  double budget_s = 0;                          // wall-clock budget for the whole grade; 0: none
+  int regrades = 2;                             // more tries for a case that could not be graded
+  std::string python;                           // as GradeOptions::python
+  bool keep_work = false;                       // leave the workspace for a look (its path is in the audit)
+};
+
+struct SubmissionCase {
+  std::string case_name, variant;
+  Status status = Status::error;
+  std::optional<double> score;
+  double max_score = 0;
+  std::vector<std::string> taken;    // files laid over the instructor's
+  std::vector<std::string> ignored;  // files of the submission that no [submission] glob allows
+  int tries = 1;
+};
+
+struct SubmissionReport {
+  std::vector<SubmissionCase> cases;
+  double score = 0, max_score = 0;
+  bool flagged = false;              // some case could not be graded, even after its regrades
+  nlohmann::json audit;              // what a regrade dispute needs: catalog hash, parex, compiler, sandbox
+};
+
+// Grades a submission against the instructor's catalogs; every case gets a result, whatever happens to the
+// others (missing, build_error, error), and the results are written as each case ends.
+SubmissionReport grade_submission(const SubmissionOptions& options);
+
+// The JSON of a report (submission.json).
+nlohmann::json to_json(const SubmissionReport& report);
+
+// Whether `path` (relative, '/'-separated) matches one of the globs (fnmatch, '*' not crossing '/').
+bool allowed_by(const std::vector<std::string>& globs, const std::string& path);
+
+}  // namespace parex
