@@ -26,7 +26,8 @@ def gradescope(results):
     """Gradescope autograder results.json: one test per declared check, worth its points, with its visibility.
 
     Scores come from the results (points, bands, run checks that gate), not from a variant meeting its
-    `expect`: a solved starter scores full marks. A variant that could not be graded (status error) is
+    `expect`: a solved starter scores full marks. A build error or a missing case is one test worth the
+    case's points, scored 0. A variant that could not be graded (status error) is
     one test worth 0 of 0 points: not scored, so no points lost, and its output says why.
     """
     tests, leaderboard = [], []
@@ -43,11 +44,12 @@ def gradescope(results):
         gate = result.get("score_gate")
         declared = [c for c in result.get("checks", []) if not c.get("implicit")]
         runs = [c for c in result.get("checks", []) if c.get("implicit")]
-        if status == "build_error":
-            tests.append({"name": f"{case_id}: build", "number": f"{number}.0", "score": 0.0,
-                          "max_score": float(result.get("max_score") or 0.0), "status": "failed",
-                          "output": "the submission did not compile:\n" + _md(result.get("error") or ""),
-                          "output_format": "md", "visibility": "visible", "tags": tags + ["build"]})
+        if status in ("build_error", "missing"):
+            what = ("the submission did not compile:\n" + _md(result.get("error") or "") if status == "build_error"
+                    else result.get("error") or "the submission does not hold this exercise")
+            tests.append({"name": f"{case_id}: {'build' if status == 'build_error' else 'missing'}", "number": f"{number}.0",
+                          "score": 0.0, "max_score": float(result.get("max_score") or 0.0), "status": "failed",
+                          "output": what, "output_format": "md", "visibility": "visible", "tags": tags + [status]})
             continue
         for index, check in enumerate(declared, start=1):
             score, max_score = _check_score(check)

@@ -75,8 +75,9 @@ def main(argv=None):
         write_atomically(args.exercism, json.dumps(exports.exercism(loaded.results), indent=1))
 
     summary = model["summary"]
+    others = "".join(f", {summary[k]} {k.replace('_', ' ')}" for k in ("build_error", "missing") if summary.get(k))
     print(f"render.py: {summary['total']} result(s): {summary['pass']} passed, {summary['fail']} failed, "
-          f"{summary['error']} error(s) -> {out}")
+          f"{summary['error']} error(s){others} -> {out}")
     for path, problem in loaded.problems:
         print(f"render.py: warning: skipped {path}: {problem}", file=sys.stderr)
     return 0

@@ -145,7 +145,7 @@ def _durations(result):
 def build_model(loaded, history=None):
     """Everything the templates need, computed from the loaded results."""
     results = loaded.results
-    counts = {"pass": 0, "fail": 0, "error": 0, "build_error": 0}
+    counts = {"pass": 0, "fail": 0, "error": 0, "build_error": 0, "missing": 0}
     rows = []
     for result in results:
         status = result.get("status", "error")

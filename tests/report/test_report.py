@@ -39,7 +39,7 @@ def test_later_directory_wins_and_is_named():
 
 def test_model_counts_rows_and_speedup():
     model = report_model.build_model(report_model.load_results([INPUTS / "good"]))
-    assert model["summary"] == {"total": 3, "pass": 2, "fail": 0, "error": 1, "build_error": 0}
+    assert model["summary"] == {"total": 3, "pass": 2, "fail": 0, "error": 1, "build_error": 0, "missing": 0}
     row = next(r for r in model["rows"] if r["id"] == "square_cube/parallel")
     assert row["speedup"]["passed"] and row["speedup"]["measured"] > 1.8
     assert 0 < row["speedup"]["mark"] < row["speedup"]["bar"] <= 100
@@ -168,7 +168,8 @@ def test_gradescope_scores_points_not_expectations():
          "implicit": True}], 0, 2, gate="the run check 'no timeout' failed (run 1 timed out after 10 s): the case scores 0")
     broken = _scored("join_semantics", "starter", "build_error", [], 0, 3)
     broken["error"] = "starter.cpp:3:1: error: expected ';'"
-    grades = exports.gradescope([solved, hung, broken])
+    missing = _scored("global_isolation_py", "starter", "missing", [], 0, 2)
+    grades = exports.gradescope([solved, hung, broken, missing])
     by_name = {t["name"]: t for t in grades["tests"]}
     assert by_name["square_cube/starter: speedup vs serial"]["score"] == 4
     assert by_name["square_cube/starter: same lines"]["visibility"] == "hidden"
@@ -176,5 +177,6 @@ def test_gradescope_scores_points_not_expectations():
     assert "scores 0" in by_name["pool_map/starter: same lines"]["output"]
     assert by_name["pool_map/starter: the runs (exit, timeout, limits, leaks)"]["status"] == "failed"
     assert by_name["join_semantics/starter: build"]["max_score"] == 3 and "expected ';'" in by_name["join_semantics/starter: build"]["output"]
-    assert grades["score"] == 5 and grades["output"].startswith("parex: 5/10 points")
+    assert by_name["global_isolation_py/starter: missing"]["max_score"] == 2
+    assert grades["score"] == 5 and grades["output"].startswith("parex: 5/12 points")
     assert grades["leaderboard"] == [{"name": "square_cube/starter speedup", "value": 1.97, "order": "desc"}]
