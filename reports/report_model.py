@@ -158,6 +158,7 @@ def build_model(loaded, history=None):
             "id": f"{case}/{variant}", "anchor": f"{case}--{variant}", "case": case, "variant": variant,
             "title": result.get("title", ""), "about": markdown(result.get("about", "")),
             "tags": result.get("tags", []), "expect": result.get("expect", "pass"), "status": status,
+            "score": result.get("score"), "max_score": result.get("max_score"),
             "error": result.get("error"), "checks": checks,
             "failed_checks": [c for c in checks if c["status"] != "pass"],
             "speedup": _speedup(result), "duration_s": result.get("duration_s", 0),

@@ -190,8 +190,12 @@ SubmissionReport grade_submission(const SubmissionOptions& options) {
     BuildOptions build{.cmake = "cmake", .build_dir = work / "build", .config = "", .hide = hide};
     BuildOutcome built = build_case(*loaded.spec, build);
     if (!built.ok) {
-      finish(unrun_result(*loaded.spec, c.variant, Status::build_error,
-                          built.messages.empty() ? fmt::format("the build exited with {}", built.exit_code) : built.messages));
+      // The learner's paths, not the workspace's: "square_cube/starter.cpp:3:1: error: ...".
+      std::string messages = built.messages.empty() ? fmt::format("the build exited with {}", built.exit_code) : built.messages;
+      const std::string workspace = (work / "catalog").string() + "/";
+      for (auto at = messages.find(workspace); at != std::string::npos; at = messages.find(workspace, at))
+        messages.erase(at, workspace.size());
+      finish(unrun_result(*loaded.spec, c.variant, Status::build_error, std::move(messages)));
       continue;
     }
     GradeOptions grade;

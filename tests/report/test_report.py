@@ -147,6 +147,7 @@ def test_a_build_error_is_counted_and_shows_the_compiler_messages(tmp_path):
     subprocess.run([sys.executable, str(RENDER), str(tmp_path / "results"), "--out", str(out)], check=True)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert '<pre class="build-error">starter.cpp:3:1: error: expected &#39;;&#39; before &#39;}&#39; token</pre>' in html
+    assert "0/1 points" not in html  # no score in this result: no points shown
 
 
 def _scored(case, variant, status, checks, score, max_score, gate=None):
