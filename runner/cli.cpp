@@ -16,6 +16,7 @@
 #include "edition.hpp"
 #include "filecheck.hpp"
 #include "grade.hpp"
+#include "grade_class.hpp"
 #include "results.hpp"
 #include "scaffold.hpp"
 #include "spawn.hpp"
@@ -297,6 +298,20 @@ int run_cli(int argc, char** argv) {
   scaffold->add_option("name", new_name, "Case name, [a-z0-9_]+")->required();
   scaffold->add_option("--in", new_in, "Catalog folder to create it in")->capture_default_str();
 
+  ClassOptions class_options;
+  std::vector<std::string> class_args;
+  std::string class_on = "local";
+  auto* class_cmd = app.add_subcommand("grade-class", "Grade a class: CATALOG... SUBMISSIONS_DIR, one folder per learner");
+  class_cmd->add_option("paths", class_args, "The instructor's catalog folders, then the folder of submissions")
+      ->required()->expected(2, -1);
+  class_cmd->add_option("--out", class_options.out, "grades.csv, class.html and each learner's results and page")->required();
+  class_cmd->add_option("--on", class_on, "Where the timed runs happen (local; slurm is to come)")->check(CLI::IsMember({"local"}));
+  class_cmd->add_flag("--regrade", class_options.regrade, "Grade again even the submissions that did not change");
+  class_cmd->add_option("--case", class_options.cases, "Grade only this case (repeatable)");
+  class_cmd->add_option("-j,--jobs", class_options.jobs, "Builds at once (default: the CPUs)");
+  class_cmd->add_option("--python", class_options.python, "Interpreter for commands that start with python3 or python");
+  class_cmd->add_flag("!--no-pages", class_options.pages, "Skip the feedback pages and the class page");
+
   std::vector<std::string> export_catalogs;
   bool export_learner = false;
   std::string export_out;
@@ -364,6 +379,17 @@ int run_cli(int argc, char** argv) {
       return kOk;
     }
     if (*filecheck_cmd) return command_filecheck(check_file, input_file);
+    if (*class_cmd) {
+      class_options.submissions = class_args.back();
+      class_options.catalogs.assign(class_args.begin(), class_args.end() - 1);
+      ClassReport report = grade_class(class_options);
+      fmt::print("parex grade-class: {} learner(s): {} graded, {} unchanged since their last grade{}; builds {:.1f} s, "
+                 "timed runs {:.1f} s (the graded submissions' runs alone: {:.1f} s) -> {}\n",
+                 report.learners, report.graded, report.cached,
+                 report.flagged ? fmt::format(", {} FLAGGED (a case never graded)", report.flagged) : "", report.build_s,
+                 report.run_s, report.run_sum_s, (class_options.out / "grades.csv").string());
+      return report.flagged ? kMissedExpect : kOk;
+    }
     if (*grade_cmd) {
       grade_options.catalogs.assign(grade_catalogs.begin(), grade_catalogs.end());
       grade_options.submission = grade_submission_dir;

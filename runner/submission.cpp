@@ -10,6 +10,7 @@
 
 #include "build.hpp"
 #include "console.hpp"
+#include "digest.hpp"
 #include "edition.hpp"
 #include "results.hpp"
 
@@ -61,13 +62,9 @@ bool allowed_by(const std::vector<std::string>& globs, const std::string& path) 
                      [&](const std::string& glob) { return ::fnmatch(glob.c_str(), path.c_str(), FNM_PATHNAME) == 0; });
 }
 
-SubmissionReport grade_submission(const SubmissionOptions& options) {
-  const auto started = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
-  SubmissionReport report;
-
+std::vector<CaseSpec> submission_cases(const std::vector<fs::path>& catalogs, const std::vector<std::string>& only) {
   std::vector<CaseSpec> specs;
-  for (const auto& catalog : options.catalogs)
+  for (const auto& catalog : catalogs)
     for (const auto& dir : find_cases(catalog)) {
       LoadResult loaded = load_case(dir);
       if (!loaded.spec) {
@@ -76,21 +73,28 @@ SubmissionReport grade_submission(const SubmissionOptions& options) {
         throw std::invalid_argument(fmt::format("{}fix the catalog first (parex check {})", errors, dir.string()));
       }
       if (!loaded.spec->submission) continue;
-      if (!options.cases.empty() &&
-          std::find(options.cases.begin(), options.cases.end(), loaded.spec->name) == options.cases.end())
-        continue;
+      if (!only.empty() && std::find(only.begin(), only.end(), loaded.spec->name) == only.end()) continue;
       specs.push_back(std::move(*loaded.spec));
     }
   if (specs.empty()) throw std::invalid_argument("no case to grade: the catalogs have no case with a submission");
+  return specs;
+}
 
+PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const SubmissionOptions& options,
+                                      const std::function<bool(const std::string& cache_key)>& skip) {
+  const auto started = std::chrono::steady_clock::now();
+  PreparedSubmission prepared;
   // A private workspace: the learner's view of each case (no hidden source) with every check, and the
   // submission's allowed files laid over it. The instructor's files win everything else.
   std::string pattern = (fs::temp_directory_path() / "parex-grade-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) throw std::system_error(errno, std::generic_category(), "cannot make a workspace");
-  const fs::path work = pattern;
-  std::map<std::string, SubmissionCase> cases;
+  prepared.work = pattern;
+  const fs::path& work = prepared.work;
+  const std::string catalog = catalog_hash(options.catalogs);
+  Sha256 key;  // what the grade depends on: the files taken, the catalog, parex and its compiler
+  key.update(fmt::format("{}\n{}\n{}\n{}\n{}\n", catalog, PAREX_VERSION, PAREX_CXX_COMPILER, PAREX_CXX_FLAGS, PAREX_BUILD_TYPE));
   for (const auto& spec : specs) {
-    SubmissionCase& c = cases[spec.name];
+    SubmissionCase& c = prepared.cases[spec.name];
     c.case_name = spec.name;
     c.variant = spec.submission->variant;
     const fs::path dest = work / "catalog" / spec.name;
@@ -102,25 +106,39 @@ SubmissionReport grade_submission(const SubmissionOptions& options) {
     const fs::path from = options.submission / spec.name;
     std::error_code ec;
     if (!fs::is_directory(from, ec)) continue;
+    std::vector<fs::path> entries;
     for (auto it = fs::recursive_directory_iterator(from, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) break;
-      const std::string relative = fs::relative(it->path(), from).generic_string();
+      entries.push_back(it->path());
+    }
+    std::sort(entries.begin(), entries.end());
+    for (const auto& path : entries) {
+      const std::string relative = fs::relative(path, from).generic_string();
       // Only regular files: a link could name the reference or anything else on the machine.
-      if (it->is_symlink()) {
+      if (fs::is_symlink(fs::symlink_status(path))) {
         c.ignored.push_back(relative + " (a link)");
         continue;
       }
-      if (!it->is_regular_file()) continue;
+      if (!fs::is_regular_file(fs::symlink_status(path))) continue;
       if (!allowed_by(spec.submission->files, relative)) {
         // The edition's own files come back in a learner's clone: only a change to one is worth a word.
-        if (!fs::is_regular_file(dest / relative) || read_file(dest / relative) != read_file(it->path()))
+        if (!fs::is_regular_file(dest / relative) || read_file(dest / relative) != read_file(path))
           c.ignored.push_back(relative);
         continue;
       }
       fs::create_directories((dest / relative).parent_path());
-      fs::copy_file(it->path(), dest / relative, fs::copy_options::overwrite_existing);
+      fs::copy_file(path, dest / relative, fs::copy_options::overwrite_existing);
       c.taken.push_back(relative);
+      const std::string content = read_file(path);
+      key.update(fmt::format("{}/{}\n{}\n", spec.name, relative, content.size()));
+      key.update(content);
     }
+  }
+  prepared.cache_key = key.hex();
+  if (skip && skip(prepared.cache_key)) {
+    fs::remove_all(work);
+    prepared.skipped = true;
+    return prepared;
   }
   std::ofstream(work / "CMakeLists.txt") << kWorkspaceCMake;
 
@@ -132,44 +150,92 @@ SubmissionReport grade_submission(const SubmissionOptions& options) {
                                         std::string("-DCMAKE_BUILD_TYPE=") + PAREX_BUILD_TYPE,
                                         std::string("-DCMAKE_CXX_FLAGS=") + PAREX_CXX_FLAGS};
   BuildOutcome configured = run_build_command(configure, hide);
-  const std::string catalog = catalog_hash(options.catalogs);
-  report.audit = {{"catalog_hash", catalog},
-                  {"parex_version", PAREX_VERSION},
-                  {"compiler", PAREX_CXX_COMPILER},
-                  {"compiler_flags", PAREX_CXX_FLAGS},
-                  {"build_type", PAREX_BUILD_TYPE},
-                  {"sandbox", {{"build", configured.sandbox.empty() ? "none" : configured.sandbox},
-                               {"runs", "none: runs are not sandboxed yet"}}},
-                  {"workspace", options.keep_work ? work.string() : ""}};
+  prepared.audit = {{"catalog_hash", catalog},
+                    {"parex_version", PAREX_VERSION},
+                    {"compiler", PAREX_CXX_COMPILER},
+                    {"compiler_flags", PAREX_CXX_FLAGS},
+                    {"build_type", PAREX_BUILD_TYPE},
+                    {"cache_key", prepared.cache_key},
+                    {"sandbox", {{"build", configured.sandbox.empty() ? "none" : configured.sandbox},
+                                 {"runs", "none: runs are not sandboxed yet"}}},
+                    {"workspace", options.keep_work ? work.string() : ""}};
   if (auto edition = options.submission / "parex-edition.json"; fs::is_regular_file(edition)) {
     try {
       const auto made = nlohmann::json::parse(read_file(edition)).value("catalog_hash", "");
-      report.audit["submission_edition_hash"] = made;
-      report.audit["edition_differs"] = made != catalog;
-      if (made != catalog)
+      prepared.audit["submission_edition_hash"] = made;
+      prepared.audit["edition_differs"] = made != catalog;
+      if (made != catalog && !options.quiet)
         fmt::print("parex grade: warning: the submission was made against another edition of the catalog ({} here, {} "
                    "there): the cases may have changed since\n",
                    catalog.substr(0, 16), made.substr(0, 16));
     } catch (const nlohmann::json::exception&) {
-      report.audit["submission_edition_hash"] = "unreadable";
+      prepared.audit["submission_edition_hash"] = "unreadable";
     }
   }
 
+  // Each case built on its own: a compile error is that case's alone.
+  for (const auto& spec : specs) {
+    SubmissionCase& c = prepared.cases[spec.name];
+    PreparedSubmission::Case& p = prepared.prepared[spec.name];
+    if (c.taken.empty()) {
+      p.status = Status::missing;
+      p.why = fmt::format("the submission holds no {} in {}/", fmt::join(spec.submission->files, " or "), spec.name);
+      continue;
+    }
+    if (!configured.ok) {
+      p.status = Status::error;
+      p.why = "the workspace could not be configured:\n" + configured.messages;
+      continue;
+    }
+    LoadResult loaded = load_case(work / "catalog" / spec.name);
+    if (!loaded.spec) {
+      p.status = Status::error;
+      p.why = "the workspace's case.toml is invalid: " + format_diagnostic(loaded.errors.front());
+      continue;
+    }
+    BuildOptions build{.cmake = "cmake", .build_dir = work / "build", .config = "", .hide = hide};
+    BuildOutcome built = build_case(*loaded.spec, build);
+    p.spec = std::move(*loaded.spec);
+    if (!built.ok) {
+      // The learner's paths, not the workspace's: "square_cube/starter.cpp:3:1: error: ...".
+      std::string messages = built.messages.empty() ? fmt::format("the build exited with {}", built.exit_code) : built.messages;
+      const std::string workspace = (work / "catalog").string() + "/";
+      for (auto at = messages.find(workspace); at != std::string::npos; at = messages.find(workspace, at))
+        messages.erase(at, workspace.size());
+      p.status = Status::build_error;
+      p.why = std::move(messages);
+      continue;
+    }
+    p.status = Status::pass;  // built: to be graded
+  }
+  prepared.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return prepared;
+}
+
+SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<CaseSpec>& specs,
+                                const SubmissionOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return prepared.build_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  SubmissionReport report;
+  report.audit = prepared.audit;
   const ConsoleStyle style = console_style_for(stdout);
   for (const auto& spec : specs) {
-    SubmissionCase& c = cases[spec.name];
+    SubmissionCase& c = prepared.cases[spec.name];
+    PreparedSubmission::Case& p = prepared.prepared[spec.name];
     auto finish = [&](VariantResult result) {
       result.expect = Expect::pass;  // a submission is graded to pass
-      print_result(stdout, result, style);
-      if (!c.ignored.empty()) fmt::print("  ignored (not among {}): {}\n", fmt::join(spec.submission->files, ", "), fmt::join(c.ignored, ", "));
+      if (!options.quiet) {
+        print_result(stdout, result, style);
+        if (!c.ignored.empty())
+          fmt::print("  ignored (not among {}): {}\n", fmt::join(spec.submission->files, ", "), fmt::join(c.ignored, ", "));
+      }
       c.status = result.status;
       c.score = result.score;
       c.max_score = result.max_score;
       if (!options.results.empty()) write_result(result, options.results);
     };
-    if (c.taken.empty()) {
-      finish(unrun_result(spec, c.variant, Status::missing,
-                          fmt::format("the submission holds no {} in {}/", fmt::join(spec.submission->files, " or "), spec.name)));
+    if (p.status != Status::pass) {
+      finish(unrun_result(p.spec ? *p.spec : spec, c.variant, p.status, p.why));
       continue;
     }
     if (options.budget_s > 0 && elapsed() > options.budget_s) {
@@ -177,50 +243,38 @@ SubmissionReport grade_submission(const SubmissionOptions& options) {
                           fmt::format("the grading budget of {:.0f} s ran out before this case", options.budget_s)));
       continue;
     }
-    if (!configured.ok) {
-      finish(unrun_result(spec, c.variant, Status::error, "the workspace could not be configured:\n" + configured.messages));
-      continue;
-    }
-    LoadResult loaded = load_case(work / "catalog" / spec.name);
-    if (!loaded.spec) {
-      finish(unrun_result(spec, c.variant, Status::error,
-                          "the workspace's case.toml is invalid: " + format_diagnostic(loaded.errors.front())));
-      continue;
-    }
-    BuildOptions build{.cmake = "cmake", .build_dir = work / "build", .config = "", .hide = hide};
-    BuildOutcome built = build_case(*loaded.spec, build);
-    if (!built.ok) {
-      // The learner's paths, not the workspace's: "square_cube/starter.cpp:3:1: error: ...".
-      std::string messages = built.messages.empty() ? fmt::format("the build exited with {}", built.exit_code) : built.messages;
-      const std::string workspace = (work / "catalog").string() + "/";
-      for (auto at = messages.find(workspace); at != std::string::npos; at = messages.find(workspace, at))
-        messages.erase(at, workspace.size());
-      finish(unrun_result(*loaded.spec, c.variant, Status::build_error, std::move(messages)));
-      continue;
-    }
     GradeOptions grade;
-    grade.bin_dir = work / "build" / "parex-bin" / spec.name;
+    grade.bin_dir = prepared.work / "build" / "parex-bin" / spec.name;
     grade.python = options.python;
-    VariantResult result = grade_variant(*loaded.spec, c.variant, grade);
+    const auto run_started = std::chrono::steady_clock::now();
+    VariantResult result = grade_variant(*p.spec, c.variant, grade);
     // An error is the machine's or the grader's, never the learner's: graded again, a bounded number of times.
     while (result.status == Status::error && c.tries <= options.regrades &&
            !(options.budget_s > 0 && elapsed() > options.budget_s)) {
       ++c.tries;
-      result = grade_variant(*loaded.spec, c.variant, grade);
+      result = grade_variant(*p.spec, c.variant, grade);
     }
+    report.run_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - run_started).count();
     finish(std::move(result));
   }
-
-  for (auto& [name, c] : cases) {
+  for (auto& [name, c] : prepared.cases) {
     report.max_score += c.max_score;
     report.score += c.score.value_or(0);
     report.flagged |= c.status == Status::error;
-    report.cases.push_back(std::move(c));
+    report.cases.push_back(c);
   }
+  report.audit["build_s"] = prepared.build_s;
+  report.audit["run_s"] = report.run_s;
   report.audit["duration_s"] = elapsed();
-  if (!options.keep_work) fs::remove_all(work);
+  if (!options.keep_work) fs::remove_all(prepared.work);
   if (!options.results.empty()) write_file_atomically(options.results / "submission.json", dump_json(to_json(report), 1) + "\n");
   return report;
+}
+
+SubmissionReport grade_submission(const SubmissionOptions& options) {
+  const auto specs = submission_cases(options.catalogs, options.cases);
+  PreparedSubmission prepared = prepare_submission(specs, options);
+  return run_submission(prepared, specs, options);
 }
 
 nlohmann::json to_json(const SubmissionReport& report) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +24,7 @@ struct SubmissionOptions {
   int regrades = 2;                             // more tries for a case that could not be graded
   std::string python;                           // as GradeOptions::python
   bool keep_work = false;                       // leave the workspace for a look (its path is in the audit)
+  bool quiet = false;                           // print nothing (a class is graded by grade-class)
 };
 
 struct SubmissionCase {
@@ -39,7 +42,37 @@ struct SubmissionReport {
   double score = 0, max_score = 0;
   bool flagged = false;              // some case could not be graded, even after its regrades
   nlohmann::json audit;              // what a regrade dispute needs: catalog hash, parex, compiler, sandbox
+  double run_s = 0;                  // time in timed runs
 };
+
+// A submission after its build phase: its workspace built, each case ready to run or already decided.
+struct PreparedSubmission {
+  struct Case {
+    Status status = Status::pass;    // pass: built, to be graded; else missing, build_error or error, with why
+    std::string why;
+    std::optional<CaseSpec> spec;    // the workspace's copy of the case
+  };
+  std::filesystem::path work;
+  std::map<std::string, SubmissionCase> cases;
+  std::map<std::string, Case> prepared;
+  nlohmann::json audit;
+  std::string cache_key;             // sha256 of the files taken, the catalog, parex and its compiler
+  bool skipped = false;
+  double build_s = 0;
+};
+
+// The cases of the catalogs that have a submission (only `only`, when given); throws on a catalog error.
+std::vector<CaseSpec> submission_cases(const std::vector<std::filesystem::path>& catalogs,
+                                       const std::vector<std::string>& only);
+
+// The build phase: lays out the workspace and builds each case (no timed run). When `skip` says yes to the
+// cache key of the laid-out files, it stops there: the workspace is removed and `skipped` is set.
+PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const SubmissionOptions& options,
+                                      const std::function<bool(const std::string& cache_key)>& skip = {});
+
+// The timed phase: grades each built case, writes the results and submission.json, removes the workspace.
+SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<CaseSpec>& specs,
+                                const SubmissionOptions& options);
 
 // Grades a submission against the instructor's catalogs; every case gets a result, whatever happens to the
 // others (missing, build_error, error), and the results are written as each case ends.
