@@ -139,7 +139,10 @@ ClassReport grade_class(const ClassOptions& options) {
     if (cached[i]) {
       ++report.cached;
     } else if (prepared[i]) {
-      SubmissionReport graded = run_submission(*prepared[i], specs, options_for(learners[i]));
+      // Workspaces are removed after the timed phase, not between its runs.
+      auto o = options_for(learners[i]);
+      o.keep_work = true;
+      SubmissionReport graded = run_submission(*prepared[i], specs, o);
       report.run_sum_s += graded.run_s;
       report.flagged += graded.flagged;
       ++report.graded;
@@ -147,6 +150,8 @@ ClassReport grade_class(const ClassOptions& options) {
     run_progress.step(static_cast<int>(i) + 1, learners[i]);
   }
   report.run_s = since(run_start);
+  for (const auto& p : prepared)
+    if (p && !p->skipped) fs::remove_all(p->work);
 
   // grades.csv from every learner's submission.json, cached ones included.
   std::string csv = "learner,case,score,max_score,status\n";

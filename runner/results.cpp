@@ -17,11 +17,24 @@ namespace {
 // Rounds to microseconds: more digits are noise and bloat the report.
 double us(double seconds) { return std::round(seconds * 1e6) / 1e6; }
 
+constexpr std::size_t kKeptFloodLines = 1000;
+
 }  // namespace
 
 nlohmann::json to_json(const Run& run) {
   nlohmann::json lines = nlohmann::json::array(), probes = nlohmann::json::array(), leaked = nlohmann::json::array();
-  for (const auto& line : run.lines) lines.push_back({{"t_s", us(line.t_s)}, {"stream", to_string(line.stream)}, {"text", line.text}});
+  // A run the output limit stopped printed what nobody reads: its first and last lines are kept, the rest
+  // counted, so that one flood does not make a 100 MB result (the checks saw every line).
+  const bool flood = run.outcome == Outcome::output_limit && run.lines.size() > 2 * kKeptFloodLines;
+  std::size_t omitted = 0;
+  for (std::size_t i = 0; i < run.lines.size(); ++i) {
+    if (flood && i >= kKeptFloodLines && i < run.lines.size() - kKeptFloodLines) {
+      ++omitted;
+      continue;
+    }
+    const Line& line = run.lines[i];
+    lines.push_back({{"t_s", us(line.t_s)}, {"stream", to_string(line.stream)}, {"text", line.text}});
+  }
   for (const auto& probe : run.probes) {
     nlohmann::json record = {{"t_s", us(probe.t_s)}, {"pid", probe.pid}, {"name", probe.name}, {"value", probe.value}};
     if (probe.tid != probe.pid) record["tid"] = probe.tid;
@@ -54,6 +67,7 @@ nlohmann::json to_json(const Run& run) {
       {"lines", lines},
       {"probes", probes},
   };
+  if (omitted) json["lines_omitted"] = omitted;
   if (run.stolen_share) json["stolen_share"] = std::round(*run.stolen_share * 1000) / 1000;
   return json;
 }

@@ -95,3 +95,20 @@ TEST(DumpJson, IndentsLikeDump) {
   EXPECT_EQ(dump_json(doc), doc.dump());
   EXPECT_EQ(dump_json(doc, 1), doc.dump(1));
 }
+
+TEST(RunJson, AFloodKeepsItsFirstAndLastLinesAndCountsTheRest) {
+  parex::Run flood;
+  flood.outcome = Outcome::output_limit;
+  for (int i = 0; i < 5000; ++i) flood.lines.push_back({0.001 * i, Stream::out, "flood " + std::to_string(i)});
+  json written = to_json(flood);
+  ASSERT_EQ(written["lines"].size(), 2000u);
+  EXPECT_EQ(written["lines_omitted"], 3000);
+  EXPECT_EQ(written["lines"][999]["text"], "flood 999");
+  EXPECT_EQ(written["lines"][1000]["text"], "flood 4000");
+  // A run that ended on its own keeps every line, however many.
+  parex::Run many = flood;
+  many.outcome = Outcome::ok;
+  json kept = to_json(many);
+  EXPECT_EQ(kept["lines"].size(), 5000u);
+  EXPECT_FALSE(kept.contains("lines_omitted"));
+}
