@@ -378,6 +378,17 @@ class Containment {
     }
   }
 
+  // Waits, bounded to 2 s, until the tree's pids cgroup is empty, reaping the zombies handed to us. A killed
+  // process counts against max_processes until it is reaped: a runner that lives on (grade-class) would
+  // otherwise start its next run with a fork bomb's dying processes still counted, and refuse its forks.
+  void drain(double* user_s, double* sys_s) {
+    for (int round = 0; round < 2000; ++round) {
+      reap_zombies(user_s, sys_s);
+      if (!pids_ || std::strtoll(pids_->read("pids.current").c_str(), nullptr, 10) <= 0) return;
+      ::usleep(1000);
+    }
+  }
+
   // Reaps whatever of the tree has died and was handed to us; adds their CPU time.
   void reap_zombies(double* user_s = nullptr, double* sys_s = nullptr) {
     for (;;) {
@@ -1036,6 +1047,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   if (verdict || !run.leaked.empty()) {
     tree.kill_all(pid, SIGKILL);  // what a verdict or a leak left behind
     tree.finish();                // the counters again: the kill raced the tree's last forks
+    tree.drain(&run.user_s, &run.sys_s);
   }
   // The tree is dead: all it wrote is in the reused channels, to be read until they are empty.
   if (!pty) while (out_open && read_stream(out_read, out_lines, out_open)) {}
