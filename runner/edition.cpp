@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "digest.hpp"
+#include "fd.hpp"
 #include "regex.hpp"
 #include "results.hpp"
 
@@ -19,11 +20,6 @@ namespace fs = std::filesystem;
 
 namespace parex {
 namespace {
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 void write_file(const fs::path& path, std::string_view text) {
   fs::create_directories(path.parent_path());

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -48,6 +51,12 @@ class Fd {
 // A std::system_error for errno with context, e.g. system_error_here("cannot create pipe").
 inline std::system_error errno_error(const std::string& what) {
   return std::system_error(errno, std::generic_category(), what);
+}
+
+// The whole of a file's bytes; empty when it cannot be read.
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 }  // namespace parex

@@ -11,6 +11,7 @@
 #include "build.hpp"
 #include "console.hpp"
 #include "digest.hpp"
+#include "fd.hpp"
 #include "edition.hpp"
 #include "results.hpp"
 
@@ -18,11 +19,6 @@ namespace fs = std::filesystem;
 
 namespace parex {
 namespace {
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
 
 // Where parex's CMake package is, for the workspace's find_package(parex): next to an installed runner, or
 // this build tree.
