@@ -1,13 +1,73 @@
-"""Autograder exports: the same results in Gradescope's and Exercism's results.json formats."""
+#!/usr/bin/env python3
+"""Autograder exports: parex results in Gradescope's, PrairieLearn's, Exercism's and GitHub Classroom's formats.
+
+Every format is built from one list of scored items (`scored_items`): one per declared check, one
+per case that did not build or is missing, one per case that could not be graded, and one for a
+case's run checks (no points, but a failed one zeroes its case). A hidden or after-due-date check
+keeps its points everywhere. Only Gradescope, which applies `visibility` itself, receives its
+name and messages; elsewhere it shows as "hidden check N" with its points alone.
+
+As a script it writes the files from results directories (what `parex grade --gradescope F` runs):
+    exports.py RESULTS_DIR... [--gradescope F] [--prairielearn F] [--exercism F] [--classroom F]
+"""
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
 
-def _output(result):
-    failed = [c for c in result.get("checks", []) if c.get("status") != "pass"]
-    if result.get("status") == "error":
-        return result.get("error") or "could not be graded"
-    lines = [f"{c.get('name')}: {c.get('message')}" + (f"\n{c['detail']}" if c.get("detail") else "") for c in failed]
-    return "\n".join(lines) or "all checks passed"
+# Limits, from each platform's documentation.
+EXERCISM_MESSAGE_LIMIT = 65535     # the top-level message and a test's message
+EXERCISM_OUTPUT_LIMIT = 500        # a test's output
+PRAIRIELEARN_FILE_LIMIT = 1 << 20  # the whole results.json
+NOT_SHOWN = ("hidden", "after_due_date")
+
+
+@dataclass
+class Item:
+    """One scored line of a grade, in the platforms' common terms."""
+    case_id: str            # "case/variant"
+    number: str             # "3.1": case 3, its first declared check; "3.0": the case as a whole
+    task: int               # the case's position, from 1
+    name: str               # the check's real name
+    what: str               # check | runs | build_error | missing | error
+    score: float
+    max_score: float
+    passed: bool
+    message: str = ""
+    detail: str = ""        # program output, diagnostics or compiler messages: plain text
+    gate: str = ""          # why the case scores 0 despite this check, when a run check failed
+    visibility: str = "visible"
+    hidden_index: int = 0   # its number among the case's hidden checks
+    kind: str = ""
+    tags: list = field(default_factory=list)
+    measured: float | None = None
+
+    @property
+    def shown(self):
+        return self.visibility not in NOT_SHOWN
+
+    @property
+    def learner_name(self):
+        """The name a learner may see: a hidden check's is only its number."""
+        return f"{self.case_id}: {self.name}" if self.shown else f"{self.case_id}: hidden check {self.hidden_index}"
+
+    @property
+    def learner_summary(self):
+        """The verdict a learner may see, without the program's output: a hidden check's is its points."""
+        if not self.shown:
+            return f"{self.score:g}/{self.max_score:g} points"
+        return self.message + (f"\n{self.gate}" if self.gate else "")
+
+    @property
+    def learner_message(self):
+        """The verdict a learner may see, with the diagnostics of a check that did not pass."""
+        if self.shown and self.detail and not self.passed:
+            return self.learner_summary + "\n" + self.detail
+        return self.learner_summary
 
 
 def _check_score(check):
@@ -17,79 +77,212 @@ def _check_score(check):
     return (1.0 if check.get("status") == "pass" else 0.0), 1.0
 
 
+def scored_items(results):
+    """The items of a grade, in results order.
+
+    Scores come from the results (points, bands, run checks that gate), not from a variant meeting
+    its `expect`: a solved starter scores full marks. A case that could not be graded (status
+    error) is worth 0 of 0: it is never scored, so no points are lost, and its message says why.
+    """
+    items = []
+    for task, result in enumerate(results, start=1):
+        case_id = f"{result.get('case')}/{result.get('variant')}"
+        status = result.get("status")
+        tags = [result.get("case", "")] + list(result.get("tags", []))
+        if status == "error":
+            items.append(Item(case_id, f"{task}.0", task, "not graded", "error", 0.0, 0.0, False,
+                              "could not be graded, through no fault of the submission: "
+                              + (result.get("error") or "unknown") + "; it will be graded again", tags=tags))
+            continue
+        if status in ("build_error", "missing"):
+            built = status == "build_error"
+            items.append(Item(case_id, f"{task}.0", task, "build" if built else "missing", status, 0.0,
+                              float(result.get("max_score") or 0.0), False,
+                              "the submission did not compile:" if built
+                              else result.get("error") or "the submission does not hold this exercise",
+                              detail=(result.get("error") or "") if built else "", tags=tags + [status]))
+            continue
+        gate = result.get("score_gate") or ""
+        checks = result.get("checks", [])
+        hidden = 0
+        for index, check in enumerate((c for c in checks if not c.get("implicit")), start=1):
+            score, max_score = _check_score(check)
+            visibility = check.get("visibility", "visible")
+            hidden += visibility in NOT_SHOWN
+            items.append(Item(case_id, f"{task}.{index}", task, check.get("name", ""), "check",
+                              0.0 if gate else score, max_score, check.get("status") == "pass",
+                              check.get("message", ""), detail=check.get("detail") or "", gate=gate,
+                              visibility=visibility, hidden_index=hidden, kind=check.get("kind", ""),
+                              tags=tags + [check.get("kind", "")], measured=check.get("measured")))
+        runs = [c for c in checks if c.get("implicit")]
+        if runs:
+            failed = [c for c in runs if c.get("status") != "pass"]
+            items.append(Item(case_id, f"{task}.0", task, "the runs (exit, timeout, limits, leaks)", "runs",
+                              0.0, 0.0, not failed,
+                              "\n".join(f"{c.get('name')}: {c.get('message')}" for c in failed) or "every run ended cleanly",
+                              tags=tags))
+    return items
+
+
 def _md(text):
     """Program output and diagnostics as a Markdown code block (they are not Markdown)."""
     return "```\n" + text.replace("```", "`\u200b``") + "\n```" if text else ""
 
 
+def _cut(text, limit):
+    """text within limit characters, its cut said at its end."""
+    if len(text) <= limit:
+        return text
+    note = f"\n[... {len(text) - limit} more characters]"
+    return text[:max(limit - len(note), 0)] + note
+
+
+def _totals(items):
+    return sum(i.score for i in items), sum(i.max_score for i in items)
+
+
 def gradescope(results):
     """Gradescope autograder results.json: one test per declared check, worth its points, with its visibility.
 
-    Scores come from the results (points, bands, run checks that gate), not from a variant meeting its
-    `expect`: a solved starter scores full marks. A build error or a missing case is one test worth the
-    case's points, scored 0. A variant that could not be graded (status error) is
-    one test worth 0 of 0 points: not scored, so no points lost, and its output says why.
+    Gradescope applies visibility itself, so hidden tests keep their names and messages here.
     """
+    items = scored_items(results)
     tests, leaderboard = [], []
-    for number, result in enumerate(results, start=1):
-        case_id = f"{result.get('case')}/{result.get('variant')}"
-        status = result.get("status")
-        tags = [result.get("case", "")] + list(result.get("tags", []))
-        if status == "error":
-            tests.append({"name": f"{case_id}: not graded", "number": f"{number}", "score": 0.0, "max_score": 0.0,
-                          "status": "failed", "output": "could not be graded, through no fault of the submission: "
-                          + (result.get("error") or "unknown") + "; it will be graded again",
-                          "output_format": "md", "visibility": "visible", "tags": tags})
-            continue
-        gate = result.get("score_gate")
-        declared = [c for c in result.get("checks", []) if not c.get("implicit")]
-        runs = [c for c in result.get("checks", []) if c.get("implicit")]
-        if status in ("build_error", "missing"):
-            what = ("the submission did not compile:\n" + _md(result.get("error") or "") if status == "build_error"
-                    else result.get("error") or "the submission does not hold this exercise")
-            tests.append({"name": f"{case_id}: {'build' if status == 'build_error' else 'missing'}", "number": f"{number}.0",
-                          "score": 0.0, "max_score": float(result.get("max_score") or 0.0), "status": "failed",
-                          "output": what, "output_format": "md", "visibility": "visible", "tags": tags + [status]})
-            continue
-        for index, check in enumerate(declared, start=1):
-            score, max_score = _check_score(check)
-            if gate:
-                score = 0.0
-            passed = check.get("status") == "pass"
-            output = check.get("message", "")
-            if check.get("detail") and not passed:
-                output += "\n" + _md(check["detail"])
-            if gate:
-                output += f"\n\n*{gate}*"
-            tests.append({"name": f"{case_id}: {check.get('name')}", "number": f"{number}.{index}", "score": score,
-                          "max_score": max_score, "status": "passed" if passed else "failed", "output": output,
-                          "output_format": "md", "visibility": check.get("visibility", "visible"),
-                          "tags": tags + [check.get("kind", "")]})
-            if check.get("kind") in ("speedup", "benchmark_speedup") and check.get("measured") is not None:
-                leaderboard.append({"name": f"{case_id} speedup", "value": check["measured"], "order": "desc"})
-        failed_runs = [c for c in runs if c.get("status") != "pass"]
-        if runs:
-            tests.append({"name": f"{case_id}: the runs (exit, timeout, limits, leaks)", "number": f"{number}.0",
-                          "score": 0.0, "max_score": 0.0, "status": "failed" if failed_runs else "passed",
-                          "output": "\n".join(f"{c.get('name')}: {c.get('message')}" for c in failed_runs)
-                          or "every run ended cleanly", "output_format": "md", "visibility": "visible", "tags": tags})
-    score = sum(t["score"] for t in tests)
-    max_score = sum(t["max_score"] for t in tests)
+    for item in items:
+        output = item.message
+        if item.detail and not item.passed:
+            output += "\n" + _md(item.detail)
+        if item.gate:
+            output += f"\n\n*{item.gate}*"
+        tests.append({"name": f"{item.case_id}: {item.name}", "number": item.number, "score": item.score,
+                      "max_score": item.max_score, "status": "passed" if item.passed else "failed", "output": output,
+                      "output_format": "md", "visibility": item.visibility, "tags": item.tags})
+        if item.kind in ("speedup", "benchmark_speedup") and item.measured is not None:
+            leaderboard.append({"name": f"{item.case_id} speedup", "value": item.measured, "order": "desc"})
+    score, max_score = _totals(items)
     return {"score": score,
             "execution_time": round(sum(r.get("duration_s", 0) for r in results)),
             "output": f"parex: {score:g}/{max_score:g} points over {len(results)} graded variant(s)",
             "output_format": "md", "tests": tests, "leaderboard": leaderboard}
 
 
+def _nothing_built(results):
+    return bool(results) and all(r.get("status") in ("build_error", "missing") for r in results)
+
+
+def prairielearn(results):
+    """PrairieLearn external grader results.json: score in [0, 1], tests with points and max_points.
+
+    `gradable` is false only when nothing built (every case a build error or missing): PrairieLearn
+    then charges no attempt. A case that could not be graded is left out of score and max alike,
+    and the message names it.
+    """
+    items = scored_items(results)
+    score, max_score = _totals(items)
+    ungraded = [i.case_id for i in items if i.what == "error"]
+    message = f"{score:g}/{max_score:g} points"
+    if ungraded:
+        message += f"; not graded (a grader fault, to be graded again): {', '.join(ungraded)}"
+    if _nothing_built(results):
+        errors = [f"{i.case_id}: {i.message}\n{i.detail}".strip() for i in items]
+        return {"gradable": False, "message": "nothing built", "format_errors": errors}
+    tests = [{"name": item.learner_name, "description": item.kind or item.what, "points": item.score,
+              "max_points": item.max_score, "message": item.message if item.shown else item.learner_message,
+              "output": (item.detail if item.shown and not item.passed else "") + (f"\n{item.gate}" if item.gate else "")}
+             for item in items]
+    out = {"gradable": True, "score": score / max_score if max_score else 0.0, "message": message, "tests": tests}
+    # The whole file must stay under 1 MB: outputs are cut, longest first, until it fits.
+    while len(json.dumps(out).encode()) > PRAIRIELEARN_FILE_LIMIT:
+        longest = max(tests, key=lambda t: len(t["output"]))
+        longest["output"] = _cut(longest["output"], len(longest["output"]) // 2)
+    return out
+
+
+def _test_code(item):
+    """Exercism's test_code: what the test checks, as the case.toml declaration it comes from."""
+    if item.what == "check":
+        return f'[[checks]]\nkind = "{item.kind}"  # {item.name if item.shown else "hidden"}'
+    return {"runs": "# every run: exit code, timeout, limits, leaked processes",
+            "build_error": "# the build", "missing": "# the submission's files", "error": "# not graded"}[item.what]
+
+
 def exercism(results):
-    """Exercism test-runner results (version 2)."""
+    """Exercism test runner results.json, version 3: one test per check, its case as its task.
+
+    Overall status is error only when no test ran (nothing built), with the compiler's messages.
+    """
+    items = scored_items(results)
+    if _nothing_built(results):
+        text = "\n\n".join(f"{i.case_id}: {i.message}\n{i.detail}".strip() for i in items)
+        return {"version": 3, "status": "error", "message": _cut(text, EXERCISM_MESSAGE_LIMIT), "tests": []}
     tests = []
-    for result in results:
-        status = {"pass": "pass", "fail": "fail"}.get(result.get("status"), "error")
-        test = {"name": f"{result.get('case')}/{result.get('variant')}", "status": status}
+    for item in items:
+        status = "pass" if item.passed else ("error" if item.what in ("build_error", "missing", "error") else "fail")
+        test = {"name": item.learner_name, "status": status, "test_code": _test_code(item), "task_id": item.task}
         if status != "pass":
-            test["message"] = _output(result)
+            test["message"] = _cut(item.learner_summary if item.what == "check" else item.learner_message,
+                                   EXERCISM_MESSAGE_LIMIT)
+        if item.shown and item.detail and not item.passed and item.what == "check":
+            test["output"] = _cut(item.detail, EXERCISM_OUTPUT_LIMIT)
         tests.append(test)
-    overall = "error" if any(t["status"] == "error" for t in tests) else (
-        "fail" if any(t["status"] == "fail" for t in tests) else "pass")
-    return {"version": 2, "status": overall, "tests": tests}
+    overall = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
+    return {"version": 3, "status": overall, "tests": tests}
+
+
+def classroom(results):
+    """GitHub Classroom's runner result (what autograding-grading-reporter reads, base64-encoded).
+
+    `max_score` and each test's `score` are points, so the reporter's "Points N/M" is parex's.
+    """
+    items = scored_items(results)
+    score, max_score = _totals(items)
+    tests = [{"name": item.learner_name, "status": "pass" if item.passed else ("error" if item.what == "error" else "fail"),
+              "message": item.learner_message, "score": item.score, "max_score": item.max_score,
+              "test_code": _test_code(item)} for item in items]
+    status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
+    if _nothing_built(results):
+        status = "error"
+    return {"version": 1, "status": status, "max_score": max_score, "tests": tests}
+
+
+FORMATS = {"gradescope": gradescope, "prairielearn": prairielearn, "exercism": exercism, "classroom": classroom}
+
+
+def write_atomically(path, text):
+    """Writes text to path through a temporary file beside it: a reader never sees half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
+
+
+def write(results, targets):
+    """Writes each format named in targets ({format: path}) for results."""
+    for name, path in targets.items():
+        if path:
+            write_atomically(path, json.dumps(FORMATS[name](results), indent=1, ensure_ascii=False))
+
+
+def main(argv=None):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import report_model
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", nargs="+", metavar="RESULTS_DIR", help="directories of parex results")
+    for name in FORMATS:
+        parser.add_argument(f"--{name}", metavar="FILE", help=f"write {name}'s results.json here")
+    args = parser.parse_args(argv)
+    for directory in args.results:
+        if not Path(directory).is_dir():
+            print(f"exports.py: error: {directory} is not a directory of results", file=sys.stderr)
+            return 2
+    loaded = report_model.load_results(args.results)
+    for path, problem in loaded.problems:
+        print(f"exports.py: warning: {path}: {problem}", file=sys.stderr)
+    write(loaded.results, {name: getattr(args, name) for name in FORMATS})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

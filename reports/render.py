@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
-import os
 import sys
 from pathlib import Path
 
@@ -27,17 +25,9 @@ def parse_args(argv):
     parser.add_argument("results", nargs="+", metavar="RESULTS_DIR", help="directories of parex results")
     parser.add_argument("--out", required=True, metavar="DIR", help="where index.html is written")
     parser.add_argument("--history", metavar="FILE", help="append this run to FILE (JSON lines) and show trends")
-    parser.add_argument("--gradescope", metavar="FILE", help="also write Gradescope's results.json")
-    parser.add_argument("--exercism", metavar="FILE", help="also write Exercism's results.json")
+    for name in exports.FORMATS:
+        parser.add_argument(f"--{name}", metavar="FILE", help=f"also write {name}'s results.json")
     return parser.parse_args(argv)
-
-
-def write_atomically(path, text):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
 
 
 def main(argv=None):
@@ -68,11 +58,8 @@ def main(argv=None):
     environment.globals["inline"] = lambda name: (HERE / "templates" / name).read_text(encoding="utf-8")
     page = environment.get_template("index.html.j2").render(**model)
     out = Path(args.out) / "index.html"
-    write_atomically(out, page)
-    if args.gradescope:
-        write_atomically(args.gradescope, json.dumps(exports.gradescope(loaded.results), indent=1))
-    if args.exercism:
-        write_atomically(args.exercism, json.dumps(exports.exercism(loaded.results), indent=1))
+    exports.write_atomically(out, page)
+    exports.write(loaded.results, {name: getattr(args, name) for name in exports.FORMATS})
 
     summary = model["summary"]
     others = "".join(f", {summary[k]} {k.replace('_', ' ')}" for k in ("build_error", "missing") if summary.get(k))

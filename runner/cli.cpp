@@ -17,6 +17,7 @@
 #include "filecheck.hpp"
 #include "grade.hpp"
 #include "grade_class.hpp"
+#include "install_paths.hpp"
 #include "results.hpp"
 #include "scaffold.hpp"
 #include "spawn.hpp"
@@ -335,6 +336,10 @@ int run_cli(int argc, char** argv) {
   grade_cmd->add_option("--budget", grade_options.budget_s, "Wall-clock budget in seconds; cases past it are error, not scored");
   grade_cmd->add_option("--python", grade_options.python, "Interpreter for commands that start with python3 or python");
   grade_cmd->add_flag("--keep-work", grade_options.keep_work, "Keep the private workspace (its path is in the audit)");
+  for (const char* platform : {"gradescope", "prairielearn", "exercism", "classroom"})
+    grade_cmd->add_option_function<std::string>(
+        fmt::format("--{}", platform), [&grade_options, platform](const std::string& file) { grade_options.platform_results[platform] = file; },
+        fmt::format("Also write {}'s results.json here", platform));
 
   std::string check_file, input_file;
   auto* filecheck_cmd = app.add_subcommand("filecheck", "Match input against FileCheck directives; exit 0 on match, 1 on mismatch");
@@ -401,6 +406,10 @@ int run_cli(int argc, char** argv) {
                                                                    : std::string(to_string(c.status))));
       fmt::print("parex grade: {:g}/{:g} points ({}){}\n", report.score, report.max_score, fmt::join(parts, ", "),
                  report.flagged ? "; FLAGGED: a case could not be graded, even after regrading" : "");
+      if (!report.platform_error.empty()) {
+        fmt::print(stderr, "parex grade: {}\n", report.platform_error);
+        return kUsage;
+      }
       return report.flagged ? kMissedExpect : kOk;
     }
     if (*export_cmd) {

@@ -197,15 +197,6 @@ std::string learner_case_toml(const CaseSpec& spec, const std::string& text, boo
   return out;
 }
 
-fs::path parex_source_release() {
-  if (const char* dir = std::getenv("PAREX_SOURCE_RELEASE")) return dir;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && fs::is_directory(exe.parent_path().parent_path() / "share/parex/source"))
-    return exe.parent_path().parent_path() / "share/parex/source";
-  return PAREX_SOURCE_DIR;
-}
-
 EditionReport export_learner_edition(const std::vector<fs::path>& catalogs, const EditionOptions& options) {
   std::error_code ec;
   if (fs::exists(options.out, ec) && !fs::is_empty(options.out, ec))

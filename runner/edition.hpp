@@ -35,8 +35,4 @@ std::vector<std::filesystem::path> learner_files(const CaseSpec& spec);
 // .devcontainer/, parex-edition.json and, when given, parex/); throws with a message on a catalog error.
 EditionReport export_learner_edition(const std::vector<std::filesystem::path>& catalogs, const EditionOptions& options);
 
-// Where parex's own source release is: PAREX_SOURCE_RELEASE, <prefix>/share/parex/source when installed,
-// else this build's source tree.
-std::filesystem::path parex_source_release();
-
 }  // namespace parex

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "install_paths.hpp"
 #include "spawn.hpp"
 #include "sysinfo.hpp"
 
@@ -18,16 +19,6 @@ namespace {
 
 // Runs of a benchmark program, at most, while steal disturbs them (docs/extensions.md).
 constexpr int kMaxBenchmarkRuns = 3;
-
-fs::path find_support_python_dir() {
-  if (const char* dir = std::getenv("PAREX_SUPPORT_PYTHON")) return dir;
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  // Installed: <prefix>/bin/parex next to <prefix>/share/parex/python; else the source tree's.
-  if (!ec && fs::is_directory(exe.parent_path().parent_path() / "share/parex/python"))
-    return exe.parent_path().parent_path() / "share/parex/python";
-  return PAREX_SOURCE_SUPPORT_PYTHON;
-}
 
 }  // namespace
 
@@ -40,11 +31,6 @@ std::string_view to_string(Status status) {
     case Status::missing: return "missing";
   }
   return "error";
-}
-
-fs::path support_python_dir() {
-  static const fs::path dir = find_support_python_dir();
-  return dir;
 }
 
 Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::path& bin_dir, const std::string& python) {

@@ -74,7 +74,5 @@ Command command_for(const CaseSpec& spec, const VariantSpec& variant, const std:
 // Grades `variant` (which must be graded in `spec`): warmups, then baseline/graded pairs, then every check.
 VariantResult grade_variant(const CaseSpec& spec, const std::string& variant, const GradeOptions& options);
 
-// Where Python case programs find parex_probe / parex_clock.
-std::filesystem::path support_python_dir();
 
 }  // namespace parex

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "build.hpp"
-#include "edition.hpp"
+#include "install_paths.hpp"
 #include "results.hpp"
 #include "submission.hpp"
 
@@ -55,22 +55,6 @@ class Progress {
   bool tty_;
   Clock::time_point start_ = Clock::now();
 };
-
-// The Python that renders pages: PAREX_PYTHON, else the first python3 that can import jinja2.
-std::string page_python() {
-  std::vector<std::string> candidates;
-  if (const char* chosen = std::getenv("PAREX_PYTHON")) candidates.push_back(chosen);
-  candidates.insert(candidates.end(), {"/usr/bin/python3", "python3"});
-  for (const auto& python : candidates)
-    if (run_build_command({python, "-c", "import jinja2"}).ok) return python;
-  return {};
-}
-
-fs::path reports_dir() {
-  const fs::path source = parex_source_release();
-  if (fs::is_directory(source / "reports")) return source / "reports";
-  return source.parent_path() / "reports";  // installed: share/parex/source beside share/parex/reports
-}
 
 }  // namespace
 
@@ -183,7 +167,7 @@ ClassReport grade_class(const ClassOptions& options) {
 
   // Pages: each learner's own (their results alone), and the class page (all of them, for the grader).
   if (options.pages) {
-    const std::string python = page_python();
+    const std::string python = report_python(true);
     const fs::path reports = reports_dir();
     if (python.empty()) {
       fmt::print(stderr, "parex grade-class: no Python 3 with Jinja2, so no pages: apt-get install python3-jinja2\n");

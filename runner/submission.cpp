@@ -11,8 +11,9 @@
 #include "build.hpp"
 #include "console.hpp"
 #include "digest.hpp"
-#include "fd.hpp"
 #include "edition.hpp"
+#include "fd.hpp"
+#include "install_paths.hpp"
 #include "results.hpp"
 
 namespace fs = std::filesystem;
@@ -270,7 +271,22 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
 SubmissionReport grade_submission(const SubmissionOptions& options) {
   const auto specs = submission_cases(options.catalogs, options.cases);
   PreparedSubmission prepared = prepare_submission(specs, options);
-  return run_submission(prepared, specs, options);
+  SubmissionReport report = run_submission(prepared, specs, options);
+  report.platform_error = write_platform_results(options.results, options.platform_results);
+  return report;
+}
+
+std::string write_platform_results(const fs::path& results, const std::map<std::string, fs::path>& platform_results) {
+  if (platform_results.empty()) return {};
+  const std::string python = report_python(false);
+  if (python.empty()) return "no Python 3 to write the platforms' results with: apt-get install python3";
+  std::vector<std::string> command{python, (reports_dir() / "exports.py").string(), results.string()};
+  for (const auto& [platform, path] : platform_results) {
+    command.push_back("--" + platform);
+    command.push_back(fs::absolute(path).string());
+  }
+  BuildOutcome done = run_build_command(command);
+  return done.ok ? std::string() : fmt::format("exports.py failed: {}", done.log);
 }
 
 nlohmann::json to_json(const SubmissionReport& report) {

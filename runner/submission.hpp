@@ -25,6 +25,8 @@ struct SubmissionOptions {
   std::string python;                           // as GradeOptions::python
   bool keep_work = false;                       // leave the workspace for a look (its path is in the audit)
   bool quiet = false;                           // print nothing (a class is graded by grade-class)
+  // Autograder platforms' results files to write once graded: gradescope, prairielearn, exercism, classroom.
+  std::map<std::string, std::filesystem::path> platform_results;
 };
 
 struct SubmissionCase {
@@ -43,6 +45,7 @@ struct SubmissionReport {
   bool flagged = false;              // some case could not be graded, even after its regrades
   nlohmann::json audit;              // what a regrade dispute needs: catalog hash, parex, compiler, sandbox
   double run_s = 0;                  // time in timed runs
+  std::string platform_error;        // why a platform's results file could not be written, if one could not
 };
 
 // A submission after its build phase: its workspace built, each case ready to run or already decided.
@@ -77,6 +80,10 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
 // Grades a submission against the instructor's catalogs; every case gets a result, whatever happens to the
 // others (missing, build_error, error), and the results are written as each case ends.
 SubmissionReport grade_submission(const SubmissionOptions& options);
+
+// Writes each platform's results file from a results folder (reports/exports.py); returns why not, or "".
+std::string write_platform_results(const std::filesystem::path& results,
+                                   const std::map<std::string, std::filesystem::path>& platform_results);
 
 // The JSON of a report (submission.json).
 nlohmann::json to_json(const SubmissionReport& report);

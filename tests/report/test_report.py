@@ -95,8 +95,9 @@ def test_exports_formats():
     assert any(t["name"].endswith(": not graded") and t["max_score"] == 0 for t in grades["tests"])
     assert grades["leaderboard"] and all(e["order"] == "desc" for e in grades["leaderboard"])
     exercism = exports.exercism(results)
-    assert exercism["version"] == 2 and exercism["status"] == "error"
-    assert {t["status"] for t in exercism["tests"]} == {"pass", "error"}
+    assert exercism["version"] == 3 and exercism["status"] == "fail"  # some tests ran: error is for none
+    assert {"pass", "error"} <= {t["status"] for t in exercism["tests"]}
+    assert all(t["task_id"] >= 1 and t["test_code"] for t in exercism["tests"])
 
 
 def test_rendered_page_is_self_contained(tmp_path):
@@ -181,3 +182,88 @@ def test_gradescope_scores_points_not_expectations():
     assert by_name["global_isolation_py/starter: missing"]["max_score"] == 2
     assert grades["score"] == 5 and grades["output"].startswith("parex: 5/12 points")
     assert grades["leaderboard"] == [{"name": "square_cube/starter speedup", "value": 1.97, "order": "desc"}]
+
+
+SCHEMAS = Path(__file__).parent / "schemas"
+
+
+def _class_results():
+    """A solved case with a hidden check, a hung case, a build error, a missing case and an ungraded one."""
+    solved = _scored("square_cube", "starter", "fail", [
+        {"kind": "speedup", "name": "speedup vs serial", "status": "pass", "message": "1.97x >= 1.80x",
+         "measured": 1.97, "score": 4, "max_score": 4, "visibility": "visible"},
+        {"kind": "same_lines", "name": "secret lines SECRET", "status": "fail", "message": "line 3 differs: SECRET",
+         "detail": "SECRET OUTPUT " * 100, "score": 0, "max_score": 1, "visibility": "hidden"}], 4, 5)
+    hung = _scored("pool_map", "starter", "fail", [
+        {"kind": "same_lines", "name": "same lines", "status": "pass", "message": "ok", "score": 0, "max_score": 2},
+        {"kind": "timeout", "name": "no timeout", "status": "fail", "message": "run 1 timed out", "implicit": True}],
+        0, 2, gate="the run check 'no timeout' failed: the case scores 0")
+    broken = _scored("join_semantics", "starter", "build_error", [], 0, 3)
+    broken["error"] = "starter.cpp:3:1: error: expected ';'"
+    missing = _scored("global_isolation_py", "starter", "missing", [], 0, 2)
+    ungraded = _scored("pool_map_py", "starter", "error", [], None, None)
+    ungraded["error"] = "the machine was too busy"
+    return [solved, hung, broken, missing, ungraded]
+
+
+@pytest.mark.parametrize("name,schema", [("gradescope", "gradescope"), ("prairielearn", "prairielearn"),
+                                         ("exercism", "exercism-v3"), ("classroom", "classroom")])
+def test_every_export_matches_its_platforms_documented_format(name, schema):
+    import jsonschema  # Debian: python3-jsonschema (run.sh test installs it)
+    validator = jsonschema.Draft202012Validator(json.loads((SCHEMAS / f"{schema}.schema.json").read_text()))
+    broken_only = _class_results()[2:4]
+    for results in (report_model.load_results([INPUTS / "good"]).results, _class_results(), broken_only, []):
+        out = exports.FORMATS[name](results)
+        errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(out)]
+        assert not errors, errors
+    # The schema is not a rubber stamp: a wrong status fails it.
+    bad = exports.FORMATS[name](_class_results())
+    bad.get("tests", [{}])[0]["status"] = "ok"
+    assert list(validator.iter_errors(bad))
+
+
+def test_scores_agree_across_formats_and_error_is_never_scored():
+    results = _class_results()
+    gs, pl, cl = exports.gradescope(results), exports.prairielearn(results), exports.classroom(results)
+    assert gs["score"] == 4 and sum(t["max_score"] for t in gs["tests"]) == 12  # 5 + 2 + 3 + 2; the error is 0/0
+    assert pl["gradable"] and pl["score"] == pytest.approx(4 / 12) and "pool_map_py/starter" in pl["message"]
+    assert sum(t["score"] for t in cl["tests"]) == 4 and cl["max_score"] == 12
+    assert exports.exercism(results)["status"] == "fail"
+
+
+def test_hidden_checks_show_only_their_points_outside_gradescope():
+    results = _class_results()
+    for name in ("prairielearn", "exercism", "classroom"):
+        text = json.dumps(exports.FORMATS[name](results))
+        assert "SECRET" not in text, name
+        assert "square_cube/starter: hidden check 1" in text, name
+    assert "SECRET" in json.dumps(exports.gradescope(results))  # Gradescope hides it itself, by visibility
+    hidden = next(t for t in exports.gradescope(results)["tests"] if t["visibility"] == "hidden")
+    assert hidden["max_score"] == 1
+
+
+def test_nothing_built_is_not_gradable_and_an_exercism_error():
+    results = _class_results()[2:4]
+    pl = exports.prairielearn(results)
+    assert pl["gradable"] is False and "score" not in pl and any("expected ';'" in e for e in pl["format_errors"])
+    ex = exports.exercism(results)
+    assert ex["status"] == "error" and "expected ';'" in ex["message"]
+    assert exports.classroom(results)["status"] == "error"
+
+
+def test_platform_size_limits_hold_for_a_flood():
+    flood = _scored("square_cube", "starter", "fail", [
+        {"kind": "same_lines", "name": f"lines {i}", "status": "fail", "message": "differs", "detail": "x" * 400_000,
+         "score": 0, "max_score": 1} for i in range(5)], 0, 5)
+    assert len(json.dumps(exports.prairielearn([flood])).encode()) <= exports.PRAIRIELEARN_FILE_LIMIT
+    assert all(len(t.get("output", "")) <= 500 for t in exports.exercism([flood])["tests"])
+
+
+def test_exports_script_writes_every_format(tmp_path):
+    targets = {name: tmp_path / f"{name}.json" for name in exports.FORMATS}
+    args = [a for name, path in targets.items() for a in (f"--{name}", str(path))]
+    done = subprocess.run([sys.executable, str(ROOT / "reports" / "exports.py"), str(INPUTS / "good"), *args],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert all(json.loads(path.read_text()) for path in targets.values())
+    assert json.loads(targets["exercism"].read_text())["version"] == 3

@@ -1,0 +1,43 @@
+#include "install_paths.hpp"
+
+#include <cstdlib>
+#include <vector>
+
+#include "build.hpp"
+
+namespace fs = std::filesystem;
+
+namespace parex {
+namespace {
+
+// env when set; else <prefix>/share/parex/<installed> beside the running parex; else the source tree's.
+fs::path locate(const char* env, const char* installed, const fs::path& in_source) {
+  if (const char* dir = std::getenv(env)) return dir;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path share = exe.parent_path().parent_path() / "share/parex" / installed;
+  if (!ec && fs::is_directory(share)) return share;
+  return in_source;
+}
+
+}  // namespace
+
+fs::path support_python_dir() {
+  static const fs::path dir = locate("PAREX_SUPPORT_PYTHON", "python", fs::path(PAREX_SOURCE_DIR) / "cases/support/python");
+  return dir;
+}
+
+fs::path parex_source_release() { return locate("PAREX_SOURCE_RELEASE", "source", PAREX_SOURCE_DIR); }
+
+fs::path reports_dir() { return locate("PAREX_REPORTS", "reports", fs::path(PAREX_SOURCE_DIR) / "reports"); }
+
+std::string report_python(bool with_jinja2) {
+  std::vector<std::string> candidates;
+  if (const char* chosen = std::getenv("PAREX_PYTHON")) candidates.push_back(chosen);
+  candidates.insert(candidates.end(), {"/usr/bin/python3", "python3"});
+  for (const auto& python : candidates)
+    if (run_build_command({python, "-c", with_jinja2 ? "import jinja2" : "import json"}).ok) return python;
+  return {};
+}
+
+}  // namespace parex
