@@ -12,6 +12,7 @@
 #include "catalog.hpp"
 #include "console.hpp"
 #include "ctest_file.hpp"
+#include "autograder.hpp"
 #include "build.hpp"
 #include "edition.hpp"
 #include "filecheck.hpp"
@@ -324,12 +325,25 @@ int run_cli(int argc, char** argv) {
   export_cmd->add_flag("--without-parex-source", export_without_source,
                        "Do not carry parex's source release (learners then need parex installed)");
 
+  AutograderOptions autograder_options;
+  std::vector<std::string> autograder_catalogs;
+  std::string autograder_out;
+  auto* autograder_cmd = app.add_subcommand("autograder", "Package catalogs as an autograder platform's grader");
+  autograder_cmd->require_subcommand(1);
+  auto* gradescope_cmd = autograder_cmd->add_subcommand(
+      "gradescope", "Gradescope's autograder.zip: setup.sh builds parex, run_autograder runs parex grade");
+  gradescope_cmd->add_option("catalogs", autograder_catalogs, "The instructor's catalog folders")->required();
+  gradescope_cmd->add_option("--out", autograder_out, "The .zip to write")->required();
+  gradescope_cmd->add_option("--budget", autograder_options.budget_s, "parex grade --budget: seconds per submission")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+
   SubmissionOptions grade_options;
   std::vector<std::string> grade_catalogs;
   std::string grade_submission_dir, grade_results;
   auto* grade_cmd = app.add_subcommand("grade", "Grade a learner's submission against the instructor's catalogs");
   grade_cmd->add_option("catalogs", grade_catalogs, "The instructor's catalog folders")->required();
-  grade_cmd->add_option("--submission", grade_submission_dir, "The submission: <dir>/<case>/<file>, as in the learner edition")
+  grade_cmd->add_option("--submission", grade_submission_dir, "The submission: <dir>/<case>/<file>, or a clone of the learner edition (<dir>/cases/<case>/<file>)")
       ->required();
   grade_cmd->add_option("--results", grade_results, "Write <results>/<case>/<variant>.json and submission.json")->required();
   grade_cmd->add_option("--case", grade_options.cases, "Grade only this case (repeatable)");
@@ -411,6 +425,15 @@ int run_cli(int argc, char** argv) {
         return kUsage;
       }
       return report.flagged ? kMissedExpect : kOk;
+    }
+    if (*gradescope_cmd) {
+      autograder_options.catalogs.assign(autograder_catalogs.begin(), autograder_catalogs.end());
+      autograder_options.out = autograder_out;
+      autograder_options.parex_source = parex_source_release();
+      AutograderReport report = write_gradescope_autograder(autograder_options);
+      fmt::print("parex autograder: {} grades {} case(s) ({}) of catalog {}; upload it as the assignment's autograder\n",
+                 autograder_out, report.cases.size(), fmt::join(report.cases, ", "), report.catalog_hash.substr(0, 16));
+      return kOk;
     }
     if (*export_cmd) {
       std::vector<fs::path> catalogs(export_catalogs.begin(), export_catalogs.end());

@@ -21,28 +21,7 @@ namespace fs = std::filesystem;
 namespace parex {
 namespace {
 
-void write_file(const fs::path& path, std::string_view text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
-}
-
 // Every regular file below `dir`, relative to it, in path order; caches and compiled Python left out.
-std::vector<fs::path> files_below(const fs::path& dir) {
-  std::vector<fs::path> out;
-  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
-    const auto name = it->path().filename().string();
-    if (it->is_directory() && (name == "__pycache__" || name.starts_with("."))) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file() && !name.ends_with(".pyc")) out.push_back(fs::relative(it->path(), dir));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 bool contains(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
@@ -89,9 +68,6 @@ enable_testing()
 parex_add_catalog(cases)
 )";
 
-const char* const kPackages =
-    "build-essential cmake ninja-build pkg-config libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev "
-    "libre2-dev libssl-dev libbenchmark-dev python3 python3-jinja2";
 
 std::string edition_readme(const EditionReport& report, const std::map<std::string, SubmissionSpec>& submissions) {
   std::string files;
@@ -125,10 +101,43 @@ is `build/report/index.html`.
 {}
 Edition of catalog `{}`, made by parex {}.
 )",
-                     kPackages, files, report.catalog_hash.substr(0, 16), PAREX_VERSION);
+                     kDebianPackages, files, report.catalog_hash.substr(0, 16), PAREX_VERSION);
 }
 
 }  // namespace
+
+std::vector<fs::path> files_below(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
+    const auto name = it->path().filename().string();
+    if (it->is_directory() && (name == "__pycache__" || name.starts_with("."))) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && !name.ends_with(".pyc")) out.push_back(fs::relative(it->path(), dir));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void copy_source_release(const fs::path& source, const fs::path& dest) {
+  // What builds the runner and the support library, with no catalog of its own.
+  for (const char* part : {"CMakeLists.txt", "cmake", "runner", "cases/support", "reports"}) {
+    const fs::path from = source / part;
+    if (fs::is_regular_file(from)) {
+      fs::create_directories((dest / part).parent_path());
+      fs::copy_file(from, dest / part, fs::copy_options::overwrite_existing);
+      continue;
+    }
+    if (!fs::is_directory(from))
+      throw std::runtime_error(fmt::format("parex's source release lacks {} (looked in {})", part, source.string()));
+    for (const auto& file : files_below(from)) {
+      fs::create_directories((dest / part / file).parent_path());
+      fs::copy_file(from / file, dest / part / file, fs::copy_options::overwrite_existing);
+    }
+  }
+}
+
 
 std::string catalog_hash(const std::vector<fs::path>& catalogs) {
   Sha256 sha;
@@ -248,27 +257,10 @@ EditionReport export_learner_edition(const std::vector<fs::path>& catalogs, cons
                         {"image", "debian:12"},
                         {"postCreateCommand", fmt::format("apt-get update && apt-get install -y --no-install-recommends "
                                                           "{} git",
-                                                          kPackages)}},
+                                                          kDebianPackages)}},
                        1) +
                  "\n");
-  if (!options.parex_source.empty()) {
-    // parex's source release: what builds the runner and the support library, no catalog of its own.
-    for (const char* part : {"CMakeLists.txt", "cmake", "runner", "cases/support", "reports"}) {
-      const fs::path from = options.parex_source / part;
-      if (fs::is_regular_file(from)) {
-        fs::create_directories((options.out / "parex" / part).parent_path());
-        fs::copy_file(from, options.out / "parex" / part, fs::copy_options::overwrite_existing);
-        continue;
-      }
-      if (!fs::is_directory(from))
-        throw std::runtime_error(fmt::format("parex's source release lacks {} (looked in {})", part,
-                                             options.parex_source.string()));
-      for (const auto& file : files_below(from)) {
-        fs::create_directories((options.out / "parex" / part / file).parent_path());
-        fs::copy_file(from / file, options.out / "parex" / part / file, fs::copy_options::overwrite_existing);
-      }
-    }
-  }
+  if (!options.parex_source.empty()) copy_source_release(options.parex_source, options.out / "parex");
   return report;
 }
 

@@ -20,6 +20,17 @@ struct EditionReport {
   std::string catalog_hash;             // sha256 of the instructor's catalog files
 };
 
+// What a machine needs to build parex and grade with it (Debian/Ubuntu package names).
+inline constexpr const char* kDebianPackages =
+    "build-essential cmake ninja-build pkg-config libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev "
+    "libre2-dev libssl-dev libbenchmark-dev python3 python3-jinja2";
+
+// The regular files below dir, relative to it, sorted; hidden folders, __pycache__ and *.pyc left out.
+std::vector<std::filesystem::path> files_below(const std::filesystem::path& dir);
+
+// Copies parex's source release (what builds the runner and the support library, no catalog) from source to dest.
+void copy_source_release(const std::filesystem::path& source, const std::filesystem::path& dest);
+
 // sha256 of every file of the catalogs' cases (paths and contents, in path order), as hex.
 std::string catalog_hash(const std::vector<std::filesystem::path>& catalogs);
 

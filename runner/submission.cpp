@@ -100,8 +100,10 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
       fs::copy_file(spec.dir / file, dest / file);
     }
     std::ofstream(dest / "case.toml") << learner_case_toml(spec, read_file(spec.dir / "case.toml"), true);
-    const fs::path from = options.submission / spec.name;
+    // DIR/<case>/, or DIR/cases/<case>/ in a clone of the learner edition.
     std::error_code ec;
+    fs::path from = options.submission / spec.name;
+    if (!fs::is_directory(from, ec)) from = options.submission / "cases" / spec.name;
     if (!fs::is_directory(from, ec)) continue;
     std::vector<fs::path> entries;
     for (auto it = fs::recursive_directory_iterator(from, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {

@@ -97,10 +97,8 @@ if(NOT score STREQUAL max OR max STREQUAL "0.0")
   message(FATAL_ERROR "the references scored ${score}/${max}")
 endif()
 
-# The edition as handed out (a clone of it: its own files come back unchanged): less, failed checks named.
+# The edition as handed out, a clone of it (cases/<case>/...): less, failed checks named.
 file(COPY "${WORK}/edition/" DESTINATION "${WORK}/handout")
-file(REMOVE_RECURSE "${WORK}/handout/cases")
-file(COPY "${WORK}/edition/cases/" DESTINATION "${WORK}/handout")
 grade(handout)
 expect_case(square_cube fail 3)
 expect_case(global_isolation fail 0)
