@@ -9,7 +9,6 @@ from pathlib import Path
 
 SCHEMA = "parex-result/1"
 TIMELINE_WIDTH = 720  # px of the time axis in the SVG timelines
-LANE_HEIGHT = 14
 
 
 @dataclass
@@ -100,78 +99,71 @@ def _lane_of(line, lanes):
 
 
 def timelines(result):
-    """One SVG-ready timeline per counted run, baseline and graded interleaved, on a shared time axis."""
-    runs = [run for run in result.get("runs", []) if run.get("counted", True)]
-    if not runs:
-        return {"runs": [], "axis": []}
+    """The lanes of a result's timelines and, per run, its facts and lines, compact (it is embedded as JSON).
+
+    Each run is [label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines]; each
+    line [t_s, stream (0 stdout, 1 stderr), lane (an index into lanes), text]. Every run is kept
+    (warmups too), each with at most 2000 lines; the page draws them on demand on a shared time axis.
+    """
     lanes = _lanes_for(result)
-    longest = max([run.get("wall_s", 0) for run in runs] + [line.get("t_s", 0) for run in runs for line in run.get("lines", [])])
-    longest = longest or 1.0
-    out = []
-    for run in runs:
-        marks = []
-        for line in run.get("lines", [])[:2000]:
-            lane = _lane_of(line, lanes)
-            marks.append({"x": round(TIMELINE_WIDTH * line.get("t_s", 0) / longest, 1), "lane": lane,
-                          "y": lane * LANE_HEIGHT + LANE_HEIGHT // 2, "t": line.get("t_s", 0),
-                          "text": line.get("text", ""), "stream": line.get("stream", "stdout")})
-        used = sorted({mark["lane"] for mark in marks}) or [0]
-        out.append({
-            "label": f"{run.get('variant')} #{run.get('index', 0) + 1}",
-            "role": run.get("role", "graded"),
-            "wall_s": run.get("wall_s", 0),
-            "end_x": round(TIMELINE_WIDTH * run.get("wall_s", 0) / longest, 1),
-            "lanes": [{"label": lanes[i][1], "y": i * LANE_HEIGHT} for i in range(len(lanes)) if i in used],
-            "height": len(lanes) * LANE_HEIGHT,
-            "marks": marks,
-            "outcome": run.get("outcome", "ok"),
-        })
-    ticks = 5
-    axis = [{"x": round(TIMELINE_WIDTH * i / ticks, 1), "label": f"{longest * i / ticks:.2f}s"} for i in range(ticks + 1)]
-    return {"runs": out, "axis": axis, "width": TIMELINE_WIDTH}
-
-
-def _durations(result):
-    """Wall times per variant for the repetition strip plot."""
-    by_variant = {}
+    runs = []
     for run in result.get("runs", []):
-        if run.get("counted", True):
-            by_variant.setdefault(run.get("variant"), []).append(run.get("wall_s", 0))
-    longest = max([t for times in by_variant.values() for t in times] or [1]) or 1
-    return [{"variant": variant, "dots": [{"x": round(300 * t / longest, 1), "t": t} for t in times]}
-            for variant, times in by_variant.items()]
+        lines = [[round(line.get("t_s", 0), 4), 1 if line.get("stream") == "stderr" else 0, _lane_of(line, lanes),
+                  line.get("text", "")] for line in run.get("lines", [])[:2000]]
+        cpu = run.get("cpu_utilisation")
+        runs.append([f"{run.get('variant')} #{run.get('index', 0) + 1}", run.get("role", "graded"),
+                     1 if run.get("counted", True) else 0, round(run.get("wall_s", 0), 4), run.get("outcome", "ok"),
+                     None if cpu is None else round(cpu, 3), run.get("processes_created"),
+                     [[p.get("pid"), p.get("cmdline", "")] for p in run.get("leaked", [])],
+                     max(len(run.get("lines", [])) - 2000, 0) + (run.get("lines_omitted") or 0), lines])
+    counted = [r for r in runs if r[2]]
+    longest = max([r[3] for r in counted] + [line[0] for r in counted for line in r[9]] or [1.0]) or 1.0
+    return {"lanes": [label for _, label in lanes], "longest": longest, "width": TIMELINE_WIDTH, "runs": runs}
+
+
+def details(result, about_index, trend):
+    """What the page draws when a variant's section is shown, compact: it is embedded once, as JSON."""
+    checks = [[c.get("name", c.get("kind")), c.get("kind"), c.get("status"), c.get("message", ""), c.get("detail", ""),
+               bool(c.get("implicit", False))] for c in result.get("checks", [])]
+    config = result.get("config", {})
+    out = {"title": result.get("title", ""), "about": about_index, "expect": result.get("expect", "pass"),
+           "tags": result.get("tags", []), "repetitions": config.get("repetitions"), "capture": config.get("capture"),
+           "error": result.get("error"), "checks": checks, "timeline": timelines(result)}
+    if trend:
+        out["trend"] = {"drop": trend.get("drop"), "spark": trend.get("spark", []), "count": len(trend.get("points", [])),
+                        "points": [[p.get("status"), p.get("speedup")] for p in trend.get("points", [])[-8:]]}
+    return out
+
+
+def script_json(value):
+    """value as JSON that is safe inside <script type="application/json">: no '<', '>' or '&' in it."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def build_model(loaded, history=None):
     """Everything the templates need, computed from the loaded results."""
     results = loaded.results
     counts = {"pass": 0, "fail": 0, "error": 0, "build_error": 0, "missing": 0}
-    rows = []
+    rows, details_of, abouts = [], [], {}
     for result in results:
         status = result.get("status", "error")
         counts[status if status in counts else "error"] += 1
         checks = [{"name": c.get("name", c.get("kind")), "kind": c.get("kind"), "status": c.get("status"),
-                   "message": c.get("message", ""), "detail": c.get("detail", ""), "implicit": c.get("implicit", False)}
-                  for c in result.get("checks", [])]
+                   "message": c.get("message", "")} for c in result.get("checks", [])]
         case, variant = result.get("case", "?"), result.get("variant", "?")
+        row_id = f"{case}/{variant}"
         rows.append({
-            "id": f"{case}/{variant}", "anchor": f"{case}--{variant}", "case": case, "variant": variant,
-            "title": result.get("title", ""), "about": markdown(result.get("about", "")),
-            "tags": result.get("tags", []), "expect": result.get("expect", "pass"), "status": status,
-            "score": result.get("score"), "max_score": result.get("max_score"),
+            "id": row_id, "anchor": f"{case}--{variant}", "case": case, "variant": variant,
+            "title": result.get("title", ""), "tags": result.get("tags", []), "expect": result.get("expect", "pass"),
+            "status": status, "score": result.get("score"), "max_score": result.get("max_score"),
             "error": result.get("error"), "checks": checks,
             "failed_checks": [c for c in checks if c["status"] != "pass"],
             "speedup": _speedup(result), "duration_s": result.get("duration_s", 0),
-            "timelines": timelines(result), "durations": _durations(result),
-            "runs": [{"label": f"{r.get('variant')} #{r.get('index', 0) + 1}{'' if r.get('counted', True) else ' (warmup)'}",
-                      "role": r.get("role", "graded"), "wall_s": r.get("wall_s", 0), "outcome": r.get("outcome", "ok"),
-                      "cpu": r.get("cpu_utilisation"), "processes": r.get("processes_created"),
-                      "stdout": "\n".join(l.get("text", "") for l in r.get("lines", []) if l.get("stream") == "stdout"),
-                      "stderr": "\n".join(l.get("text", "") for l in r.get("lines", []) if l.get("stream") == "stderr"),
-                      "leaked": r.get("leaked", [])}
-                     for r in result.get("runs", [])],
-            "config": result.get("config", {}),
         })
+        # The variants of a case share its about: each text is embedded once.
+        about = markdown(result.get("about", ""))
+        details_of.append(details(result, abouts.setdefault(about, len(abouts)), (history or {}).get(row_id)))
     # The newest run's machine (merged directories may come from several); time scales differ per case.
     machines = [r.get("machine", {}) for r in results]
     machine = dict(max(machines, key=lambda m: m.get("started_at", ""), default={}))
@@ -179,4 +171,5 @@ def build_model(loaded, history=None):
     machine["time_scale"] = scales.pop() if len(scales) == 1 else "per case" if scales else None
     tags = sorted({tag for row in rows for tag in row["tags"]})
     return {"summary": {"total": len(rows), **counts}, "machine": machine, "rows": rows, "tags": tags,
-            "problems": loaded.problems, "overridden": loaded.overridden, "history": history or {}}
+            "problems": loaded.problems, "overridden": loaded.overridden,
+            "details_json": script_json({"abouts": list(abouts), "variants": details_of})}

@@ -1,4 +1,5 @@
-// Filtering and sorting of the variants table; works from file:// with no network.
+// The report's behaviour, from file:// with no network: filtering and sorting the variants table, and
+// drawing each variant's section (checks, timelines, runs) from the embedded data when it comes into view.
 (function () {
   const table = document.querySelector("table.variants");
   if (!table) return;
@@ -25,14 +26,154 @@
       table.querySelectorAll("th[data-key]").forEach((other) => other.setAttribute("aria-sort", "none"));
       th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
       const value = (row) => row.dataset[key] || "";
-      rows.sort((a, b) => {
+      const sorted = rows.slice().sort((a, b) => {
         const x = value(a), y = value(b);
         const nx = parseFloat(x), ny = parseFloat(y);
         const cmp = !isNaN(nx) && !isNaN(ny) ? nx - ny : x.localeCompare(y);
         return ascending ? cmp : -cmp;
       });
-      rows.forEach((row) => table.tBodies[0].appendChild(row));
+      sorted.forEach((row) => table.tBodies[0].appendChild(row));
     });
   });
   apply();
+
+  // ---- Sections, drawn on demand ----
+  const data = JSON.parse(document.getElementById("parex-details").textContent);
+  const LANE = 14, LEFT = 163;
+  const SVG = "http://www.w3.org/2000/svg";
+  function el(tag, attrs, ...children) {
+    const node = attrs && attrs.svg ? document.createElementNS(SVG, tag) : document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) if (k !== "svg" && v !== undefined && v !== null) node.setAttribute(k, v);
+    for (const child of children) if (child !== null && child !== undefined) node.append(child);
+    return node;
+  }
+  const s = (tag, attrs, ...children) => el(tag, Object.assign({ svg: true }, attrs), ...children);
+  const fixed = (x, n) => Number(x).toFixed(n);
+  const badge = (st) => el("span", { class: "badge " + st }, { pass: "✓ pass", fail: "✗ fail" }[st] || "! " + st);
+
+  // A run as report_model.timelines packs it.
+  function unpack([label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines]) {
+    return { label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines };
+  }
+
+  function timeline(t) {
+    const runs = t.runs.map(unpack).filter((r) => r.counted);
+    if (!runs.length) return [];
+    const x = (sec) => Math.round((t.width * sec) / t.longest * 10) / 10;
+    const out = [el("h3", null, "Timeline: who printed what, when"),
+      el("p", { class: "muted" }, "Each mark is one output line at its arrival time; hover for the time and text. Runs are stacked in the order they ran (baseline and graded alternate); the dashed line is where the run ended.")];
+    runs.forEach((run, index) => {
+      const height = t.lanes.length * LANE;
+      const used = new Set(run.lines.map((l) => l[2]));
+      if (!used.size) used.add(0);
+      const svg = s("svg", { class: "timeline", "data-run": index, "data-variant": run.label, width: t.width + 270, height: height + 8, role: "img", "aria-label": "timeline of " + run.label });
+      if (run.role === "baseline") svg.append(s("rect", { class: "baseline-run", x: 160, y: 0, width: t.width + 6, height: height + 4 }));
+      svg.append(s("text", { x: 0, y: 11 }, `${run.label} (${run.role}, ${fixed(run.wall_s, 3)}s${run.outcome !== "ok" ? ", " + run.outcome : ""})`));
+      t.lanes.forEach((label, lane) => {
+        if (!used.has(lane)) return;
+        svg.append(s("line", { class: "lane", x1: LEFT, x2: t.width + LEFT, y1: lane * LANE + 9, y2: lane * LANE + 9 }),
+                   s("text", { x: t.width + 170, y: lane * LANE + 13 }, label));
+      });
+      svg.append(s("line", { class: "end", x1: x(run.wall_s) + LEFT, x2: x(run.wall_s) + LEFT, y1: 0, y2: height + 4 }));
+      for (const [sec, stream, lane, text] of run.lines) {
+        const y = lane * LANE + LANE / 2, name = stream ? "stderr" : "stdout";
+        svg.append(s("line", { class: "mark " + name, "data-lane": t.lanes[lane], "data-t": sec, x1: x(sec) + LEFT, x2: x(sec) + LEFT, y1: y - 3, y2: y + 11 },
+                     s("title", null, `${fixed(sec, 3)}s ${name}: ${text}`)));
+      }
+      out.push(svg, el("br"));
+    });
+    const axis = s("svg", { class: "timeline", width: t.width + 270, height: 18, "aria-hidden": "true" });
+    for (let i = 0; i <= 5; i++) axis.append(s("text", { x: Math.round(t.width * i / 5 * 10) / 10 + LEFT, y: 12, "text-anchor": "middle" }, fixed(t.longest * i / 5, 2) + "s"));
+    out.push(axis, el("div", { class: "muted" }, "Lanes: " + t.lanes.join(", ") + " (top to bottom)"));
+    return out;
+  }
+
+  function durations(t) {
+    const byVariant = new Map();
+    for (const run of t.runs.map(unpack)) if (run.counted) {
+      const variant = run.label.replace(/ #\d+$/, "");
+      if (!byVariant.has(variant)) byVariant.set(variant, []);
+      byVariant.get(variant).push(run.wall_s);
+    }
+    if (!byVariant.size) return [];
+    const longest = Math.max(...[...byVariant.values()].flat(), 0) || 1;
+    const out = [el("h3", null, "Repetition times")];
+    for (const [variant, times] of byVariant) {
+      const svg = s("svg", { width: 420, height: 18, role: "img", "aria-label": "wall times of " + variant }, s("text", { x: 0, y: 13, "font-size": 11 }, variant));
+      for (const sec of times) svg.append(s("circle", { cx: Math.round(300 * sec / longest * 10) / 10 + 100, cy: 9, r: 4, fill: "#0969da", "fill-opacity": 0.6 }, s("title", null, fixed(sec, 3) + "s")));
+      out.push(svg, el("br"));
+    }
+    return out;
+  }
+
+  function runs(t) {
+    const out = [el("h3", null, "Runs")];
+    for (const run of t.runs.map(unpack)) {
+      const facts = [run.role, fixed(run.wall_s, 3) + "s", run.outcome];
+      if (run.cpu !== null && run.cpu !== undefined) facts.push("CPU " + Math.round(run.cpu * 100) + "%");
+      if (run.processes) facts.push(run.processes + " process(es)");
+      const box = el("details", null, el("summary", null, `${run.label}${run.counted ? "" : " (warmup)"} — ${facts.join(", ")}`));
+      if (run.leaked.length) box.append(el("p", null, "Leaked: ", ...run.leaked.map(([pid, cmd]) => el("code", null, `${pid} ${cmd} `))));
+      const text = (stream) => run.lines.filter((l) => l[1] === stream).map((l) => l[3]).join("\n");
+      box.append(el("div", { class: "muted" }, "stdout"), el("pre", null, text(0) || "(empty)"));
+      const err = text(1);
+      if (err) box.append(el("div", { class: "muted" }, "stderr"), el("pre", null, err));
+      if (run.omitted) box.append(el("p", { class: "muted" }, `${run.omitted} more line(s) not shown`));
+      out.push(box);
+    }
+    return out;
+  }
+
+  function trend(tr) {
+    const p = el("p", null, `History (${tr.count} run(s)): `);
+    if (tr.spark.length) p.append(s("svg", { width: 110, height: 22, role: "img", "aria-label": "speedup over past runs" },
+      s("polyline", { fill: "none", stroke: "#0969da", "stroke-width": 1.5, points: tr.spark.map((q) => `${q.x + 4},${q.y}`).join(" ") })));
+    for (const [st, speedup] of tr.points) p.append(el("span", { class: "chip " + st }, st + (speedup !== null ? " " + fixed(speedup, 2) + "x" : "")));
+    if (tr.drop) p.append(el("span", { class: "drop" }, "⚠ " + tr.drop));
+    return p;
+  }
+
+  function draw(section) {
+    if (section.dataset.drawn) return;
+    section.dataset.drawn = "1";
+    const d = data.variants[Number(section.dataset.index)];
+    const body = section.querySelector(".body");
+    body.textContent = "";
+    body.className = "body";
+    const facts = [d.title, "expect " + d.expect];
+    if (d.tags.length) facts.push("tags " + d.tags.join(", "));
+    facts.push(`${d.repetitions} repetition(s), capture ${d.capture}`);
+    body.append(el("div", { class: "muted" }, facts.filter(Boolean).join(" · ")));
+    if (data.abouts[d.about]) {
+      const about = el("div", { class: "about" });
+      about.innerHTML = data.abouts[d.about];  // markdown() escaped it when rendering
+      body.append(about);
+    }
+    if (d.error) body.append(el("pre", null, d.error));
+    if (d.trend) body.append(trend(d.trend));
+    body.append(el("h3", null, "Checks"));
+    for (const [name, kind, st, message, detail, implicit] of d.checks) {
+      body.append(el("div", { class: "check", "data-kind": kind, "data-status": st }, badge(st), " ", el("span", { class: "name" }, name),
+        implicit ? el("span", { class: "muted" }, " (run check)") : null, " — " + message, detail ? el("pre", null, detail) : null));
+    }
+    body.append(...timeline(d.timeline), ...durations(d.timeline), ...runs(d.timeline));
+  }
+
+  const container = document.getElementById("variants");
+  const observer = "IntersectionObserver" in window
+    ? new IntersectionObserver((entries) => entries.forEach((e) => e.isIntersecting && draw(e.target)), { rootMargin: "600px" })
+    : null;
+  rows.forEach((row, index) => {
+    const anchor = row.querySelector("a").getAttribute("href").slice(1);
+    const section = el("section", { class: "variant", id: anchor, "data-case": row.dataset.case, "data-variant": row.dataset.variant, "data-index": index },
+      el("h2", null, row.dataset.id + " ", badge(row.dataset.status)), el("div", { class: "body muted" }, "…"));
+    container.append(section);
+    if (observer) observer.observe(section); else draw(section);
+  });
+  function show() {
+    const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target && target.dataset.index !== undefined) { draw(target); target.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", show);
+  show();
 })();

@@ -61,11 +61,23 @@ def test_header_machine_is_the_newest_runs():
 def test_timeline_lanes_follow_interleaved_patterns():
     result = json.loads((INPUTS / "good/square_cube/parallel.json").read_text())
     timeline = report_model.timelines(result)
-    graded = next(run for run in timeline["runs"] if run["role"] == "graded")
-    lanes = {mark["lane"] for mark in graded["marks"] if mark["text"].startswith("square")}
-    assert lanes == {0}
-    assert {mark["lane"] for mark in graded["marks"] if mark["text"].startswith("cube")} == {1}
-    assert all(0 <= mark["x"] <= timeline["width"] for mark in graded["marks"])
+    graded = next(run[9] for run in timeline["runs"] if run[1] == "graded")
+    assert timeline["lanes"][:2] == ["^square", "^cube"]
+    assert {lane for _, _, lane, text in graded if text.startswith("square")} == {0}
+    assert {lane for _, _, lane, text in graded if text.startswith("cube")} == {1}
+    assert all(0 <= t <= timeline["longest"] for t, _, _, _ in graded)
+
+
+def test_details_are_embedded_once_and_safe_in_a_script():
+    loaded = report_model.load_results([INPUTS / "good"])
+    loaded.results[0]["checks"].append({"name": "x", "kind": "same_lines", "status": "fail",
+                                        "message": "</script><script>alert(1)</script> & more", "detail": ""})
+    text = report_model.build_model(loaded)["details_json"]
+    assert "</script" not in text and "<" not in text and "&" not in text
+    data = json.loads(text)
+    assert len(data["variants"]) == 3 and data["variants"][0]["checks"][-1][3].startswith("</script>")
+    # square_cube's two variants share one about text.
+    assert len(data["abouts"]) < len(data["variants"])
 
 
 def test_markdown_escapes_html():

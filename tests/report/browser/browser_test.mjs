@@ -1,6 +1,6 @@
 // Loads a parex report from file:// in headless Chromium and checks what a person would:
-// no console errors, the status filter hides rows, square_cube/parallel's timeline shows square
-// and cube lines at the same time. Saves a screenshot.
+// no console errors, the status filter hides rows, following a row's link draws its section, and
+// square_cube/parallel's timeline shows square and cube lines at the same time. Saves a screenshot.
 //   node browser_test.mjs REPORT_HTML SCREENSHOT_PNG
 import { chromium } from "playwright-core";
 
@@ -43,6 +43,11 @@ try {
          `filtering by "pass" hides the other rows (${visibleOthers} other visible, ${visiblePassing} passing visible)`);
   await page.selectOption("#filter-status", "");
 
+  // Sections are drawn when they come into view: following the table's link draws square_cube/parallel's.
+  await page.click('table.variants a[href="#square_cube--parallel"]');
+  await page.waitForSelector("#square_cube--parallel svg.timeline", { timeout: 5000 });
+  const checks = await page.locator("#square_cube--parallel .check").count();
+  expect(checks >= 5, `square_cube/parallel's section lists its checks (${checks})`);
   // The graded runs of square_cube/parallel: square and cube marks overlap in time.
   const spans = await page.evaluate(() => {
     const section = document.getElementById("square_cube--parallel");

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Renders a report from a real ctest run (plus golden results with an error row) and checks it in
-# headless Chromium. usage: run_browser_test.sh BUILD_DIR PYTHON
+# headless Chromium, then a class page made from those results. usage: run_browser_test.sh BUILD_DIR PYTHON
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$1
@@ -19,3 +19,9 @@ out="$build/report-browser-test"
 # Golden results first: the real run wins where both have a case/variant.
 "$python" "$here/../../../reports/render.py" "$here/../inputs/good" "$build/parex-results" --out "$out" >/dev/null
 node "$here/browser_test.mjs" "$out/index.html" "$out/screenshot.png"
+# The class page of grade-class, on a synthetic class made from this build's results.
+class="$build/report-browser-test/class"
+rm -rf "$class"
+"$python" "$here/../make_class.py" "$class" --learners 40 --cases 7 --results "$build/parex-results" >/dev/null
+"$python" "$here/../../../reports/class_report.py" "$class" >/dev/null
+node "$here/class_test.mjs" "$class/class.html" 40
