@@ -159,7 +159,9 @@ std::vector<std::string> keys_for(CheckKind kind) {
   auto add = [&](std::initializer_list<const char*> more) { keys.insert(keys.end(), more.begin(), more.end()); };
   switch (kind) {
     case CheckKind::speedup: add({"baseline", "at_least", "efficiency", "workers", "max_repetitions", "bands"}); break;
-    case CheckKind::benchmark_speedup: add({"baseline", "candidate", "at_least", "efficiency", "workers", "bands"}); break;
+    case CheckKind::benchmark_speedup:
+      add({"baseline", "candidate", "baseline_variant", "at_least", "efficiency", "workers", "bands"});
+      break;
     case CheckKind::same_lines: add({"baseline", "ignore"}); break;
     case CheckKind::in_order: add({"pattern", "baseline", "ignore"}); break;
     case CheckKind::interleaved: add({"patterns", "min_overlap"}); break;
@@ -256,6 +258,7 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
     check.name = v.string(table, "name").value_or("");
     check.baseline = v.string(table, "baseline").value_or("");
     check.candidate = v.string(table, "candidate").value_or("");
+    check.baseline_variant = v.string(table, "baseline_variant").value_or("");
     check.pattern = v.string(table, "pattern").value_or("");
     check.text = v.string(table, "text").value_or("");
     if (const toml::node* text = table.get("text")) check.text_line_offset = v.text_line_offset(*text);
@@ -420,10 +423,12 @@ void validate_references(CaseSpec& spec, Validator& v) {
   for (const auto& check : spec.checks) {
     bool names_variant = check.kind == CheckKind::speedup || check.kind == CheckKind::same_lines ||
                          check.kind == CheckKind::in_order;
-    if (!names_variant || check.baseline.empty() || spec.variants.contains(check.baseline)) continue;
-    auto suggestion = did_you_mean(check.baseline, names);
+    const std::string& variant = names_variant ? check.baseline : check.baseline_variant;
+    const char* key = names_variant ? "baseline" : "baseline_variant";
+    if (variant.empty() || spec.variants.contains(variant)) continue;
+    auto suggestion = did_you_mean(variant, names);
     v.error(toml::source_region{{static_cast<toml::source_index>(check.line), 1}, {}, nullptr},
-            fmt::format("baseline '{}' names no variant of this case{}", check.baseline,
+            fmt::format("{} '{}' names no variant of this case{}", key, variant,
                         suggestion.empty() ? fmt::format(" (variants: {})", fmt::join(names, ", "))
                                            : fmt::format(" (did you mean '{}'?)", suggestion)));
   }
@@ -503,13 +508,15 @@ void read_submission(const toml::table& root, CaseSpec& spec, Validator& v) {
   }
   // A check measured against a hidden variant cannot be shown to learners: it is hidden too.
   for (auto& check : spec.checks) {
-    const bool hidden_baseline = std::find(submission.hidden_variants.begin(), submission.hidden_variants.end(),
-                                           check.baseline) != submission.hidden_variants.end();
-    if (!hidden_baseline || (check.kind == CheckKind::benchmark_speedup)) continue;
+    const std::string& variant = check.kind == CheckKind::benchmark_speedup ? check.baseline_variant : check.baseline;
+    const bool hidden_baseline = !variant.empty() && std::find(submission.hidden_variants.begin(),
+                                                               submission.hidden_variants.end(),
+                                                               variant) != submission.hidden_variants.end();
+    if (!hidden_baseline) continue;
     if (check.visibility == Visibility::visible)
       v.warning(check.line, 1, fmt::format("check '{}' compares with '{}', a hidden variant: it is hidden from learners "
                                            "too (say visibility = \"hidden\" to make that explicit)",
-                                           check.name, check.baseline));
+                                           check.name, variant));
     check.visibility = Visibility::hidden;
   }
   spec.submission = std::move(submission);
@@ -534,7 +541,8 @@ std::vector<std::string> CaseSpec::baselines() const {
   for (const auto& check : checks) {
     bool names_variant = check.kind == CheckKind::speedup || check.kind == CheckKind::same_lines ||
                          check.kind == CheckKind::in_order;
-    if (names_variant && std::find(out.begin(), out.end(), check.baseline) == out.end()) out.push_back(check.baseline);
+    const std::string& variant = names_variant ? check.baseline : check.baseline_variant;
+    if (!variant.empty() && std::find(out.begin(), out.end(), variant) == out.end()) out.push_back(variant);
   }
   return out;
 }

@@ -49,6 +49,9 @@ struct CheckSpec {
   std::string name;                      // display name; derived when not given
   std::string baseline;                  // speedup, same_lines, in_order: a variant; benchmark_speedup: a benchmark
   std::string candidate;                 // benchmark_speedup
+  // benchmark_speedup: extension, the variant whose program runs the baseline benchmark (an instructor's
+  // binary a submission cannot slow down); empty: the graded program runs both benchmarks
+  std::string baseline_variant;
   std::optional<double> at_least;
   std::optional<double> efficiency;
   std::optional<int> workers;

@@ -205,25 +205,54 @@ const Run& benchmark_run(const std::vector<Run>& runs) {
   return clean != runs.rend() ? *clean : runs.back();
 }
 
+// The Google Benchmark JSON report a benchmark program printed; nullopt (and why, in `why`) when it printed none.
+std::optional<nlohmann::json> benchmark_report(const Run& run, const std::string& program, std::string& why) {
+  std::string text;
+  for (const auto& line : stdout_lines(run)) text += line + "\n";
+  nlohmann::json report = nlohmann::json::parse(text, nullptr, false);
+  if (!report.is_discarded()) return report;
+  why = fmt::format("{} did not print Google Benchmark JSON (is it a benchmark program?)", program);
+  return std::nullopt;
+}
+
+// The median real time of `name` in `report`, or why not.
+std::optional<double> benchmark_median(const nlohmann::json& report, const std::string& name, const std::string& program,
+                                       std::string& why) {
+  if (auto time = benchmark_time(report, name)) return time;
+  std::set<std::string> names;
+  for (const auto& entry : report.value("benchmarks", nlohmann::json::array()))
+    names.insert(entry.value("run_name", entry.value("name", "")));
+  why = fmt::format("benchmark '{}' not found in the output{} (found: {})", name,
+                    program == "the program" ? "" : " of " + program, fmt::join(names, ", "));
+  return std::nullopt;
+}
+
 CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
   if (evidence.graded.empty()) return fail_without_runs(result, "runs");
+  // With baseline_variant, the baseline benchmark comes from that variant's program, not the graded one's.
+  const std::vector<Run>* baseline_runs_of = &evidence.graded;
+  std::string baseline_program = "the program";
+  if (!check.baseline_variant.empty()) {
+    auto it = evidence.baselines.find(check.baseline_variant);
+    if (it == evidence.baselines.end() || it->second.empty()) return fail_without_runs(result, "baseline runs");
+    baseline_runs_of = &it->second;
+    baseline_program = fmt::format("'{}'", check.baseline_variant);
+  }
   const Run& judged = benchmark_run(evidence.graded);
   const auto left_out = static_cast<std::size_t>(std::count_if(evidence.graded.begin(), evidence.graded.end(), disturbed));
-  std::string text;
-  for (const auto& line : stdout_lines(judged)) text += line + "\n";
-  nlohmann::json report = nlohmann::json::parse(text, nullptr, false);
-  if (report.is_discarded()) {
-    result.message = "the program did not print Google Benchmark JSON (is it a benchmark program?)";
-    return result;
+  std::string why;
+  auto report = benchmark_report(judged, "the program", why);
+  auto baseline_report = baseline_runs_of == &evidence.graded ? report
+                                                               : benchmark_report(benchmark_run(*baseline_runs_of),
+                                                                                  baseline_program, why);
+  std::optional<double> baseline, candidate;
+  if (report && baseline_report) {
+    baseline = benchmark_median(*baseline_report, check.baseline, baseline_program, why);
+    if (baseline) candidate = benchmark_median(*report, check.candidate, "the program", why);
   }
-  auto baseline = benchmark_time(report, check.baseline), candidate = benchmark_time(report, check.candidate);
   if (!baseline || !candidate) {
-    std::set<std::string> names;
-    for (const auto& entry : report.value("benchmarks", nlohmann::json::array()))
-      names.insert(entry.value("run_name", entry.value("name", "")));
-    result.message = fmt::format("benchmark '{}' not found in the output (found: {})",
-                                 baseline ? check.candidate : check.baseline, fmt::join(names, ", "));
+    result.message = why;
     return result;
   }
   double measured = *baseline / std::max(*candidate, 1e-12);
@@ -231,14 +260,17 @@ CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evid
   result.measured = measured;
   result.threshold = threshold;
   result.passed = measured >= threshold;
+  const std::string baseline_name =
+      check.baseline_variant.empty() ? check.baseline : fmt::format("{} of '{}'", check.baseline, check.baseline_variant);
   result.message = fmt::format("{:.2f}x {} {:.2f}x (median real time {} / {})", measured, result.passed ? ">=" : "<",
-                               threshold, check.baseline, check.candidate);
+                               threshold, baseline_name, check.candidate);
   if (left_out == evidence.graded.size())
     result.message += fmt::format(" (every run disturbed: the hypervisor took over {:.0f}% of the CPUs)", kDisturbedShare * 100);
   else if (left_out > 0)
     result.message += fmt::format(" ({} of {} runs left out: the hypervisor took over {:.0f}% of the CPUs)", left_out,
                                   evidence.graded.size(), kDisturbedShare * 100);
-  result.data = {{"baseline", check.baseline}, {"candidate", check.candidate}, {"baseline_time", *baseline},
+  result.data = {{"baseline", check.baseline}, {"baseline_variant", check.baseline_variant},
+                 {"candidate", check.candidate}, {"baseline_time", *baseline},
                  {"candidate_time", *candidate}, {"cores", evidence.cores}, {"program_runs", evidence.graded.size()},
                  {"disturbed_runs", left_out}};
   return result;
@@ -559,8 +591,13 @@ std::optional<std::pair<double, double>> speedup_interval(const std::vector<doub
 
 bool speedup_undecided(const CheckSpec& check, const Evidence& evidence) {
   // A benchmark program measures itself: a run the hypervisor disturbed is run again, for a quiet one.
-  if (check.kind == CheckKind::benchmark_speedup)
-    return !evidence.graded.empty() && std::all_of(evidence.graded.begin(), evidence.graded.end(), disturbed);
+  if (check.kind == CheckKind::benchmark_speedup) {
+    auto all_disturbed = [](const std::vector<Run>& runs) {
+      return !runs.empty() && std::all_of(runs.begin(), runs.end(), disturbed);
+    };
+    auto baseline = evidence.baselines.find(check.baseline_variant);
+    return all_disturbed(evidence.graded) || (baseline != evidence.baselines.end() && all_disturbed(baseline->second));
+  }
   if (check.kind != CheckKind::speedup) return false;
   const auto* baseline = baseline_runs(evidence, check.baseline);
   if (!baseline) return false;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -106,24 +107,31 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     return result;
   };
 
-  // A Google Benchmark program repeats internally: it runs once, asked for JSON.
-  std::vector<std::string> graded_extra;
+  // A Google Benchmark program repeats internally: it runs once, asked for JSON. So does a baseline
+  // variant that runs a check's baseline benchmark (baseline_variant).
+  std::vector<std::string> benchmark_args;
   bool benchmark = false;
+  std::set<std::string> benchmark_baselines;
   for (const auto& check : spec.checks)
-    if (check.kind == CheckKind::benchmark_speedup) benchmark = true;
+    if (check.kind == CheckKind::benchmark_speedup) {
+      benchmark = true;
+      if (!check.baseline_variant.empty()) benchmark_baselines.insert(check.baseline_variant);
+    }
   if (benchmark)
-    graded_extra = {"--benchmark_format=json", fmt::format("--benchmark_repetitions={}", result.repetitions)};
+    benchmark_args = {"--benchmark_format=json", fmt::format("--benchmark_repetitions={}", result.repetitions)};
 
   struct Planned {
     const VariantSpec* variant;
     Role role;
     Command command;
+    bool once;  // a benchmark program: runs with the graded one, not once per repetition
   };
   std::vector<Planned> participants;
   auto plan = [&](const VariantSpec& v, Role role) {
     Command command = command_for(spec, v, options.bin_dir, options.python);
-    if (role == Role::graded) command.argv.insert(command.argv.end(), graded_extra.begin(), graded_extra.end());
-    participants.push_back({&v, role, std::move(command)});
+    const bool once = role == Role::graded ? benchmark : benchmark_baselines.contains(v.name);
+    if (once) command.argv.insert(command.argv.end(), benchmark_args.begin(), benchmark_args.end());
+    participants.push_back({&v, role, std::move(command), once});
   };
   for (const auto& name : spec.baselines())
     if (name != variant_name) plan(spec.variants.at(name), Role::baseline);
@@ -181,7 +189,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   // Baseline and graded runs alternate so that drift of the machine's speed hits both alike.
   for (int rep = 0; rep < std::max(graded_runs, benchmark ? result.repetitions : 0); ++rep)
     for (const auto& p : participants)
-      if (p.role == Role::baseline || rep < graded_runs) run_one(p, spec.warmup + rep, true);
+      if (!p.once || rep < graded_runs) run_one(p, spec.warmup + rep, true);
 
   // An undecided speedup (its interval straddles the threshold) gets more pairs, up to max_repetitions.
   int pairs = std::max(graded_runs, benchmark ? result.repetitions : 0);
@@ -199,7 +207,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   // A benchmark program measures itself, once: a run the hypervisor disturbed is run again, for a quiet one.
   for (int runs = 1; benchmark && runs < kMaxBenchmarkRuns && undecided(); ++runs)
     for (const auto& p : participants)
-      if (p.role == Role::graded) run_one(p, spec.warmup + runs, true);
+      if (p.once) run_one(p, spec.warmup + runs, true);
 
   for (const auto& check : spec.checks) result.checks.push_back(evaluate(check, evidence));
   for (auto& check : implicit_checks(spec.checks, evidence)) result.checks.push_back(std::move(check));

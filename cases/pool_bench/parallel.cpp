@@ -1,25 +1,10 @@
-// Google Benchmark: the seed's work items serially and through a pool, timed by wall clock
-// (a pool's CPU time is spent in other processes, so CPU time would flatter it).
+// Google Benchmark: the seed's work items through a pool, timed by wall clock (a pool's CPU time is
+// spent in other processes, so CPU time would flatter it). BM_Serial, the baseline, is serial.cpp's.
 #include <benchmark/benchmark.h>
 #include <parex/pool.hpp>
 
 #include "../pool_map/work.hpp"
-
-static std::vector<std::uint64_t> bench_inputs() {
-  std::vector<std::uint64_t> items(1000);
-  for (std::size_t i = 0; i < items.size(); ++i) items[i] = i;
-  return items;
-}
-
-static void BM_Serial(benchmark::State& state) {
-  const auto items = bench_inputs();
-  for (auto _ : state) {
-    std::vector<std::uint64_t> results;
-    for (auto n : items) results.push_back(do_work(n));
-    benchmark::DoNotOptimize(results.data());
-  }
-}
-BENCHMARK(BM_Serial)->UseRealTime()->Unit(benchmark::kMillisecond);
+#include "inputs.hpp"
 
 static void BM_Pool(benchmark::State& state) {
   const auto items = bench_inputs();

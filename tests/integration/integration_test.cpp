@@ -304,6 +304,24 @@ TEST(Timing, UnreachableThresholdIsAnErrorNotAFailure) {
   EXPECT_CONSOLE_HAS(graded, "cannot be graded: ");
 }
 
+// A learner's benchmark program can slow its own baseline: read from the graded program, BM_Serial forges a
+// 3x speedup; read from the instructor's serial (baseline_variant), the same program is 1x and fails.
+TEST(BenchmarkBaseline, AForgedBaselineInTheProgramPassesButTheInstructorsDoesNot) {
+  auto graded = grade("benchbaseline", "forged");
+  ASSERT_TRUE(graded.result.is_object()) << graded.console;
+  const auto& forged = graded.checks["baseline in the graded program"];
+  const auto& instructor = graded.checks["baseline from the instructor's serial"];
+  EXPECT_EQ(forged["status"], "pass") << forged["message"];
+  EXPECT_GT(forged["measured"].get<double>(), 2.0);
+  EXPECT_EQ(instructor["status"], "fail") << instructor["message"];
+  EXPECT_LT(instructor["measured"].get<double>(), 1.5);
+  EXPECT_EQ(instructor["data"]["baseline_variant"], "serial");
+  EXPECT_NE(instructor["message"].get<std::string>().find("BM_Serial of 'serial'"), std::string::npos);
+  int serial_runs = 0;
+  for (const auto& run : graded.result["runs"]) serial_runs += run["variant"] == "serial";
+  EXPECT_EQ(serial_runs, 1);  // a benchmark baseline runs once, like the graded program, not once per repetition
+}
+
 TEST(CrashExpected, ExitCheckAcceptsTheSignal) {
   auto graded = grade("crash_expected", "crash");
   EXPECT_EQ(graded.exit_code, 0) << graded.console;

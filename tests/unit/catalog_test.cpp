@@ -96,6 +96,19 @@ TEST(Catalog, UnknownCheckKindSuggests) {
   EXPECT_NE(errors.find("case.toml:3:8: unknown check kind 'speedpu' (did you mean 'speedup'?)"), std::string::npos) << errors;
 }
 
+TEST(Catalog, BenchmarkBaselineVariantMustNameAVariantAndIsABaseline) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"benchmark_speedup\"\nbaseline = \"BM_Serial\"\n"
+              "candidate = \"BM_Pool\"\nbaseline_variant = \"serail\"\nat_least = 1.5\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("case.toml:2:1: baseline_variant 'serail' names no variant of this case (did you mean 'serial'?)"),
+            std::string::npos) << errors;
+  CaseDir good(std::string(kMinimal) + "[[checks]]\nkind = \"benchmark_speedup\"\nbaseline = \"BM_Serial\"\n"
+               "candidate = \"BM_Pool\"\nbaseline_variant = \"serial\"\nat_least = 1.5\n");
+  auto loaded = load_case(good.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_EQ(loaded.spec->baselines(), std::vector<std::string>{"serial"});  // run beside the graded program
+}
+
 TEST(Catalog, UnknownKeyInCheckAndLimits) {
   CaseDir dir(std::string(kMinimal) +
               "[limits]\nmax_proceses = 3\n[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\npatern = \"x\"\n");

@@ -409,6 +409,43 @@ TEST(BenchmarkSpeedup, EveryRunDisturbedIsJudgedOnTheLastAndSaysSo) {
   EXPECT_TRUE(speedup_undecided(check, e));
 }
 
+TEST(BenchmarkSpeedup, ABaselineVariantsProgramGivesTheBaselineNotTheGradedOnes) {
+  auto check = benchmark_check();
+  check.baseline_variant = "serial";
+  // The graded program's own BM_Serial says 80 ms (a forged 2x); the instructor's serial program says 40 ms.
+  auto e = evidence({benchmark_output(80e6, 40e6)});
+  e.baselines["serial"] = {benchmark_output(40e6, 1)};
+  auto result = evaluate(check, e);
+  EXPECT_FALSE(result.passed);
+  EXPECT_DOUBLE_EQ(*result.measured, 1.0);
+  EXPECT_EQ(result.message, "1.00x < 1.50x (median real time BM_Serial of 'serial' / BM_Pool)");
+  e.baselines["serial"] = {benchmark_output(80e6, 1)};
+  EXPECT_TRUE(evaluate(check, e).passed);
+}
+
+TEST(BenchmarkSpeedup, ABaselineVariantThatDidNotRunOrLacksTheBenchmarkFailsSayingWhich) {
+  auto check = benchmark_check();
+  check.baseline_variant = "serial";
+  auto e = evidence({benchmark_output(80e6, 40e6)});
+  EXPECT_EQ(evaluate(check, e).message, "no baseline runs to compare");
+  e.baselines["serial"] = {run_of(0.1, {{0.05, "hello"}})};
+  EXPECT_EQ(evaluate(check, e).message, "'serial' did not print Google Benchmark JSON (is it a benchmark program?)");
+  check.baseline = "BM_Serail";
+  e.baselines["serial"] = {benchmark_output(80e6, 1)};
+  EXPECT_EQ(evaluate(check, e).message,
+            "benchmark 'BM_Serail' not found in the output of 'serial' (found: BM_Pool/real_time, BM_Serial/real_time)");
+}
+
+TEST(BenchmarkSpeedup, ABaselineProgramDisturbedEveryTimeIsRunAgain) {
+  auto check = benchmark_check();
+  check.baseline_variant = "serial";
+  auto e = evidence({benchmark_output(80e6, 40e6)});
+  e.baselines["serial"] = {benchmark_output(80e6, 1, 0.3)};
+  EXPECT_TRUE(speedup_undecided(check, e));
+  e.baselines["serial"].push_back(benchmark_output(80e6, 1));
+  EXPECT_FALSE(speedup_undecided(check, e));
+}
+
 TEST(Speedup, UnreachableOnThisMachineIsNotALearnersFailure) {
   auto check = spec(CheckKind::speedup);
   check.at_least = 3.5;  // on 2 cores, with CPU-bound work
