@@ -133,6 +133,18 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
       key.update(content);
     }
   }
+  // A case may include another case's file (pool_bench: ../pool_map/work.hpp). The learner's view of the
+  // cases not graded here is laid out too, without case.toml, so nothing of them is built or graded.
+  for (const auto& catalog : options.catalogs)
+    for (const auto& dir : find_cases(catalog)) {
+      if (prepared.cases.contains(dir.filename().string())) continue;
+      LoadResult other = load_case(dir);
+      if (!other.spec || !other.spec->submission) continue;  // not in the learner edition either
+      for (const auto& file : learner_files(*other.spec)) {
+        fs::create_directories((work / "catalog" / other.spec->name / file).parent_path());
+        fs::copy_file(dir / file, work / "catalog" / other.spec->name / file, fs::copy_options::overwrite_existing);
+      }
+    }
   prepared.cache_key = key.hex();
   if (skip && skip(prepared.cache_key)) {
     fs::remove_all(work);

@@ -36,6 +36,7 @@ def hidden_sources(case_dir):
         hidden = submission["hidden_variants"]
     else:
         baselines = {c.get("baseline") for c in spec.get("checks", []) if c.get("kind") in ("speedup", "same_lines", "in_order")}
+        baselines |= {c.get("baseline_variant") for c in spec.get("checks", []) if c.get("kind") == "benchmark_speedup"}
         hidden = [v for v in variants if v != edited and v not in baselines]
     return [f for v in hidden for f in variants.get(v, [])]
 

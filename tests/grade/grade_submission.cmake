@@ -97,6 +97,16 @@ if(NOT score STREQUAL max OR max STREQUAL "0.0")
   message(FATAL_ERROR "the references scored ${score}/${max}")
 endif()
 
+# One case graded alone that includes another case's file (pool_bench: ../pool_map/work.hpp) still builds,
+# and its baseline is the instructor's serial program: the reference scores full marks, the starter 0.
+file(COPY "${WORK}/edition/cases/" DESTINATION "${WORK}/bench")
+file(COPY_FILE "${CATALOG}/pool_bench/parallel.cpp" "${WORK}/bench/pool_bench/starter.cpp")
+execute_process(COMMAND "${PAREX}" grade "${CATALOG}" --submission "${WORK}/bench" --results "${WORK}/bench-results"
+  --case pool_bench RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT out MATCHES "parex grade: 1/1 points \\(pool_bench 1/1\\)")
+  message(FATAL_ERROR "pool_bench graded alone, its reference over the starter:\n${out}")
+endif()
+
 # The edition as handed out, a clone of it (cases/<case>/...): less, failed checks named.
 file(COPY "${WORK}/edition/" DESTINATION "${WORK}/handout")
 grade(handout)
