@@ -86,25 +86,20 @@ AutograderReport write_gradescope_autograder(const AutograderOptions& options) {
   std::vector<std::string> names;
   for (const auto& catalog : options.catalogs) {
     if (!fs::is_directory(catalog)) throw std::invalid_argument(fmt::format("{} is not a catalog folder", catalog.string()));
-    const std::string name = fs::absolute(catalog).lexically_normal().parent_path().filename() == ""
-                                 ? "catalog"
-                                 : fs::absolute(catalog).lexically_normal().filename().string();
+    fs::path folder = fs::absolute(catalog).lexically_normal();
+    if (folder.filename().empty()) folder = folder.parent_path();  // "cases/"
+    const std::string name = folder.filename().string();
     if (std::find(names.begin(), names.end(), name) != names.end())
       throw std::invalid_argument(fmt::format("two catalogs are named {}: rename one", name));
     names.push_back(name);
     for (const auto& dir : find_cases(catalog)) {
-      LoadResult loaded = load_case(dir);
-      if (!loaded.spec) {
-        std::string errors;
-        for (const auto& error : loaded.errors) errors += format_diagnostic(error) + "\n";
-        throw std::invalid_argument(fmt::format("{}fix the catalog first (parex check {})", errors, dir.string()));
-      }
+      const CaseSpec spec = load_case_or_throw(dir);
       // Every case, graded or not: the catalog's hash must be the learner edition's.
       for (const auto& file : files_below(dir)) {
         fs::create_directories((stage / "catalogs" / name / dir.filename() / file).parent_path());
         fs::copy_file(dir / file, stage / "catalogs" / name / dir.filename() / file);
       }
-      if (loaded.spec->submission) report.cases.push_back(loaded.spec->name);
+      if (spec.submission) report.cases.push_back(spec.name);
     }
   }
   if (report.cases.empty()) throw std::invalid_argument("no case of these catalogs has a submission: nothing to grade");

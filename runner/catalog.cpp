@@ -524,6 +524,14 @@ void read_submission(const toml::table& root, CaseSpec& spec, Validator& v) {
 
 }  // namespace
 
+CaseSpec load_case_or_throw(const fs::path& dir) {
+  LoadResult loaded = load_case(dir);
+  if (loaded.spec) return std::move(*loaded.spec);
+  std::string errors;
+  for (const auto& error : loaded.errors) errors += format_diagnostic(error) + "\n";
+  throw std::invalid_argument(fmt::format("{}fix the catalog first (parex check {})", errors, dir.string()));
+}
+
 std::string format_diagnostic(const Diagnostic& d) {
   if (d.line > 0) return fmt::format("{}:{}:{}: {}", d.file.string(), d.line, d.column, d.message);
   return fmt::format("{}: {}", d.file.string(), d.message);

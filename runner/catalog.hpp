@@ -113,6 +113,9 @@ struct LoadResult {
 // Loads <dir>/case.toml and the variants found in <dir>; collects every error rather than stopping at the first.
 LoadResult load_case(const std::filesystem::path& dir);
 
+// load_case, for commands that need a valid case: throws std::invalid_argument listing every error.
+CaseSpec load_case_or_throw(const std::filesystem::path& dir);
+
 // Case folders directly below a catalog folder (those holding a case.toml), sorted by name.
 std::vector<std::filesystem::path> find_cases(const std::filesystem::path& catalog);
 

@@ -216,18 +216,13 @@ EditionReport export_learner_edition(const std::vector<fs::path>& catalogs, cons
   for (const auto& catalog : catalogs) {
     if (!fs::is_directory(catalog)) throw std::invalid_argument(fmt::format("{} is not a catalog folder", catalog.string()));
     for (const auto& dir : find_cases(catalog)) {
-      LoadResult loaded = load_case(dir);
-      if (!loaded.spec) {
-        std::string errors;
-        for (const auto& error : loaded.errors) errors += format_diagnostic(error) + "\n";
-        throw std::invalid_argument(fmt::format("{}fix the catalog first (parex check {})", errors, dir.string()));
-      }
-      if (!loaded.spec->submission) {
+      CaseSpec spec = load_case_or_throw(dir);
+      if (!spec.submission) {
         report.left_out.push_back(fmt::format("{}: no starter and no [submission], so nothing for learners to edit",
-                                              loaded.spec->name));
+                                              spec.name));
         continue;
       }
-      specs.push_back(std::move(*loaded.spec));
+      specs.push_back(std::move(spec));
     }
   }
   report.catalog_hash = catalog_hash(catalogs);

@@ -63,15 +63,10 @@ std::vector<CaseSpec> submission_cases(const std::vector<fs::path>& catalogs, co
   std::vector<CaseSpec> specs;
   for (const auto& catalog : catalogs)
     for (const auto& dir : find_cases(catalog)) {
-      LoadResult loaded = load_case(dir);
-      if (!loaded.spec) {
-        std::string errors;
-        for (const auto& error : loaded.errors) errors += format_diagnostic(error) + "\n";
-        throw std::invalid_argument(fmt::format("{}fix the catalog first (parex check {})", errors, dir.string()));
-      }
-      if (!loaded.spec->submission) continue;
-      if (!only.empty() && std::find(only.begin(), only.end(), loaded.spec->name) == only.end()) continue;
-      specs.push_back(std::move(*loaded.spec));
+      CaseSpec spec = load_case_or_throw(dir);
+      if (!spec.submission) continue;
+      if (!only.empty() && std::find(only.begin(), only.end(), spec.name) == only.end()) continue;
+      specs.push_back(std::move(spec));
     }
   if (specs.empty()) throw std::invalid_argument("no case to grade: the catalogs have no case with a submission");
   return specs;

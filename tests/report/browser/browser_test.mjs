@@ -2,31 +2,18 @@
 // no console errors, the status filter hides rows, following a row's link draws its section, and
 // square_cube/parallel's timeline shows square and cube lines at the same time. Saves a screenshot.
 //   node browser_test.mjs REPORT_HTML SCREENSHOT_PNG
-import { chromium } from "playwright-core";
+import { launch, tally, watch } from "./harness.mjs";
 
 const [report, screenshot] = process.argv.slice(2);
 if (!report || !screenshot) {
   console.error("usage: node browser_test.mjs REPORT_HTML SCREENSHOT_PNG");
   process.exit(2);
 }
-const failures = [];
-const expect = (ok, what) => {
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-  if (!ok) failures.push(what);
-};
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const { expect, done } = tally();
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
-  const errors = [];
-  page.on("console", (message) => { if (message.type() === "error") errors.push(message.text()); });
-  page.on("pageerror", (error) => errors.push(String(error)));
-  const requests = [];
-  page.on("request", (request) => { if (!request.url().startsWith("file://")) requests.push(request.url()); });
+  const { errors, requests } = watch(page);
   await page.goto("file://" + report);
 
   expect(errors.length === 0, `no console errors (${errors.join("; ") || "none"})`);
@@ -70,5 +57,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${failures.length === 0 ? 1 : 0} passed, ${failures.length === 0 ? 0 : 1} failed`);
-process.exit(failures.length === 0 ? 0 : 1);
+done();

@@ -2,7 +2,7 @@
 // grader would see: no console errors or network, one row per learner, a score histogram counting every
 // learner, failure rates, the speedup strips and the most common failures. Prints how long it took to load.
 //   node class_test.mjs CLASS_HTML LEARNERS
-import { chromium } from "playwright-core";
+import { launch, tally, watch } from "./harness.mjs";
 
 const [page_path, learnersArg] = process.argv.slice(2);
 const learners = Number(learnersArg);
@@ -10,23 +10,11 @@ if (!page_path || !learners) {
   console.error("usage: node class_test.mjs CLASS_HTML LEARNERS");
   process.exit(2);
 }
-const failures = [];
-const expect = (ok, what) => {
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-  if (!ok) failures.push(what);
-};
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const { expect, done } = tally();
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
-  const errors = [];
-  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-  page.on("pageerror", (e) => errors.push(String(e)));
-  const requests = [];
-  page.on("request", (r) => { if (!r.url().startsWith("file://")) requests.push(r.url()); });
+  const { errors, requests } = watch(page);
   const started = Date.now();
   await page.goto("file://" + page_path, { waitUntil: "load" });
   const wall = Date.now() - started;
@@ -51,5 +39,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${failures.length === 0 ? 1 : 0} passed, ${failures.length === 0 ? 0 : 1} failed`);
-process.exit(failures.length === 0 ? 0 : 1);
+done();

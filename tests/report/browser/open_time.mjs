@@ -1,12 +1,9 @@
 // How long a parex report takes to open in headless Chromium, and to draw a variant's section on demand:
 //   node open_time.mjs REPORT_HTML        prints the figures; a benchmark, not a test
-import { chromium } from "playwright-core";
+import { launch } from "./harness.mjs";
 
 const [report] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
   const errors = [];
