@@ -66,6 +66,14 @@ class Validator {
     return std::nullopt;
   }
 
+  std::optional<bool> boolean(const toml::table& table, std::string_view key) {
+    const toml::node* node = table.get(key);
+    if (!node) return std::nullopt;
+    if (auto value = node->value_exact<bool>()) return *value;
+    error(node->source(), fmt::format("'{}' must be true or false", key));
+    return std::nullopt;
+  }
+
   std::optional<double> number(const toml::table& table, std::string_view key) {
     const toml::node* node = table.get(key);
     if (!node) return std::nullopt;
@@ -146,7 +154,7 @@ class Validator {
 };
 
 const std::vector<std::string> kTopKeys = {"title", "about", "tags", "timeout", "time_scale", "repetitions",
-                                           "warmup", "capture", "limits", "variants", "checks", "submission"};
+                                           "warmup", "capture", "sandbox", "limits", "variants", "checks", "submission"};
 const std::vector<std::string> kSubmissionKeys = {"variant", "files", "hidden_variants"};
 const std::vector<std::string> kVisibilities = {"visible", "hidden", "after_due_date"};
 const std::vector<std::string> kLimitKeys = {"max_processes", "max_output_bytes", "memory_mb"};
@@ -608,6 +616,7 @@ LoadResult load_case(const fs::path& dir) {
   auto warmup = v.integer(root, "warmup");
   v.require_range(root, "warmup", warmup, 0LL, 10000LL, "between 0 and 10000");
   spec.warmup = static_cast<int>(warmup.value_or(0));
+  spec.sandbox = v.boolean(root, "sandbox").value_or(true);
   if (auto capture = v.string(root, "capture")) {
     if (*capture == "pipe") spec.capture = Capture::pipe;
     else if (*capture == "pty") spec.capture = Capture::pty;

@@ -92,6 +92,7 @@ struct CaseSpec {
   int repetitions = 3;
   int warmup = 0;
   Capture capture = Capture::pipe;
+  bool sandbox = true;                  // extension: false runs this case's programs unsandboxed (docs/process-control.md)
   Limits limits;
   std::map<std::string, VariantSpec> variants;
   std::vector<CheckSpec> checks;

@@ -20,6 +20,7 @@
 #include "grade_class.hpp"
 #include "install_paths.hpp"
 #include "results.hpp"
+#include "sandbox.hpp"
 #include "scaffold.hpp"
 #include "spawn.hpp"
 #include "submission.hpp"
@@ -53,7 +54,14 @@ struct RunArgs {
   double time_scale = 0;
   std::string python;
   bool verbose = false;
+  bool no_sandbox = false, require_sandbox = false;
 };
+
+// --require-sandbox: a runner that cannot sandbox refuses to grade, saying why; "" when it may go on.
+std::string sandbox_refusal(bool required, bool disabled) {
+  if (!required || disabled || sandbox_support().available) return {};
+  return fmt::format("--require-sandbox, but runs cannot be sandboxed here: {}", sandbox_support().why_not);
+}
 
 int command_run(const RunArgs& args) {
   install_interrupt_handlers();
@@ -85,8 +93,14 @@ int command_run(const RunArgs& args) {
     variants = {args.variant};
   }
 
+  if (auto refusal = sandbox_refusal(args.require_sandbox, args.no_sandbox); !refusal.empty()) {
+    fmt::print(stderr, "parex run: {}\n", refusal);
+    return kUsage;
+  }
   GradeOptions options;
   options.bin_dir = args.bin_dir.empty() ? spec.dir : fs::path(args.bin_dir);
+  options.sandbox = !args.no_sandbox;
+  if (!args.results.empty()) options.hide.push_back(fs::absolute(args.results));
   if (args.repetitions > 0) options.repetitions = args.repetitions;
   if (args.time_scale > 0) options.time_scale = args.time_scale;
   options.python = args.python;
@@ -270,6 +284,8 @@ int run_cli(int argc, char** argv) {
   run->add_option("--python", run_args.python,
                   "Interpreter for commands that start with python3 or python (default: as PATH finds them)");
   run->add_flag("-v,--verbose", run_args.verbose, "Print each run as it ends and details of passing checks");
+  run->add_flag("--no-sandbox", run_args.no_sandbox, "Run the programs unsandboxed (docs/process-control.md: what that gives up)");
+  run->add_flag("--require-sandbox", run_args.require_sandbox, "Refuse to grade where runs cannot be sandboxed");
 
   std::vector<std::string> check_paths;
   auto* check = app.add_subcommand("check", "Validate case.toml files; print every error; exit 2 on any");
@@ -309,6 +325,9 @@ int run_cli(int argc, char** argv) {
   class_cmd->add_option("--out", class_options.out, "grades.csv, class.html and each learner's results and page")->required();
   class_cmd->add_option("--on", class_on, "Where the timed runs happen (local; slurm is to come)")->check(CLI::IsMember({"local"}));
   class_cmd->add_flag("--regrade", class_options.regrade, "Grade again even the submissions that did not change");
+  bool class_no_sandbox = false, class_require_sandbox = false;
+  class_cmd->add_flag("--no-sandbox", class_no_sandbox, "Run the programs unsandboxed");
+  class_cmd->add_flag("--require-sandbox", class_require_sandbox, "Refuse to grade where runs cannot be sandboxed");
   class_cmd->add_option("--case", class_options.cases, "Grade only this case (repeatable)");
   class_cmd->add_option("-j,--jobs", class_options.jobs, "Builds at once (default: the CPUs)");
   class_cmd->add_option("--python", class_options.python, "Interpreter for commands that start with python3 or python");
@@ -350,6 +369,9 @@ int run_cli(int argc, char** argv) {
   grade_cmd->add_option("--budget", grade_options.budget_s, "Wall-clock budget in seconds; cases past it are error, not scored");
   grade_cmd->add_option("--python", grade_options.python, "Interpreter for commands that start with python3 or python");
   grade_cmd->add_flag("--keep-work", grade_options.keep_work, "Keep the private workspace (its path is in the audit)");
+  bool grade_no_sandbox = false, grade_require_sandbox = false;
+  grade_cmd->add_flag("--no-sandbox", grade_no_sandbox, "Run the programs unsandboxed");
+  grade_cmd->add_flag("--require-sandbox", grade_require_sandbox, "Refuse to grade where runs cannot be sandboxed");
   for (const char* platform : {"gradescope", "prairielearn", "exercism", "classroom"})
     grade_cmd->add_option_function<std::string>(
         fmt::format("--{}", platform), [&grade_options, platform](const std::string& file) { grade_options.platform_results[platform] = file; },
@@ -373,6 +395,7 @@ int run_cli(int argc, char** argv) {
     // The tree is dead and no result was written: die of the signal, as a shell expects.
     fmt::print(stderr, "parex: interrupted by {}; the run's processes were killed, no result written\n",
                signal_name(interrupted.signo));
+    remove_runner_cgroups();
     std::signal(interrupted.signo, SIG_DFL);
     std::raise(interrupted.signo);
     return 128 + interrupted.signo;
@@ -399,6 +422,9 @@ int run_cli(int argc, char** argv) {
     }
     if (*filecheck_cmd) return command_filecheck(check_file, input_file);
     if (*class_cmd) {
+      if (auto refusal = sandbox_refusal(class_require_sandbox, class_no_sandbox); !refusal.empty())
+        throw std::invalid_argument(refusal);
+      class_options.sandbox = !class_no_sandbox;
       class_options.submissions = class_args.back();
       class_options.catalogs.assign(class_args.begin(), class_args.end() - 1);
       ClassReport report = grade_class(class_options);
@@ -410,6 +436,9 @@ int run_cli(int argc, char** argv) {
       return report.flagged ? kMissedExpect : kOk;
     }
     if (*grade_cmd) {
+      if (auto refusal = sandbox_refusal(grade_require_sandbox, grade_no_sandbox); !refusal.empty())
+        throw std::invalid_argument(refusal);
+      grade_options.sandbox = !grade_no_sandbox;
       grade_options.catalogs.assign(grade_catalogs.begin(), grade_catalogs.end());
       grade_options.submission = grade_submission_dir;
       grade_options.results = grade_results;

@@ -153,9 +153,11 @@ std::string catalog_hash(const std::vector<fs::path>& catalogs) {
   return sha.hex();
 }
 
-std::vector<fs::path> learner_files(const CaseSpec& spec) {
+std::set<fs::path> hidden_sources(const CaseSpec& spec, const std::string& except) {
   std::set<fs::path> hidden;
+  if (!spec.submission) return hidden;
   for (const auto& name : spec.submission->hidden_variants) {
+    if (name == except) continue;
     const VariantSpec& variant = spec.variants.at(name);
     if (variant.compiled) {
       hidden.insert(name + ".cpp");
@@ -164,6 +166,11 @@ std::vector<fs::path> learner_files(const CaseSpec& spec) {
     for (const auto& arg : variant.command)
       if (arg.find('/') == std::string::npos && fs::is_regular_file(spec.dir / arg)) hidden.insert(arg);
   }
+  return hidden;
+}
+
+std::vector<fs::path> learner_files(const CaseSpec& spec) {
+  const std::set<fs::path> hidden = hidden_sources(spec);
   std::vector<fs::path> out;
   for (const auto& file : files_below(spec.dir)) {
     if (file == "case.toml") continue;

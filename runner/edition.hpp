@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ std::string catalog_hash(const std::vector<std::filesystem::path>& catalogs);
 // with the submission variant graded expect = "pass". Comments and layout of what is kept stay as written.
 // With `keep_hidden_checks`, the instructor's copy for grading a submission: every check is kept.
 std::string learner_case_toml(const CaseSpec& spec, const std::string& text, bool keep_hidden_checks = false);
+
+// The sources of the case's hidden variants (but `except`'s), relative to its folder: <name>.cpp, <name>/, and the
+// files a command names; empty for a case without a submission.
+std::set<std::filesystem::path> hidden_sources(const CaseSpec& spec, const std::string& except = "");
 
 // The files of a case folder that learners receive: everything but case.toml and hidden variants' sources.
 std::vector<std::filesystem::path> learner_files(const CaseSpec& spec);

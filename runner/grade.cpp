@@ -2,13 +2,16 @@
 
 #include "score.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
-#include <set>
 #include <cstdlib>
+#include <set>
 
 #include <fmt/format.h>
 
+#include "edition.hpp"
 #include "install_paths.hpp"
 #include "spawn.hpp"
 #include "sysinfo.hpp"
@@ -20,6 +23,46 @@ namespace {
 
 // Runs of a benchmark program, at most, while steal disturbs them (docs/extensions.md).
 constexpr int kMaxBenchmarkRuns = 3;
+
+// What a run of `variant` must not see, and the folders under /tmp it needs kept (docs/process-control.md):
+// the other variants' executables, the hidden variants' sources, parex itself, and what the caller adds.
+// The folder an interpreter lives in with its libraries (…/bin/python3 -> …), found as exec would find it.
+fs::path interpreter_prefix(const std::string& program) {
+  std::error_code ec;
+  fs::path found = program;
+  if (program.find('/') == std::string::npos) {
+    found.clear();
+    const char* path = std::getenv("PATH");
+    for (std::string_view rest = path ? path : ""; found.empty() && !rest.empty();) {
+      const auto colon = rest.find(':');
+      const fs::path candidate = fs::path(rest.substr(0, colon)) / program;
+      if (::access(candidate.c_str(), X_OK) == 0) found = candidate;
+      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    }
+  }
+  if (found.empty()) return {};
+  const fs::path real = fs::canonical(found, ec);
+  return ec ? fs::path() : real.parent_path().parent_path();
+}
+
+SandboxRequest sandbox_for(const CaseSpec& spec, const VariantSpec& variant, const GradeOptions& options,
+                           const Command& command) {
+  SandboxRequest sandbox;
+  sandbox.enabled = options.sandbox && spec.sandbox;
+  if (!sandbox.enabled) return sandbox;
+  sandbox.hide = options.hide;
+  for (const auto& [name, other] : spec.variants)
+    if (name != variant.name && other.compiled) sandbox.hide.push_back(options.bin_dir / name);
+  for (const auto& file : hidden_sources(spec, variant.name)) sandbox.hide.push_back(spec.dir / file);
+  std::error_code ec;
+  if (fs::path self = fs::read_symlink("/proc/self/exe", ec); !ec) sandbox.hide.push_back(self);
+  // What the run needs where the sandbox covers a folder (/tmp, the grader's home): its executable's folder,
+  // its case folder, the support modules, and an interpreter that lives there (pyenv's, in root's home).
+  sandbox.keep = {fs::absolute(options.bin_dir), fs::absolute(spec.dir), support_python_dir()};
+  if (!variant.command.empty() && !command.argv.empty())
+    if (fs::path prefix = interpreter_prefix(command.argv.front()); !prefix.empty()) sandbox.keep.push_back(prefix);
+  return sandbox;
+}
 
 }  // namespace
 
@@ -125,13 +168,15 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     Role role;
     Command command;
     bool once;  // a benchmark program: runs with the graded one, not once per repetition
+    SandboxRequest sandbox;
   };
   std::vector<Planned> participants;
   auto plan = [&](const VariantSpec& v, Role role) {
     Command command = command_for(spec, v, options.bin_dir, options.python);
     const bool once = role == Role::graded ? benchmark : benchmark_baselines.contains(v.name);
     if (once) command.argv.insert(command.argv.end(), benchmark_args.begin(), benchmark_args.end());
-    participants.push_back({&v, role, std::move(command), once});
+    SandboxRequest sandbox = sandbox_for(spec, v, options, command);
+    participants.push_back({&v, role, std::move(command), once, std::move(sandbox)});
   };
   for (const auto& name : spec.baselines())
     if (name != variant_name) plan(spec.variants.at(name), Role::baseline);
@@ -141,6 +186,8 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
       result.error = p.command.error;
       return finish();
     }
+  result.machine.sandbox = describe_sandbox(participants.back().sandbox);
+  const bool sandboxed = participants.back().sandbox.enabled && sandbox_support().available;
 
   Evidence evidence;
   evidence.cores = result.machine.cores;
@@ -153,6 +200,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     request.timeout_s = spec.timeout_s;
     request.limits = spec.limits;
     request.capture = spec.capture;
+    request.sandbox = p.sandbox;
     std::string pythonpath = support_python_dir().string();
     if (const char* existing = std::getenv("PYTHONPATH"); existing && *existing) pythonpath += std::string(":") + existing;
     // PAREX_CORES: what the threshold counts as available, so that a pool sizes itself to it rather than
@@ -162,6 +210,11 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
                    {"PYTHONPATH", pythonpath}};
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
     request.unset = {"PYTHONUNBUFFERED"};
+    if (sandboxed) {
+      // The private scratch is the only writable place: a compiled program's working folder, TMPDIR and HOME.
+      request.env.insert(request.env.end(), {{"TMPDIR", "/tmp"}, {"HOME", "/tmp"}});
+      if (p.variant->command.empty()) request.cwd = "/tmp";
+    }
     // Steal is read around timing runs only: a speedup pair measured while the hypervisor took the CPUs
     // measures the host, and the speedup check leaves it out.
     const double stolen_before = timing ? stolen_cpu_seconds() : -1;
@@ -209,6 +262,12 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     for (const auto& p : participants)
       if (p.once) run_one(p, spec.warmup + runs, true);
 
+  // A run that could not start (its sandbox refused, exec failed) says nothing of the program: the grader's fault.
+  for (const auto& run : result.runs)
+    if (run.outcome == Outcome::spawn_error) {
+      result.error = fmt::format("{} #{}: {}", run.variant, run.index + 1, run.error);
+      return finish();
+    }
   for (const auto& check : spec.checks) result.checks.push_back(evaluate(check, evidence));
   for (auto& check : implicit_checks(spec.checks, evidence)) result.checks.push_back(std::move(check));
 

@@ -27,6 +27,8 @@ struct GradeOptions {
   std::optional<double> time_scale;              // overrides case.toml
   std::string python;                            // runs `command`s starting with python3/python, when set
   std::function<void(const Run&)> on_run;        // progress, called after each run
+  bool sandbox = true;                           // sandbox every run where the runner can (docs/process-control.md)
+  std::vector<std::filesystem::path> hide;       // more for runs never to see: the results folder, instructor files
 };
 
 struct VariantResult {

@@ -79,6 +79,8 @@ ClassReport grade_class(const ClassOptions& options) {
     o.cases = options.cases;
     o.python = options.python;
     o.quiet = true;
+    o.sandbox = options.sandbox;
+    o.hide = {fs::absolute(options.submissions), fs::absolute(options.out)};
     return o;
   };
 

@@ -17,6 +17,7 @@ struct ClassOptions {
   int jobs = 0;                       // builds at once (default: the CPUs)
   std::string python;                 // for Python cases, as GradeOptions::python
   bool pages = true;                  // render the feedback pages and the class page (needs Python with Jinja2)
+  bool sandbox = true;                // sandbox the runs where the runner can
 };
 
 struct ClassReport {

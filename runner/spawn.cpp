@@ -194,6 +194,7 @@ class RunnerCgroup {
  public:
   RunnerCgroup(const std::optional<CgroupBase>& base, std::string_view kind) {
     if (!base) return;
+    sweep(base->dir, kind);
     fs::path dir = base->dir / fmt::format("parex-{}-{}", ::getpid(), kind);
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return;
     join_fd_ = Fd(::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
@@ -205,12 +206,17 @@ class RunnerCgroup {
     dir_ = dir;
     version_ = base->version;
   }
-  ~RunnerCgroup() {
+  ~RunnerCgroup() { remove(); }
+
+  // Removes the cgroup (it must be empty: the runs' trees are dead); a runner dying of a signal calls it,
+  // as a signal death runs no destructor.
+  void remove() {
     if (dir_.empty()) return;
     join_fd_.reset();
     procs_fd_.reset();
     files_.clear();
     for (int attempt = 0; attempt < 200 && ::rmdir(dir_.c_str()) != 0 && errno == EBUSY; ++attempt) ::usleep(1000);
+    dir_.clear();
   }
   RunnerCgroup(const RunnerCgroup&) = delete;
   RunnerCgroup& operator=(const RunnerCgroup&) = delete;
@@ -223,7 +229,13 @@ class RunnerCgroup {
   // one pwrite. One descriptor per file, read-write where the file allows: cgroup v2's memory.peak
   // resets only for reads through the descriptor that wrote "reset".
   std::string read(const std::string& file) { return pread_all(control(file)); }
-  std::string procs() const { return pread_all(procs_fd_.get()); }
+  // cgroup v1 keeps the pid list an open descriptor first read (for about a second): reads through a descriptor
+  // kept open would miss a process forked since, so v1's list is read through a fresh one each time.
+  std::string procs() const {
+    if (version_ != 1) return pread_all(procs_fd_.get());
+    Fd fresh(::open((dir_ / "cgroup.procs").c_str(), O_RDONLY | O_CLOEXEC));
+    return pread_all(fresh.get());
+  }
   bool write(const std::string& file, std::string_view text) {
     const int fd = control(file);
     return fd >= 0 && retry_eintr([&] { return ::pwrite(fd, text.data(), text.size(), 0); }) ==
@@ -260,6 +272,21 @@ class RunnerCgroup {
       if (static_cast<std::size_t>(n) < sizeof buf) break;  // cgroupfs hands over a small file in one read
     }
     return out;
+  }
+
+  // The cgroups of runners that died without removing theirs (SIGKILL, e.g. ctest's timeout): parex-<pid>-<kind>
+  // whose pid is gone. A cgroup with processes in it is not removed (rmdir refuses), nor one of a live runner.
+  static void sweep(const fs::path& base, std::string_view kind) {
+    std::error_code ec;
+    const std::string suffix = fmt::format("-{}", kind);
+    for (const auto& entry : fs::directory_iterator(base, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with("parex-") || !name.ends_with(suffix)) continue;
+      const std::string digits = name.substr(6, name.size() - 6 - suffix.size());
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+      const pid_t owner = static_cast<pid_t>(std::stol(digits));
+      if (owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH) ::rmdir(entry.path().c_str());
+    }
   }
 
   fs::path dir_;
@@ -717,8 +744,11 @@ struct ChildSetup {
   char* const* envp;
   int out_fd, err_fd, probe_fd, pids_join_fd, memory_join_fd;
   bool memory_limited;
-  int exec_errno = 0;        // set by the child when it could not exec
-  std::int64_t join_ns = 0;  // how long the child waited to join its cgroups, set by the child
+  const SandboxPlan* sandbox = nullptr;  // applied when active
+  pid_t runner = 0;                      // the runner's pid: the child dies with it
+  int exec_errno = 0;                    // set by the child when it could not exec
+  const char* failed_step = nullptr;     // what the child was doing when it gave up, if not exec
+  std::int64_t join_ns = 0;  // how long the child took to join its cgroups and enter its sandbox, set by the child
 };
 
 int child_main(void* raw) {
@@ -735,6 +765,17 @@ int child_main(void* raw) {
   const std::int64_t join_start = now_ns();
   if (setup.pids_join_fd >= 0) (void)!::write(setup.pids_join_fd, "0", 1);
   if (setup.memory_join_fd >= 0) (void)!::write(setup.memory_join_fd, "0", 1);
+  if (setup.sandbox && setup.sandbox->active()) {
+    if (int error = setup.sandbox->apply(setup.failed_step); error != 0) {
+      setup.exec_errno = error;
+      ::_exit(127);
+    }
+    // Dropping root cleared any parent-death signal: set it now, then make sure the runner did not die meanwhile.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != setup.runner) ::_exit(127);
+  }
+  // Inheritable per-process state the grader does not vouch for: the timer slack is the kernel's default.
+  ::prctl(PR_SET_TIMERSLACK, 50'000);
   setup.join_ns = now_ns() - join_start;
   // Our handlers must not run in a child sharing our memory: default them before unblocking signals.
   // exec resets caught signals by itself, so beyond those only the ignored ones need resetting.
@@ -821,11 +862,12 @@ pid_t spawn_child(ChildSetup& setup, int& pidfd) {
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
   pidfd = -1;
   pid_t pid = -1;
+  const int flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (setup.sandbox && setup.sandbox->active() ? sandbox_clone_flags() : 0);
   if (with_pidfd) {
-    pid = ::clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &setup, &pidfd);
+    pid = ::clone(child_main, stack + sizeof stack, flags | CLONE_PIDFD, &setup, &pidfd);
     if (pid < 0 && errno == EINVAL) with_pidfd = false;
   }
-  if (!with_pidfd) pid = ::clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &setup);
+  if (!with_pidfd) pid = ::clone(child_main, stack + sizeof stack, flags, &setup);
   int saved = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   errno = saved;
@@ -838,6 +880,11 @@ std::string containment_mechanism() {
   std::string processes = pids_base() ? fmt::format("cgroup v{} pids", pids_base()->version) : "process scan";
   std::string memory = memory_base() ? fmt::format("cgroup v{} memory", memory_base()->version) : "address-space rlimit";
   return processes + ", " + memory;
+}
+
+void remove_runner_cgroups() {
+  pids_cgroup().remove();
+  memory_cgroup().remove();
 }
 
 void install_interrupt_handlers() {
@@ -890,8 +937,9 @@ Run spawn_and_record(const SpawnRequest& request) {
   Containment tree(request.limits);
   ForkWatch& forks = ForkWatch::instance();
   const std::int64_t clone_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  const SandboxPlan sandbox(request.sandbox);
   ChildSetup setup{&request,  argv.data(), envp.data(), out_write, channels.err_write.get(), channels.probe_write.get(),
-                   tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited()};
+                   tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited(), &sandbox, ::getpid()};
   int pidfd_number;
   const pid_t pid = spawn_child(setup, pidfd_number);  // returns once the child has exec'd or died trying
   if (pid < 0) throw errno_error("cannot start a process");
@@ -907,7 +955,9 @@ Run spawn_and_record(const SpawnRequest& request) {
     ::waitpid(pid, nullptr, 0);
     g_current_pgid = 0;
     run.outcome = Outcome::spawn_error;
-    run.error = fmt::format("cannot run '{}': {}", request.argv[0], std::strerror(setup.exec_errno));
+    run.error = setup.failed_step
+                    ? fmt::format("cannot sandbox '{}': {}: {}", request.argv[0], setup.failed_step, std::strerror(setup.exec_errno))
+                    : fmt::format("cannot run '{}': {}", request.argv[0], std::strerror(setup.exec_errno));
     run.wall_s = seconds_between(t0, Clock::now());
     channels.dirty = false;  // the child never got to write
     return run;

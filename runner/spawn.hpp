@@ -8,6 +8,7 @@
 
 #include "catalog.hpp"
 #include "record.hpp"
+#include "sandbox.hpp"
 
 namespace parex {
 
@@ -20,6 +21,7 @@ struct SpawnRequest {
   double kill_grace_s = 0.5;                              // SIGTERM, then SIGKILL after this
   Limits limits;
   Capture capture = Capture::pipe;
+  SandboxRequest sandbox;                                 // what the run may see and change
 };
 
 // Runs `request` to completion and returns what it did; never throws for the program's faults
@@ -34,6 +36,9 @@ std::string containment_mechanism();
 struct Interrupted {
   int signo;
 };
+
+// Removes the runner's own cgroups now (a runner about to die of a signal: no destructor will).
+void remove_runner_cgroups();
 
 // Routes SIGINT, SIGTERM and SIGHUP through the run loop so that a run's tree never outlives the runner;
 // between runs they end the runner at once.

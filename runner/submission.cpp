@@ -15,6 +15,7 @@
 #include "fd.hpp"
 #include "install_paths.hpp"
 #include "results.hpp"
+#include "sandbox.hpp"
 
 namespace fs = std::filesystem;
 
@@ -163,7 +164,7 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
                     {"build_type", PAREX_BUILD_TYPE},
                     {"cache_key", prepared.cache_key},
                     {"sandbox", {{"build", configured.sandbox.empty() ? "none" : configured.sandbox},
-                                 {"runs", "none: runs are not sandboxed yet"}}},
+                                 {"runs", describe_sandbox(SandboxRequest{.enabled = options.sandbox, .hide = {}, .keep = {}})}}},
                     {"workspace", options.keep_work ? work.string() : ""}};
   if (auto edition = options.submission / "parex-edition.json"; fs::is_regular_file(edition)) {
     try {
@@ -225,6 +226,12 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
   SubmissionReport report;
   report.audit = prepared.audit;
   const ConsoleStyle style = console_style_for(stdout);
+  // What the runs must not see: the instructor's cases and built references, the submission as handed in,
+  // the results being written, and what the caller adds (grade-class: every learner's).
+  std::vector<fs::path> run_hide = instructor_paths(options.catalogs);
+  for (const auto& path : {options.submission, options.results})
+    if (!path.empty()) run_hide.push_back(fs::absolute(path));
+  run_hide.insert(run_hide.end(), options.hide.begin(), options.hide.end());
   for (const auto& spec : specs) {
     SubmissionCase& c = prepared.cases[spec.name];
     PreparedSubmission::Case& p = prepared.prepared[spec.name];
@@ -252,6 +259,8 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
     GradeOptions grade;
     grade.bin_dir = prepared.work / "build" / "parex-bin" / spec.name;
     grade.python = options.python;
+    grade.sandbox = options.sandbox;
+    grade.hide = run_hide;
     const auto run_started = std::chrono::steady_clock::now();
     VariantResult result = grade_variant(*p.spec, c.variant, grade);
     // An error is the machine's or the grader's, never the learner's: graded again, a bounded number of times.

@@ -25,6 +25,8 @@ struct SubmissionOptions {
   std::string python;                           // as GradeOptions::python
   bool keep_work = false;                       // leave the workspace for a look (its path is in the audit)
   bool quiet = false;                           // print nothing (a class is graded by grade-class)
+  bool sandbox = true;                          // sandbox the runs where the runner can
+  std::vector<std::filesystem::path> hide;      // more for runs never to see (grade-class: every learner's files)
   // Autograder platforms' results files to write once graded: gradescope, prairielearn, exercism, classroom.
   std::map<std::string, std::filesystem::path> platform_results;
 };

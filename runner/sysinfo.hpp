@@ -11,6 +11,7 @@ struct MachineInfo {
   std::string hostname;
   std::string kernel;
   std::string containment;  // how process limits are enforced
+  std::string sandbox;      // what the runs' sandbox applied, or why there was none
 };
 
 // Reads the machine's facts once.

@@ -2,6 +2,7 @@
 """parex's timing figures (issue 7), each printed with its target.
 
   overhead  per-run overhead of `parex run` on an empty program vs `hyperfine -N` on the same
+  sandbox   what the sandbox adds per run: the same, sandboxed and with --no-sandbox
   capture   line-capture throughput (lines/s), timestamp accuracy (median, p99 error), start offset
   accuracy  square_cube graded N times at time_scale 0.05: every measured speedup in 1.85-2.1
   flakes    each timing case of the default catalog graded N times: verdict flips
@@ -101,6 +102,30 @@ def overhead(args):
     return 0 if ratio <= 1.1 else 1
 
 
+def sandbox_cost(args):
+    """What the sandbox adds per run: parex run on an empty program, sandboxed and with --no-sandbox."""
+    empty = args.build / "tests/bench_empty"
+    runs = args.runs
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        case = scratch_case(tmp, f'title = "empty"\nrepetitions = {runs}\n[variants.parallel]\ncommand = ["{empty}"]\nexpect = "pass"\n')
+        parex = [str(args.build / "runner/parex"), "run", str(case), "--bin-dir", str(tmp), "--results", str(tmp / "results")]
+        added, ratios = [], []
+        for round_ in range(args.rounds):
+            order = [parex, parex + ["--no-sandbox"]][:: 1 if round_ % 2 == 0 else -1]
+            first, second = (timed(command, runs) for command in order)
+            sandboxed, bare = (first, second) if round_ % 2 == 0 else (second, first)
+            added.append(sandboxed[0] - bare[0])
+            ratios.append(sandboxed[0] / bare[0])
+            print(f"  round {round_ + 1:2}, {runs} runs each: sandboxed {sandboxed[0] * 1e6:.0f} us/run, "
+                  f"--no-sandbox {bare[0] * 1e6:.0f} us/run, +{added[-1] * 1e6:.0f} us")
+    cost, low, high = median_interval(added)
+    ratio = statistics.median(ratios)
+    print(f"the sandbox adds {cost * 1e6:.0f} us per run [{low * 1e6:.0f}, {high * 1e6:.0f}] (median of {args.rounds} rounds; "
+          f"{ratio:.2f}x the unsandboxed run) (target <= 500 us)")
+    return 0 if cost <= 500e-6 else 1
+
+
 def capture(args):
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -185,15 +210,15 @@ def flakes(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("figure", choices=["overhead", "capture", "accuracy", "flakes"])
+    parser.add_argument("figure", choices=["overhead", "sandbox", "capture", "accuracy", "flakes"])
     parser.add_argument("--build", type=Path, default=ROOT / "build")
     parser.add_argument("--runs", type=int, help="runs/grades per measurement")
     parser.add_argument("--rounds", type=int, default=20, help="overhead: rounds to take the median of")
     parser.add_argument("--only", nargs="*", help="flakes: only these cases")
     args = parser.parse_args()
     args.build = args.build.resolve()
-    args.runs = args.runs or {"overhead": 1000, "capture": 3, "accuracy": 20, "flakes": 50}[args.figure]
-    return {"overhead": overhead, "capture": capture, "accuracy": accuracy, "flakes": flakes}[args.figure](args)
+    args.runs = args.runs or {"overhead": 1000, "sandbox": 300, "capture": 3, "accuracy": 20, "flakes": 50}[args.figure]
+    return {"overhead": overhead, "sandbox": sandbox_cost, "capture": capture, "accuracy": accuracy, "flakes": flakes}[args.figure](args)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,20 @@ std::vector<std::string> live_processes_matching(const std::string& needle) {
   return out;
 }
 
+// The cgroups a runner made (parex-<pid>-<kind>) that still exist, anywhere under /sys/fs/cgroup.
+std::vector<std::string> cgroups_of(pid_t runner) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  const std::string prefix = "parex-" + std::to_string(runner) + "-";
+  for (auto it = fs::recursive_directory_iterator("/sys/fs/cgroup", fs::directory_options::skip_permission_denied, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    if (it.depth() > 4) it.disable_recursion_pending();
+    if (it->is_directory(ec) && it->path().filename().string().starts_with(prefix)) out.push_back(it->path().string());
+  }
+  return out;
+}
+
 #define EXPECT_CONSOLE_HAS(graded, text) \
   EXPECT_NE((graded).console.find(text), std::string::npos) << "console output:\n" << (graded).console
 
@@ -284,7 +298,29 @@ TEST(RunFail, InterruptedRunnerKillsTheTreeAndWritesNothing) {
   for (int i = 0; i < 100 && stubborn_alive() > 0; ++i) ::usleep(10000);
   EXPECT_EQ(stubborn_alive(), 0u) << "the interrupted run's processes outlived the runner";
   EXPECT_FALSE(fs::exists(results / "runfail" / "stubborn.json"));
+  EXPECT_EQ(cgroups_of(runner), std::vector<std::string>{}) << "an interrupted runner removes its cgroups";
   fs::remove_all(results);
+}
+
+// ctest's timeout SIGKILLs a runner: its cgroups stay behind until the next runner sweeps them.
+TEST(RunFail, AKilledRunnersCgroupsAreSweptByTheNext) {
+  if (::geteuid() != 0) GTEST_SKIP() << "cgroups of the runner's own need root here";
+  pid_t runner = ::fork();
+  if (runner == 0) {
+    std::string fixture = std::string(PAREX_FIXTURES) + "/runfail", bin = std::string(PAREX_FIXTURE_BIN) + "/runfail";
+    ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "stubborn",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto stubborn_alive = [] { return live_processes_matching("runfail/stubborn").size(); };
+  for (int i = 0; i < 100 && stubborn_alive() < 2; ++i) ::usleep(10000);
+  ::kill(runner, SIGKILL);
+  ::waitpid(runner, nullptr, 0);
+  for (const auto& line : live_processes_matching("runfail/stubborn")) ::kill(std::stoi(line), SIGKILL);
+  for (int i = 0; i < 100 && stubborn_alive() > 0; ++i) ::usleep(10000);
+  if (cgroups_of(runner).empty()) GTEST_SKIP() << "no cgroups of the runner's own on this machine";
+  auto graded = grade("runfail", "tidy");
+  EXPECT_EQ(cgroups_of(runner), std::vector<std::string>{}) << graded.console;
 }
 
 TEST(Pty, UnflushedOutputInterleavesOnATerminal) {

@@ -1,0 +1,226 @@
+#include "sandbox.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/mount.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace fs = std::filesystem;
+
+namespace parex {
+namespace {
+
+// glibc 2.36 has no wrappers for the new mount API.
+int open_tree(int dirfd, const char* path, unsigned flags) {
+  return static_cast<int>(::syscall(SYS_open_tree, dirfd, path, flags));
+}
+int move_mount(int from_dirfd, const char* from, int to_dirfd, const char* to, unsigned flags) {
+  return static_cast<int>(::syscall(SYS_move_mount, from_dirfd, from, to_dirfd, to, flags));
+}
+int mount_setattr(int dirfd, const char* path, unsigned flags, mount_attr* attr) {
+  return static_cast<int>(::syscall(SYS_mount_setattr, dirfd, path, flags, attr, sizeof *attr));
+}
+
+// Whether `path` lies strictly below `folder`.
+bool below(const fs::path& path, const fs::path& folder) {
+  auto [end, _] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
+  return end == folder.end() && path.lexically_normal() != folder.lexically_normal();
+}
+
+// A network namespace with only a loopback, up: made by a helper child, kept open by descriptor.
+int make_network_namespace(std::string& why_not) {
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) return why_not = "cannot make a pipe", -1;
+  pid_t helper = ::fork();
+  if (helper == 0) {
+    char status = 0;
+    if (::unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC) != 0) status = 1;
+    if (status == 0) {
+      int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      ifreq lo{};
+      std::strncpy(lo.ifr_name, "lo", IFNAMSIZ - 1);
+      if (sock < 0 || ::ioctl(sock, SIOCGIFFLAGS, &lo) != 0) status = 2;
+      lo.ifr_flags |= IFF_UP;
+      if (status == 0 && ::ioctl(sock, SIOCSIFFLAGS, &lo) != 0) status = 2;
+    }
+    (void)!::write(ready[1], &status, 1);
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  char status = 3;
+  if (helper < 0 || ::read(ready[0], &status, 1) != 1) status = 3;
+  ::close(ready[0]);
+  int fd = -1;
+  if (status == 0) fd = ::open(fmt::format("/proc/{}/ns/net", helper).c_str(), O_RDONLY | O_CLOEXEC);
+  if (helper > 0) {
+    ::kill(helper, SIGKILL);
+    ::waitpid(helper, nullptr, 0);
+  }
+  if (status == 1) why_not = fmt::format("namespaces refused ({}): a container's seccomp profile?", std::strerror(EPERM));
+  else if (status == 2) why_not = "cannot bring up the loopback of a new network namespace";
+  else if (status == 3 || fd < 0) why_not = "cannot make a network namespace";
+  return fd;
+}
+
+}  // namespace
+
+const SandboxSupport& sandbox_support() {
+  static const SandboxSupport support = [] {
+    SandboxSupport s;
+    if (const char* uid = std::getenv("PAREX_SANDBOX_UID"); uid && *uid) s.uid = s.gid = static_cast<uid_t>(std::atol(uid));
+    if (::geteuid() != 0) {
+      s.why_not = "the runner is not root (an unprivileged user namespace is to come)";
+      return s;
+    }
+    if (s.uid == 0) {
+      s.why_not = "PAREX_SANDBOX_UID is 0";
+      return s;
+    }
+    s.net_fd = make_network_namespace(s.why_not);
+    s.available = s.net_fd >= 0;
+    return s;
+  }();
+  return support;
+}
+
+int sandbox_clone_flags() { return CLONE_NEWNS | CLONE_NEWIPC; }
+
+SandboxPlan::SandboxPlan(const SandboxRequest& request) {
+  active_ = request.enabled && sandbox_support().available;
+  if (!active_) return;
+  // The grader's home is covered too (its secrets, its tools), when it is a folder of its own.
+  struct Folder {
+    fs::path path;
+    std::string options;
+  };
+  const std::string scratch = fmt::format("size={}m,mode=1777", request.scratch_mb);
+  std::vector<Folder> covers = {{"/tmp", scratch}, {"/dev/shm", scratch}};
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    const fs::path path = fs::path(home).lexically_normal();
+    std::error_code ec;
+    if (path.has_relative_path() && fs::is_directory(path, ec) && path != "/tmp") covers.push_back({path, "size=1m,mode=0755"});
+  }
+  struct Kept {
+    fs::path path;
+    std::vector<fs::path> parents;
+  };
+  std::vector<Kept> keeps;
+  for (const auto& wanted : request.keep) {
+    std::error_code ec;
+    if (!fs::is_directory(wanted, ec)) continue;  // e.g. the bin folder of a case with no compiled variant
+    const fs::path path = fs::absolute(wanted).lexically_normal();
+    for (const auto& cover : covers) {
+      if (!below(path, cover.path)) continue;
+      Kept kept{path, {}};
+      fs::path parent = cover.path;
+      for (auto it = std::next(path.begin(), std::distance(cover.path.begin(), cover.path.end())); it != path.end(); ++it) {
+        parent /= *it;
+        if (parent != path) kept.parents.push_back(parent);
+      }
+      keeps.push_back(std::move(kept));
+      break;
+    }
+  }
+  std::vector<std::pair<fs::path, bool>> hides;  // (path, is a folder)
+  for (const auto& path : request.hide) {
+    std::error_code ec;
+    const auto status = fs::symlink_status(path, ec);
+    if (!ec && fs::exists(status)) hides.emplace_back(fs::absolute(path).lexically_normal(), fs::is_directory(status));
+  }
+  // Every string is stored before any pointer is taken: strings_ is sized once.
+  std::size_t count = 2 * covers.size() + 2 * hides.size();
+  for (const auto& kept : keeps) count += 1 + kept.parents.size();
+  strings_.reserve(count);
+  auto keep_string = [&](std::string text) { return strings_.emplace_back(std::move(text)).c_str(); };
+  for (const auto& cover : covers) covers_.push_back({keep_string(cover.path.string()), keep_string(cover.options)});
+  for (const auto& kept : keeps) {
+    Keep keep{keep_string(kept.path.string()), {}};
+    for (const auto& parent : kept.parents) keep.parents.push_back(keep_string(parent.string()));
+    keeps_.push_back(std::move(keep));
+  }
+  for (const auto& [path, folder] : hides) (folder ? hide_dirs_ : hide_files_).push_back(keep_string(path.string()));
+}
+
+int SandboxPlan::apply(const char*& step) const {
+  const SandboxSupport& support = sandbox_support();
+  auto fail = [&](const char* what) {
+    step = what;
+    return errno ? errno : EPERM;
+  };
+  if (::setns(support.net_fd, CLONE_NEWNET) != 0) return fail("join the network namespace");
+  // Nothing mounted here reaches the runner's namespace, and the root file system is read-only.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail("make the mounts private");
+  // The folders the run needs under a covered one are taken along (detached copies), read-only, before it is covered.
+  constexpr std::size_t kMaxKeep = 16;
+  int kept[kMaxKeep];
+  const std::size_t keeps = std::min(keeps_.size(), kMaxKeep);
+  for (std::size_t i = 0; i < keeps; ++i) {
+    kept[i] = open_tree(AT_FDCWD, keeps_[i].path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    if (kept[i] < 0) return fail("take a folder the run needs");
+    mount_attr read_only{};
+    read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    if (mount_setattr(kept[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &read_only) != 0) return fail("make a kept folder read-only");
+  }
+  for (const auto& cover : covers_)
+    if (::mount("tmpfs", cover.path, "tmpfs", MS_NOSUID | MS_NODEV, cover.options) != 0) return fail("cover a folder");
+  for (std::size_t i = 0; i < keeps; ++i) {
+    for (const char* parent : keeps_[i].parents)
+      if (::mkdir(parent, 0755) != 0 && errno != EEXIST) return fail("make a kept folder's parents");
+    if (::mkdir(keeps_[i].path, 0755) != 0 && errno != EEXIST) return fail("make a kept folder's mount point");
+    if (move_mount(kept[i], "", AT_FDCWD, keeps_[i].path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return fail("put a kept folder back");
+    ::close(kept[i]);
+  }
+  // A hidden path under the old /tmp is gone already (ENOENT): nothing to cover.
+  for (const char* dir : hide_dirs_)
+    if (::mount("tmpfs", dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0 &&
+        errno != ENOENT)
+      return fail("hide a folder");
+  // A hidden file cannot be opened at all: a bind of /dev/null, remounted nodev (a device node on a merely
+  // read-only mount can still be written).
+  for (const char* file : hide_files_) {
+    if (::mount("/dev/null", file, nullptr, MS_BIND, nullptr) != 0) {
+      if (errno == ENOENT) continue;
+      return fail("hide a file");
+    }
+    if (::mount(nullptr, file, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOEXEC | MS_NODEV, nullptr) != 0)
+      return fail("make a hidden file read-only");
+  }
+  if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) return fail("make / read-only");
+  // An identity that owns nothing of the grader's, with no way back to privileges.
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail("set no_new_privs");
+  if (::setgroups(0, nullptr) != 0) return fail("drop supplementary groups");
+  if (::setresgid(support.gid, support.gid, support.gid) != 0) return fail("set the sandbox gid");
+  if (::setresuid(support.uid, support.uid, support.uid) != 0) return fail("set the sandbox uid");
+  errno = 0;
+  return 0;
+}
+
+std::string describe_sandbox(const SandboxRequest& request) {
+  const SandboxSupport& support = sandbox_support();
+  if (!request.enabled) return "none: turned off (--no-sandbox or the case's sandbox = false)";
+  if (!support.available) return "none: " + support.why_not;
+  return fmt::format("uid {} (no capabilities, no_new_privs); per run: mount and IPC namespaces, private /tmp and "
+                     "/dev/shm ({} MiB each), the grader's home covered, read-only /, {} path(s) hidden; a network "
+                     "namespace with loopback only",
+                     support.uid, request.scratch_mb, request.hide.size());
+}
+
+}  // namespace parex

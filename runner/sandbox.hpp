@@ -1,0 +1,71 @@
+// The sandbox of a run: what a graded program may see and change (docs/process-control.md, "Sandbox").
+// Made of two parts: what the runner sets up once (a network namespace with only a loopback, the
+// unprivileged identity), and what each run gets in its child between clone and exec (its own mount
+// and IPC namespaces, a private /tmp and /dev/shm, the hidden paths covered, a read-only root).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace parex {
+
+// What a run asks of its sandbox.
+struct SandboxRequest {
+  bool enabled = false;                      // false: the run is not sandboxed
+  std::vector<std::filesystem::path> hide;   // made invisible: a folder gets an empty read-only tmpfs, a file /dev/null
+  // Folders the run needs that lie under a covered folder (/tmp, the grader's home): its executable's, its case's,
+  // its interpreter's: kept visible, read-only.
+  std::vector<std::filesystem::path> keep;
+  std::int64_t scratch_mb = 256;             // size of the private /tmp and of /dev/shm, each
+};
+
+// What this runner can apply, probed once: root, and namespaces not refused (e.g. by a seccomp profile).
+struct SandboxSupport {
+  bool available = false;
+  std::string why_not;   // when not available
+  int net_fd = -1;       // the runner's network namespace with only a loopback, joined by every run
+  uid_t uid = 60000;     // the unprivileged identity runs get (PAREX_SANDBOX_UID; isolate's convention)
+  gid_t gid = 60000;
+};
+const SandboxSupport& sandbox_support();
+
+// A request turned into what the child applies without allocating (it shares the runner's memory).
+class SandboxPlan {
+ public:
+  SandboxPlan() = default;
+  explicit SandboxPlan(const SandboxRequest& request);
+  SandboxPlan(const SandboxPlan&) = delete;  // the child's pointers point into strings_
+  SandboxPlan& operator=(const SandboxPlan&) = delete;
+  bool active() const { return active_; }
+  // Applied in the child after clone(CLONE_NEWNS | CLONE_NEWIPC): returns 0, or an errno with `step` naming what failed.
+  int apply(const char*& step) const;
+
+ private:
+  // A folder replaced by a fresh tmpfs: /tmp and /dev/shm (the run's scratch) and the grader's home (empty).
+  struct Cover {
+    const char* path;
+    const char* options;
+  };
+  // A folder under a cover that the run needs, taken along and put back read-only, with the parents to make.
+  struct Keep {
+    const char* path;
+    std::vector<const char*> parents;
+  };
+  bool active_ = false;
+  std::vector<std::string> strings_;  // owns every path and option string below; never grows once they point into it
+  std::vector<Cover> covers_;
+  std::vector<Keep> keeps_;
+  std::vector<const char*> hide_dirs_, hide_files_;
+};
+
+// The clone flags a sandboxed run adds: its own mount and IPC namespaces.
+int sandbox_clone_flags();
+
+// What a sandboxed run gets, in words, for machine.sandbox in the results; or why runs are not sandboxed.
+std::string describe_sandbox(const SandboxRequest& request);
+
+}  // namespace parex

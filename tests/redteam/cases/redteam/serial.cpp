@@ -1,0 +1,4 @@
+// Not an attack: a baseline binary other attacks go after.
+#include "attacks.hpp"
+
+int main() { std::puts("serial"); }

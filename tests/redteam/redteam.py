@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""One red-team attack, graded by the real runner; passes when the attack failed.
+
+    redteam.py --parex P --case C --bin-dir B ATTACK [--unsandboxed]
+
+The attack (a variant of tests/redteam/cases/redteam) runs under `parex run` on private copies of its
+case folder and binaries, with a decoy result beside its own. It failed when: its verdict is not pass
+(a pass means it printed ATTACK SUCCEEDED), and nothing outside the run changed. That is checked by
+hashing, before and after, the case, the binaries and the decoy result, and by looking for what it
+might leave: files in /tmp, /dev/shm and /etc, a System V segment, a connection to a listener on the
+loopback, a live process, the runner's cgroups.
+
+--unsandboxed grades it with --no-sandbox and passes when the attack succeeded: what each defence is
+for, shown (docs/process-control.md lists what that run gives).
+"""
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+def tree_hash(root):
+    digest = hashlib.sha256()
+    for path in sorted(Path(root).rglob("*")):
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file() and not path.is_symlink():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def shm_keys():
+    try:
+        lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except OSError:
+        return set()
+    return {int(line.split()[0]) for line in lines if line.split()}
+
+
+def live(needle):
+    """Pids of live processes whose command line holds needle (the attack's private folder)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if ") Z " in (proc / "stat").read_text():
+                continue
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if needle in cmdline:
+            found.append(f"{proc.name}: {cmdline.strip()}")
+    return found
+
+
+def leftovers_of(marker):
+    """Where attacks leave files for the machine to keep."""
+    home = os.environ.get("HOME", "/root")
+    return [f"{folder}/parex-redteam-{marker}" for folder in ("/tmp", "/dev/shm", "/etc", home)]
+
+
+def cgroups_of(pid):
+    return [str(p) for p in Path("/sys/fs/cgroup").rglob(f"parex-{pid}-*")]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("attack")
+    parser.add_argument("--parex", required=True)
+    parser.add_argument("--case", required=True, type=Path)
+    parser.add_argument("--bin-dir", required=True, type=Path)
+    parser.add_argument("--unsandboxed", action="store_true")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("redteam.py: skipped: runs are sandboxed only when the runner is root")
+        return 77
+
+    work = Path(tempfile.mkdtemp(prefix="parex-redteam-"))
+    marker = f"{os.getpid()}-{random.randrange(1 << 30)}"
+    try:
+        case, bins, results = work / "redteam", work / "bin", work / "results"
+        shutil.copytree(args.case, case)
+        shutil.copytree(args.bin_dir, bins)
+        (results / "decoy").mkdir(parents=True)
+        (results / "decoy" / "parallel.json").write_text('{"status": "fail"}\n')
+        shm_key = random.randrange(0x10000, 0x7fffffff)
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        connections = []
+        threading.Thread(target=lambda: connections.append(server.accept()), daemon=True).start()
+        env = dict(os.environ, REDTEAM_BIN_DIR=str(bins), REDTEAM_CASE_DIR=str(case), REDTEAM_RESULTS=str(results),
+                   REDTEAM_MARKER=marker, REDTEAM_PORT=str(server.getsockname()[1]), REDTEAM_SHM_KEY=f"{shm_key:x}",
+                   REDTEAM_PAREX=str(Path(args.parex).resolve()), REDTEAM_HOME=os.environ.get("HOME", "/root"))
+        before = {"case": tree_hash(case), "binaries": tree_hash(bins), "decoy result": tree_hash(results / "decoy")}
+        keys_before = shm_keys()
+
+        command = [args.parex, "run", str(case), "--bin-dir", str(bins), "--variant", args.attack, "--results", str(results)]
+        if args.unsandboxed:
+            command.append("--no-sandbox")
+        runner = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        output, _ = runner.communicate(timeout=120)
+        time.sleep(0.5)  # a daemon left behind would have struck by now
+
+        harm = []
+        result_file = results / "redteam" / f"{args.attack}.json"
+        result = json.loads(result_file.read_text()) if result_file.exists() else {}
+        printed = [line.get("text", "") for run in result.get("runs", []) for line in run.get("lines", [])]
+        if result.get("status") == "pass":
+            harm.append("its verdict is pass (" + next((l for l in printed if "ATTACK SUCCEEDED" in l), "") + ")")
+        if not result:
+            harm.append("no result was written")
+        after = {"case": tree_hash(case), "binaries": tree_hash(bins), "decoy result": tree_hash(results / "decoy")}
+        harm += [f"the {what} changed" for what in before if before[what] != after[what]]
+        for place in leftovers_of(marker):
+            if os.path.exists(place):
+                harm.append(f"{place} was left on the machine")
+                os.remove(place)
+        if shm_key in shm_keys() - keys_before or shm_key in shm_keys():
+            harm.append(f"a System V segment (key {shm_key:#x}) was left on the machine")
+            subprocess.run(["ipcrm", "-M", str(shm_key)], check=False)
+        if connections:
+            harm.append("it connected to a listener on the grader's loopback")
+        alive = live(str(work))
+        if alive:
+            harm.append("processes were left running: " + "; ".join(alive))
+            for line in alive:
+                try:
+                    os.kill(int(line.split(":")[0]), 9)
+                except OSError:
+                    pass
+        leftovers = cgroups_of(runner.pid)
+        if leftovers:
+            harm.append("the runner's cgroups were left: " + ", ".join(leftovers))
+            time.sleep(0.2)  # the processes killed above leave them empty
+            for cgroup in leftovers:
+                try:
+                    os.rmdir(cgroup)
+                except OSError:
+                    pass
+        sandbox = result.get("machine", {}).get("sandbox", "?")
+        print(output.rstrip())
+        print(f"sandbox: {sandbox}")
+        if args.unsandboxed:
+            print(f"redteam {args.attack}, unsandboxed: " + ("; ".join(harm) if harm else "no harm done"))
+            return 0 if harm else 1
+        print(f"redteam {args.attack}: " + ("; ".join(harm) if harm else "the attack failed, nothing changed"))
+        return 1 if harm or sandbox.startswith("none") else 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        for place in leftovers_of(marker):
+            if os.path.exists(place):
+                os.remove(place)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
