@@ -518,6 +518,10 @@ CheckResult check_isolation(const CheckSpec& check, const Evidence& evidence) {
     result.message = fmt::format("parent kept {} while pid {} changed it to {}", v0, (*changed)->pid, (*changed)->value);
   }
   if (result.passed) result.message = fmt::format("{} run(s): {}", evidence.graded.size(), result.message);
+  int forged = 0;
+  for (const auto& run : evidence.graded) forged += run.probes_forged;
+  if (forged > 0)
+    result.message += fmt::format(" ({} record(s) left out: sent by another process than the one they name)", forged);
   return result;
 }
 

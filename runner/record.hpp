@@ -74,6 +74,7 @@ struct Run {
 
   std::vector<Line> lines;
   std::vector<ProbeRecord> probes;
+  int probes_forged = 0;  // records dropped: the kernel says another process sent them than the one they name
 };
 
 std::string_view to_string(Outcome outcome);

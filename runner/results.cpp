@@ -66,6 +66,7 @@ nlohmann::json to_json(const Run& run) {
       {"leaked", leaked},
       {"lines", lines},
       {"probes", probes},
+      {"probes_forged", run.probes_forged},
   };
   if (omitted) json["lines_omitted"] = omitted;
   if (run.stolen_share) json["stolen_share"] = std::round(*run.stolen_share * 1000) / 1000;

@@ -841,6 +841,10 @@ struct Channels {
       ::fcntl(fds[0], F_SETFL, O_NONBLOCK);  // the last reads of a run stop at "empty"
     }
     if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) throw errno_error("cannot create probe channel");
+    // Each record arrives with its sender's credentials, as the kernel knows them (SCM_CREDENTIALS): a record
+    // is attributed to the process that sent it, not to the pid it names.
+    const int on = 1;
+    ::setsockopt(fds[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
     made.probe_read.reset(fds[0]);
     made.probe_write.reset(fds[1]);
     made.write_flags_[0] = ::fcntl(made.out_write.get(), F_GETFL);
@@ -957,7 +961,12 @@ Run spawn_and_record(const SpawnRequest& request) {
     run.outcome = Outcome::spawn_error;
     run.error = setup.failed_step
                     ? fmt::format("cannot sandbox '{}': {}: {}", request.argv[0], setup.failed_step, std::strerror(setup.exec_errno))
-                    : fmt::format("cannot run '{}': {}", request.argv[0], std::strerror(setup.exec_errno));
+                    : fmt::format("cannot run '{}': {}{}", request.argv[0], std::strerror(setup.exec_errno),
+                                  setup.exec_errno == EACCES && sandbox.active()
+                                      ? fmt::format(" as the sandbox's uid {}: the program, its folders and what it reads "
+                                                    "must be readable by others (or grade with --no-sandbox)",
+                                                    sandbox_support().uid)
+                                      : "");
     run.wall_s = seconds_between(t0, Clock::now());
     channels.dirty = false;  // the child never got to write
     return run;
@@ -1006,12 +1015,28 @@ Run spawn_and_record(const SpawnRequest& request) {
   };
 
   auto read_probes = [&] {
-    ssize_t n = retry_eintr([&] { return ::recv(probe_read, buffer.data(), buffer.size(), MSG_DONTWAIT); });
+    iovec data{buffer.data(), buffer.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t n = retry_eintr([&] { return ::recvmsg(probe_read, &message, MSG_DONTWAIT); });
     if (n == 0 || (n < 0 && errno != EAGAIN)) probe_open = false;
     if (n <= 0) return false;
+    std::optional<pid_t> sender;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&message); c; c = CMSG_NXTHDR(&message, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+        ucred credentials;
+        std::memcpy(&credentials, CMSG_DATA(c), sizeof credentials);
+        sender = credentials.pid;
+      }
     if (run.probes.size() < 100000)
-      if (auto record = parse_probe(std::string_view(buffer.data(), static_cast<std::size_t>(n)), t0_ns))
-        run.probes.push_back(std::move(*record));
+      if (auto record = parse_probe(std::string_view(buffer.data(), static_cast<std::size_t>(n)), t0_ns)) {
+        if (sender && *sender != record->pid) ++run.probes_forged;
+        else run.probes.push_back(std::move(*record));
+      }
     return true;
   };
 

@@ -43,6 +43,7 @@ def parex_run(build, case_dir, bin_dir, results, variant=None, extra=()):
 
 
 def scratch_case(directory, toml):
+    directory.chmod(0o755)  # a sandboxed run's uid must reach the case (a temporary directory is 0700)
     case = directory / "bench_case"
     case.mkdir(parents=True, exist_ok=True)
     (case / "case.toml").write_text(toml)
@@ -81,6 +82,8 @@ def overhead(args):
         tmp = Path(tmp)
         case = scratch_case(tmp, f'title = "empty"\nrepetitions = {runs}\n[variants.parallel]\ncommand = ["{empty}"]\nexpect = "pass"\n')
         parex = [str(args.build / "runner/parex"), "run", str(case), "--bin-dir", str(tmp), "--results", str(tmp / "results")]
+        if args.no_sandbox:
+            parex.append("--no-sandbox")
         bare = [hyperfine, "-N", "--runs", str(runs), "--style", "none", str(empty)]
         walls, cpus = [], []
         # The VM's speed drifts by +-15% over seconds: each round times both commands back to back, in
@@ -215,6 +218,7 @@ def main():
     parser.add_argument("--runs", type=int, help="runs/grades per measurement")
     parser.add_argument("--rounds", type=int, default=20, help="overhead: rounds to take the median of")
     parser.add_argument("--only", nargs="*", help="flakes: only these cases")
+    parser.add_argument("--no-sandbox", action="store_true", help="overhead: the runs unsandboxed (the sandbox's cost is `sandbox`)")
     args = parser.parse_args()
     args.build = args.build.resolve()
     args.runs = args.runs or {"overhead": 1000, "sandbox": 300, "capture": 3, "accuracy": 20, "flakes": 50}[args.figure]

@@ -86,7 +86,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="parex-redteam-"))
     marker = f"{os.getpid()}-{random.randrange(1 << 30)}"
     try:
-        case, bins, results = work / "redteam", work / "bin", work / "results"
+        case, bins, results = work / args.case.name, work / "bin", work / "results"
         shutil.copytree(args.case, case)
         shutil.copytree(args.bin_dir, bins)
         (results / "decoy").mkdir(parents=True)
@@ -111,7 +111,7 @@ def main():
         time.sleep(0.5)  # a daemon left behind would have struck by now
 
         harm = []
-        result_file = results / "redteam" / f"{args.attack}.json"
+        result_file = results / args.case.name / f"{args.attack}.json"
         result = json.loads(result_file.read_text()) if result_file.exists() else {}
         printed = [line.get("text", "") for run in result.get("runs", []) for line in run.get("lines", [])]
         if result.get("status") == "pass":
