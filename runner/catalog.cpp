@@ -160,13 +160,16 @@ const std::vector<std::string> kVisibilities = {"visible", "hidden", "after_due_
 const std::vector<std::string> kLimitKeys = {"max_processes", "max_output_bytes", "memory_mb"};
 const std::vector<std::string> kVariantKeys = {"expect", "args", "command"};
 const std::vector<std::string> kCheckKinds = {"speedup",     "benchmark_speedup", "same_lines", "in_order",
-                                              "interleaved", "filecheck",         "isolation",  "exit"};
+                                              "interleaved", "filecheck",         "isolation",  "exit",
+                                              "processes"};
 
 std::vector<std::string> keys_for(CheckKind kind) {
   std::vector<std::string> keys = {"kind", "name", "points", "visibility"};
   auto add = [&](std::initializer_list<const char*> more) { keys.insert(keys.end(), more.begin(), more.end()); };
   switch (kind) {
-    case CheckKind::speedup: add({"baseline", "at_least", "efficiency", "workers", "max_repetitions", "bands"}); break;
+    case CheckKind::speedup:
+      add({"baseline", "at_least", "at_most", "efficiency", "workers", "max_repetitions", "bands"});
+      break;
     case CheckKind::benchmark_speedup:
       add({"baseline", "candidate", "baseline_variant", "at_least", "efficiency", "workers", "bands"});
       break;
@@ -176,6 +179,7 @@ std::vector<std::string> keys_for(CheckKind kind) {
     case CheckKind::filecheck: add({"text", "stream"}); break;
     case CheckKind::isolation: add({"probe"}); break;
     case CheckKind::exit: add({"code", "signal"}); break;
+    case CheckKind::processes: add({"min_peak"}); break;
   }
   return keys;
 }
@@ -202,6 +206,7 @@ std::string default_check_name(const CheckSpec& check) {
     case CheckKind::exit:
       return check.signal ? fmt::format("exit by {}", signal_name(*check.signal))
                           : fmt::format("exit code {}", check.code.value_or(0));
+    case CheckKind::processes: return fmt::format("at least {} processes at once", check.min_peak);
   }
   return "check";
 }
@@ -276,6 +281,9 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
     check.patterns = v.strings(table, "patterns").value_or(std::vector<std::string>{});
     check.at_least = v.number(table, "at_least");
     check.efficiency = v.number(table, "efficiency");
+    check.at_most = v.number(table, "at_most");
+    v.require_range(table, "at_most", check.at_most, 1e-9, 1e9, "positive");
+    if (auto min_peak = v.integer(table, "min_peak")) check.min_peak = static_cast<int>(*min_peak);
     check.min_overlap = v.number(table, "min_overlap").value_or(0.5);
     if (auto workers = v.integer(table, "workers")) check.workers = static_cast<int>(*workers);
     if (auto max_reps = v.integer(table, "max_repetitions")) check.max_repetitions = static_cast<int>(*max_reps);
@@ -340,6 +348,11 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
           v.error(table.get("stream")->source(), fmt::format("'stream' must be \"stdout\" or \"stderr\" (got \"{}\")", check.stream));
         break;
       case CheckKind::isolation: require("probe"); break;
+      case CheckKind::processes:
+        require("min_peak");
+        if (check.min_peak < 1 || check.min_peak > 100000)
+          v.error(table.source(), fmt::format("'min_peak' must be between 1 and 100000 (got {})", check.min_peak));
+        break;
       case CheckKind::exit:
         if (table.get("code") && table.get("signal"))
           v.error(table.source(), "an 'exit' check takes 'code' or 'signal', not both");

@@ -37,7 +37,7 @@ struct VariantSpec {
   std::optional<Expect> expect;        // set = graded
 };
 
-enum class CheckKind { speedup, benchmark_speedup, same_lines, in_order, interleaved, filecheck, isolation, exit };
+enum class CheckKind { speedup, benchmark_speedup, same_lines, in_order, interleaved, filecheck, isolation, exit, processes };
 
 // Who sees a check, with Gradescope's meaning: hidden checks count toward the score, but learner-facing
 // output shows only their points; after_due_date ones are shown once the due date has passed.
@@ -53,6 +53,9 @@ struct CheckSpec {
   // binary a submission cannot slow down); empty: the graded program runs both benchmarks
   std::string baseline_variant;
   std::optional<double> at_least;
+  // speedup: extension, the most a right program measures; default, for CPU-bound work only, 1.5 x min(workers, cores)
+  std::optional<double> at_most;
+  int min_peak = 0;                      // processes: extension, the fewest processes alive at once in each run
   std::optional<double> efficiency;
   std::optional<int> workers;
   std::optional<int> max_repetitions;    // speedup: extension, more pairs while undecided

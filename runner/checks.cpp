@@ -1,6 +1,7 @@
 #include "checks.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <set>
 
@@ -160,6 +161,23 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
     result.detail = fmt::format("the baseline keeps a core {:.0f}% busy, so no program can be more than {}x faster on "
                                 "this machine's {} cores; grade this case on a machine with more cores",
                                 baseline_cpu * 100, evidence.cores, evidence.cores);
+    return result;
+  }
+  // A ceiling: more than a right program can measure is work left undone (one process printing every
+  // line with short sleeps measures "20x"). Without at_most it holds for CPU-bound work only, where the
+  // cores bound the speedup; references measure slightly superlinear, hence the 1.5.
+  std::optional<double> ceiling = check.at_most;
+  const int workers = std::max(1, std::min(check.workers.value_or(evidence.cores), evidence.cores));
+  if (!ceiling && baseline_cpu >= 0.5) ceiling = 1.5 * workers;
+  if (ceiling) result.data["at_most"] = *ceiling;
+  if (result.passed && ceiling && measured > *ceiling) {
+    result.passed = false;
+    result.message = fmt::format("{:.2f}x{} > {:.2f}x: faster than the work allows", measured, range, *ceiling);
+    result.detail = fmt::format(
+        "the median of {} paired runs is {:.2f}x, above the most a right program measures here ({:.2f}x{}): is all of "
+        "the baseline's work still done, in processes that share it?",
+        ratios.size(), measured, *ceiling,
+        check.at_most ? "" : fmt::format(", 1.5 x {} core(s) for CPU-bound work", workers));
     return result;
   }
   if (!result.passed) {
@@ -453,6 +471,29 @@ CheckResult check_filecheck(const CheckSpec& check, const Evidence& evidence) {
   return result;
 }
 
+CheckResult check_processes(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+  if (evidence.graded.empty()) return fail_without_runs(result, "runs");
+  int fewest = std::numeric_limits<int>::max();
+  std::size_t worst = 0;
+  for (std::size_t r = 0; r < evidence.graded.size(); ++r)
+    if (evidence.graded[r].peak_processes < fewest) fewest = evidence.graded[r].peak_processes, worst = r;
+  result.measured = fewest;
+  result.threshold = check.min_peak;
+  result.passed = fewest >= check.min_peak;
+  result.data = {{"peaks", nlohmann::json::array()}};
+  for (const auto& run : evidence.graded) result.data["peaks"].push_back(run.peak_processes);
+  if (result.passed) {
+    result.message = fmt::format("{} run(s): at least {} process(es) at once", evidence.graded.size(), fewest);
+  } else {
+    result.message = fmt::format("run {}: at most {} process(es) at once, fewer than {}", worst + 1, fewest, check.min_peak);
+    result.detail = fmt::format("the exercise asks for its work in {} processes alive at the same time (the main one "
+                                "included): start them all before joining any",
+                                check.min_peak);
+  }
+  return result;
+}
+
 CheckResult check_isolation(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
   if (evidence.graded.empty()) return fail_without_runs(result, "runs");
@@ -623,6 +664,7 @@ CheckResult evaluate(const CheckSpec& check, const Evidence& evidence) {
     case CheckKind::filecheck: return check_filecheck(check, evidence);
     case CheckKind::isolation: return check_isolation(check, evidence);
     case CheckKind::exit: return check_exit(check, evidence);
+    case CheckKind::processes: return check_processes(check, evidence);
   }
   return start(check);
 }

@@ -109,6 +109,19 @@ TEST(Catalog, BenchmarkBaselineVariantMustNameAVariantAndIsABaseline) {
   EXPECT_EQ(loaded.spec->baselines(), std::vector<std::string>{"serial"});  // run beside the graded program
 }
 
+TEST(Catalog, ProcessesNeedsMinPeakAndSpeedupTakesAtMost) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"processes\"\n[[checks]]\nkind = \"processes\"\nmin_peak = 0\n"
+              "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\nat_most = -1\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("'min_peak'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'min_peak' must be between 1 and 100000 (got 0)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'at_most' must be positive"), std::string::npos) << errors;
+  CaseDir good(std::string(kMinimal) + "[[checks]]\nkind = \"processes\"\nmin_peak = 3\n");
+  auto loaded = load_case(good.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_EQ(loaded.spec->checks.front().name, "at least 3 processes at once");
+}
+
 TEST(Catalog, UnknownKeyInCheckAndLimits) {
   CaseDir dir(std::string(kMinimal) +
               "[limits]\nmax_proceses = 3\n[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\npatern = \"x\"\n");

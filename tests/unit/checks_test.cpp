@@ -446,6 +446,45 @@ TEST(BenchmarkSpeedup, ABaselineProgramDisturbedEveryTimeIsRunAgain) {
   EXPECT_FALSE(speedup_undecided(check, e));
 }
 
+// One process printing the lines with short sleeps "speeds up" CPU-bound work 20x: above the ceiling.
+TEST(Speedup, FasterThanTheCoresAllowIsWorkLeftUndone) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.5;
+  auto busy = [](double wall, double cpu_share) {
+    auto run = run_of(wall);
+    run.user_s = wall * cpu_share;
+    return run;
+  };
+  auto forged = evaluate(check, evidence({busy(0.03, 0.1), busy(0.03, 0.1)}, {busy(0.6, 0.98), busy(0.6, 0.98)}));
+  EXPECT_FALSE(forged.passed);
+  EXPECT_EQ(forged.message, "20.00x [20.00, 20.00] > 3.00x: faster than the work allows");
+  EXPECT_NE(forged.detail.find("1.5 x 2 core(s) for CPU-bound work"), std::string::npos) << forged.detail;
+  // A right program, slightly superlinear, passes; sleeping work has no default ceiling.
+  EXPECT_TRUE(evaluate(check, evidence({busy(0.26, 0.98), busy(0.26, 0.98)}, {busy(0.6, 0.98), busy(0.6, 0.98)})).passed);
+  EXPECT_TRUE(evaluate(check, evidence({run_of(0.03), run_of(0.03)}, {run_of(0.6), run_of(0.6)})).passed);
+  // at_most applies to any work.
+  check.at_most = 2.5;
+  auto capped = evaluate(check, evidence({run_of(0.03), run_of(0.03)}, {run_of(0.6), run_of(0.6)}));
+  EXPECT_FALSE(capped.passed);
+  EXPECT_EQ(capped.data["at_most"], 2.5);
+}
+
+TEST(Processes, TheFewestAtOnceInAnyRunMustReachMinPeak) {
+  auto check = spec(CheckKind::processes);
+  check.min_peak = 3;
+  auto with_peak = [](int peak) {
+    auto run = run_of(0.3);
+    run.peak_processes = peak;
+    return run;
+  };
+  auto result = evaluate(check, evidence({with_peak(3), with_peak(4)}));
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_EQ(result.message, "2 run(s): at least 3 process(es) at once");
+  result = evaluate(check, evidence({with_peak(3), with_peak(1)}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "run 2: at most 1 process(es) at once, fewer than 3");
+}
+
 TEST(Speedup, UnreachableOnThisMachineIsNotALearnersFailure) {
   auto check = spec(CheckKind::speedup);
   check.at_least = 3.5;  // on 2 cores, with CPU-bound work
