@@ -142,3 +142,25 @@ expect_case(join_semantics build_error 0)
 expect_case(global_isolation build_error 0)
 string(JSON sandbox GET "${json}" audit sandbox build)
 message(STATUS "the build's sandbox: ${sandbox}")
+
+# A starter that reads the reference while it runs, by absolute path: the run's sandbox hides it (as root).
+file(COPY "${WORK}/right/" DESTINATION "${WORK}/peek")
+file(WRITE "${WORK}/peek/join_semantics/starter.cpp" "#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+int main() {
+  std::ifstream in(\"${CATALOG}/join_semantics/parallel.cpp\");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  std::printf(\"%s\\n\", text.empty() ? \"could not read the reference\" : \"LEAKED the reference\");
+}
+")
+grade(peek)
+file(READ "${WORK}/peek-results/join_semantics/starter.json" peeked)
+string(JSON runs_sandbox GET "${json}" audit sandbox runs)
+message(STATUS "the runs' sandbox: ${runs_sandbox}")
+if(runs_sandbox MATCHES "^none")
+  message(STATUS "runs are not sandboxed here (not root): the run-time read is not checked")
+elseif(peeked MATCHES "LEAKED the reference" OR NOT peeked MATCHES "could not read the reference")
+  message(FATAL_ERROR "a sandboxed run read the instructor's reference")
+endif()
