@@ -15,7 +15,6 @@
 #include "fd.hpp"
 #include "install_paths.hpp"
 #include "results.hpp"
-#include "sandbox.hpp"
 
 namespace fs = std::filesystem;
 
@@ -164,7 +163,7 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
                     {"build_type", PAREX_BUILD_TYPE},
                     {"cache_key", prepared.cache_key},
                     {"sandbox", {{"build", configured.sandbox.empty() ? "none" : configured.sandbox},
-                                 {"runs", describe_sandbox(SandboxRequest{.enabled = options.sandbox, .hide = {}, .keep = {}})}}},
+                                 {"runs", "none: no case ran"}}},
                     {"workspace", options.keep_work ? work.string() : ""}};
   if (auto edition = options.submission / "parex-edition.json"; fs::is_regular_file(edition)) {
     try {
@@ -263,6 +262,7 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
     grade.hide = run_hide;
     const auto run_started = std::chrono::steady_clock::now();
     VariantResult result = grade_variant(*p.spec, c.variant, grade);
+    report.audit["sandbox"]["runs"] = result.machine.sandbox;  // what the runs' sandbox applied, as the results say
     // An error is the machine's or the grader's, never the learner's: graded again, a bounded number of times.
     while (result.status == Status::error && c.tries <= options.regrades &&
            !(options.budget_s > 0 && elapsed() > options.budget_s)) {
