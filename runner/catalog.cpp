@@ -168,7 +168,7 @@ std::vector<std::string> keys_for(CheckKind kind) {
   auto add = [&](std::initializer_list<const char*> more) { keys.insert(keys.end(), more.begin(), more.end()); };
   switch (kind) {
     case CheckKind::speedup:
-      add({"baseline", "at_least", "at_most", "efficiency", "workers", "max_repetitions", "bands"});
+      add({"baseline", "at_least", "at_most", "min_work", "efficiency", "workers", "max_repetitions", "bands"});
       break;
     case CheckKind::benchmark_speedup:
       add({"baseline", "candidate", "baseline_variant", "at_least", "efficiency", "workers", "bands"});
@@ -283,6 +283,8 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
     check.efficiency = v.number(table, "efficiency");
     check.at_most = v.number(table, "at_most");
     v.require_range(table, "at_most", check.at_most, 1e-9, 1e9, "positive");
+    check.min_work = v.number(table, "min_work");
+    v.require_range(table, "min_work", check.min_work, 0.0, 1e3, "0 or more");
     if (auto min_peak = v.integer(table, "min_peak")) check.min_peak = static_cast<int>(*min_peak);
     check.min_overlap = v.number(table, "min_overlap").value_or(0.5);
     if (auto workers = v.integer(table, "workers")) check.workers = static_cast<int>(*workers);

@@ -55,6 +55,9 @@ struct CheckSpec {
   std::optional<double> at_least;
   // speedup: extension, the most a right program measures; default, for CPU-bound work only, 1.5 x min(workers, cores)
   std::optional<double> at_most;
+  // speedup: extension, for CPU-bound work: the graded runs' CPU time must be at least this share of the
+  // baseline's (work conservation: the work is done, not skipped); default 0.8, 0 turns it off
+  std::optional<double> min_work;
   int min_peak = 0;                      // processes: extension, the fewest processes alive at once in each run
   std::optional<double> efficiency;
   std::optional<int> workers;

@@ -32,7 +32,7 @@ std::string last_output(const Run& run, std::size_t count = 3) {
 bool killed_by_runner(const Run& run) {
   return run.outcome == Outcome::timeout || run.outcome == Outcome::output_limit ||
          run.outcome == Outcome::process_limit || run.outcome == Outcome::memory_limit ||
-         run.outcome == Outcome::spawn_error;
+         run.outcome == Outcome::spawn_error || run.outcome == Outcome::runner_stopped;
 }
 
 std::vector<std::string> filtered_stdout(const Run& run, const std::string& ignore) {
@@ -179,6 +179,30 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
         ratios.size(), measured, *ceiling,
         check.at_most ? "" : fmt::format(", 1.5 x {} core(s) for CPU-bound work", workers));
     return result;
+  }
+  // Work conservation: CPU-bound work split across processes still costs about its CPU time; a graded program that
+  // measures fast on much less CPU than the baseline skipped work (or did it somewhere the runner does not see).
+  if (result.passed && baseline_cpu >= 0.5) {
+    const double min_work = check.min_work.value_or(0.8);
+    auto cpu_seconds = [](const std::vector<Run>& runs) {
+      std::vector<double> values;
+      for (const auto& run : runs) values.push_back(run.user_s + run.sys_s);
+      return median(values);
+    };
+    const double baseline_work = cpu_seconds(*baseline), graded_work = cpu_seconds(evidence.graded);
+    result.data["baseline_cpu_s"] = baseline_work;
+    result.data["graded_cpu_s"] = graded_work;
+    if (min_work > 0 && graded_work < min_work * baseline_work) {
+      result.passed = false;
+      result.message = fmt::format("{:.2f}x{} on {:.0f}% of the baseline's CPU time: work left undone", measured, range,
+                                   graded_work / std::max(baseline_work, 1e-9) * 100);
+      result.detail = fmt::format(
+          "CPU-bound work costs about the same CPU time however it is split: the baseline used {:.3f} s, the graded "
+          "program {:.3f} s (median of the runs), less than min_work = {:.2f} of it. Does every process do its share "
+          "of the work, and does the main process join them all?",
+          baseline_work, graded_work, min_work);
+      return result;
+    }
   }
   if (!result.passed) {
     std::vector<std::string> rows;
@@ -504,7 +528,7 @@ CheckResult check_isolation(const CheckSpec& check, const Evidence& evidence) {
     for (const auto& record : run.probes)
       if (record.name == check.probe) records.push_back(&record);
     // The main process's records are those of its main thread; a thread of it counts as "another writer".
-    auto is_main = [&](const ProbeRecord* record) { return record->pid == run.pid && record->tid == run.pid; };
+    auto is_main = [&](const ProbeRecord* record) { return writer_of(*record) == main_of(run) && record->tid == run.pid; };
     auto fail = [&](std::string message, std::string detail = {}) {
       result.passed = false;
       result.message = fmt::format("run {}: {}", r + 1, message);
@@ -550,7 +574,7 @@ CheckResult check_isolation(const CheckSpec& check, const Evidence& evidence) {
       continue;
     }
     if ((*after)->value != v0) {
-      bool thread = (*changed)->pid == run.pid;
+      bool thread = writer_of(**changed) == main_of(run);
       fail(fmt::format("the parent saw {} after the child changed it: the variable is shared, not copied",
                        (*after)->value),
            thread ? "the writer was a thread of the main process, not a separate process" : "");

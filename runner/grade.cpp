@@ -262,9 +262,10 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     for (const auto& p : participants)
       if (p.once) run_one(p, spec.warmup + runs, true);
 
-  // A run that could not start (its sandbox refused, exec failed) says nothing of the program: the grader's fault.
+  // A run that could not start (its sandbox refused, exec failed), or whose runner was stopped, says nothing of the
+  // program: the grader's fault.
   for (const auto& run : result.runs)
-    if (run.outcome == Outcome::spawn_error) {
+    if (run.outcome == Outcome::spawn_error || run.outcome == Outcome::runner_stopped) {
       result.error = fmt::format("{} #{}: {}", run.variant, run.index + 1, run.error);
       return finish();
     }

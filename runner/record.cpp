@@ -17,6 +17,7 @@ std::string_view to_string(Outcome outcome) {
     case Outcome::process_limit: return "process_limit";
     case Outcome::memory_limit: return "memory_limit";
     case Outcome::spawn_error: return "spawn_error";
+    case Outcome::runner_stopped: return "runner_stopped";
   }
   return "unknown";
 }

@@ -20,10 +20,11 @@ struct Line {
 // One probe record: a value some process of the run reported (see cases/support/parex/probe.hpp).
 struct ProbeRecord {
   double t_s = 0;
-  int pid = 0;            // the writer's process id
+  int pid = 0;            // the writer's process id, as it saw it (its pid namespace's)
   int tid = 0;            // the writer's thread id when it sent one (a thread of the main process has pid == main)
   std::string name;
   std::string value;
+  int host_pid = 0;       // the sender's pid as the kernel attributed it, in the runner's view; 0: as pid
 };
 
 // How a run ended; a closed set, the first that applies wins (limits before exit status).
@@ -36,6 +37,7 @@ enum class Outcome {
   process_limit,  // killed by the runner: max_processes exceeded
   memory_limit,   // killed or starved by memory_mb
   spawn_error,    // could not be started at all
+  runner_stopped, // the runner itself was stopped (SIGSTOP) during the run: its timeout and clock cannot be trusted
 };
 
 struct LeakedProcess {
@@ -51,7 +53,8 @@ struct Run {
   int index = 0;           // position among this variant's runs of its role, warmups first
   bool counted = true;     // false for warmup runs
   std::string capture = "pipe";
-  int pid = 0;             // the main process
+  int pid = 0;             // the main process, as it saw itself (2 in a sandbox's pid namespace)
+  int host_pid = 0;        // the main process in the runner's view; 0: as pid
 
   double wall_s = 0;       // fork to reaping the main process, CLOCK_MONOTONIC
   double user_s = 0;       // CPU of the whole tree (main process and everything it reaped or we reaped)
@@ -76,6 +79,10 @@ struct Run {
   std::vector<ProbeRecord> probes;
   int probes_forged = 0;  // records dropped: the kernel says another process sent them than the one they name
 };
+
+// Who wrote a probe record, and who the run's main process is, in one (the runner's) view of pids.
+inline int writer_of(const ProbeRecord& record) { return record.host_pid ? record.host_pid : record.pid; }
+inline int main_of(const Run& run) { return run.host_pid ? run.host_pid : run.pid; }
 
 std::string_view to_string(Outcome outcome);
 std::string_view to_string(Stream stream);

@@ -38,6 +38,7 @@ nlohmann::json to_json(const Run& run) {
   for (const auto& probe : run.probes) {
     nlohmann::json record = {{"t_s", us(probe.t_s)}, {"pid", probe.pid}, {"name", probe.name}, {"value", probe.value}};
     if (probe.tid != probe.pid) record["tid"] = probe.tid;
+    if (probe.host_pid && probe.host_pid != probe.pid) record["host_pid"] = probe.host_pid;
     probes.push_back(std::move(record));
   }
   for (const auto& process : run.leaked) leaked.push_back({{"pid", process.pid}, {"cmdline", process.cmdline}});
@@ -56,6 +57,7 @@ nlohmann::json to_json(const Run& run) {
       {"outcome", to_string(run.outcome)},
       {"error", run.error},
       {"pid", run.pid},
+      {"host_pid", main_of(run)},
       {"capture", run.capture},
       {"peak_processes", run.peak_processes},
       {"processes_created", run.processes_created ? nlohmann::json(*run.processes_created) : nlohmann::json(nullptr)},

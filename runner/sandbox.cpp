@@ -44,14 +44,15 @@ bool below(const fs::path& path, const fs::path& folder) {
   return end == folder.end() && path.lexically_normal() != folder.lexically_normal();
 }
 
-// A network namespace with only a loopback, up: made by a helper child, kept open by descriptor.
-int make_network_namespace(std::string& why_not) {
+// The namespaces every run joins, kept for the runner's lifetime: network (only a loopback, up), UTS and
+// cgroup. Made by a helper child, kept open by descriptor; false with `why_not` when refused.
+bool make_runner_namespaces(SandboxSupport& s) {
   int ready[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) return why_not = "cannot make a pipe", -1;
+  if (::pipe2(ready, O_CLOEXEC) != 0) return s.why_not = "cannot make a pipe", false;
   pid_t helper = ::fork();
   if (helper == 0) {
     char status = 0;
-    if (::unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC) != 0) status = 1;
+    if (::unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) != 0) status = 1;
     if (status == 0) {
       int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       ifreq lo{};
@@ -59,6 +60,7 @@ int make_network_namespace(std::string& why_not) {
       if (sock < 0 || ::ioctl(sock, SIOCGIFFLAGS, &lo) != 0) status = 2;
       lo.ifr_flags |= IFF_UP;
       if (status == 0 && ::ioctl(sock, SIOCSIFFLAGS, &lo) != 0) status = 2;
+      if (status == 0 && ::sethostname("parex", 5) != 0) status = 4;
     }
     (void)!::write(ready[1], &status, 1);
     ::pause();
@@ -68,16 +70,20 @@ int make_network_namespace(std::string& why_not) {
   char status = 3;
   if (helper < 0 || ::read(ready[0], &status, 1) != 1) status = 3;
   ::close(ready[0]);
-  int fd = -1;
-  if (status == 0) fd = ::open(fmt::format("/proc/{}/ns/net", helper).c_str(), O_RDONLY | O_CLOEXEC);
+  if (status == 0) {
+    s.net_fd = ::open(fmt::format("/proc/{}/ns/net", helper).c_str(), O_RDONLY | O_CLOEXEC);
+    s.uts_fd = ::open(fmt::format("/proc/{}/ns/uts", helper).c_str(), O_RDONLY | O_CLOEXEC);
+    s.cgroup_fd = ::open(fmt::format("/proc/{}/ns/cgroup", helper).c_str(), O_RDONLY | O_CLOEXEC);
+  }
   if (helper > 0) {
     ::kill(helper, SIGKILL);
     ::waitpid(helper, nullptr, 0);
   }
-  if (status == 1) why_not = fmt::format("namespaces refused ({}): a container's seccomp profile?", std::strerror(EPERM));
-  else if (status == 2) why_not = "cannot bring up the loopback of a new network namespace";
-  else if (status == 3 || fd < 0) why_not = "cannot make a network namespace";
-  return fd;
+  if (status == 1) s.why_not = fmt::format("namespaces refused ({}): a container's seccomp profile?", std::strerror(EPERM));
+  else if (status == 2) s.why_not = "cannot bring up the loopback of a new network namespace";
+  else if (status == 4) s.why_not = "cannot name the host of a new UTS namespace";
+  else if (status == 3 || s.net_fd < 0 || s.uts_fd < 0 || s.cgroup_fd < 0) s.why_not = "cannot make the runner's namespaces";
+  return s.why_not.empty();
 }
 
 }  // namespace
@@ -94,14 +100,13 @@ const SandboxSupport& sandbox_support() {
       s.why_not = "PAREX_SANDBOX_UID is 0";
       return s;
     }
-    s.net_fd = make_network_namespace(s.why_not);
-    s.available = s.net_fd >= 0;
+    s.available = make_runner_namespaces(s);
     return s;
   }();
   return support;
 }
 
-int sandbox_clone_flags() { return CLONE_NEWNS | CLONE_NEWIPC; }
+int sandbox_clone_flags() { return CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC; }
 
 SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   active_ = request.enabled && sandbox_support().available;
@@ -159,15 +164,23 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   for (const auto& [path, folder] : hides) (folder ? hide_dirs_ : hide_files_).push_back(keep_string(path.string()));
 }
 
-int SandboxPlan::apply(const char*& step) const {
+namespace {
+int failed(const char*& step, const char* what) {
+  step = what;
+  return errno ? errno : EPERM;
+}
+}  // namespace
+
+int SandboxPlan::apply_namespaces(const char*& step) const {
   const SandboxSupport& support = sandbox_support();
-  auto fail = [&](const char* what) {
-    step = what;
-    return errno ? errno : EPERM;
-  };
+  auto fail = [&](const char* what) { return failed(step, what); };
   if (::setns(support.net_fd, CLONE_NEWNET) != 0) return fail("join the network namespace");
+  if (::setns(support.uts_fd, CLONE_NEWUTS) != 0) return fail("join the UTS namespace");
+  if (::setns(support.cgroup_fd, CLONE_NEWCGROUP) != 0) return fail("join the cgroup namespace");
   // Nothing mounted here reaches the runner's namespace, and the root file system is read-only.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail("make the mounts private");
+  // A /proc of the run's own pid namespace: the run's processes, none of the machine's.
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) return fail("mount a fresh /proc");
   // The folders the run needs under a covered one are taken along (detached copies), read-only, before it is covered.
   constexpr std::size_t kMaxKeep = 16;
   int kept[kMaxKeep];
@@ -204,6 +217,13 @@ int SandboxPlan::apply(const char*& step) const {
       return fail("make a hidden file read-only");
   }
   if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) return fail("make / read-only");
+  errno = 0;
+  return 0;
+}
+
+int SandboxPlan::apply_identity(const char*& step) const {
+  const SandboxSupport& support = sandbox_support();
+  auto fail = [&](const char* what) { return failed(step, what); };
   // An identity that owns nothing of the grader's, with no way back to privileges.
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail("set no_new_privs");
   if (::setgroups(0, nullptr) != 0) return fail("drop supplementary groups");
@@ -217,9 +237,9 @@ std::string describe_sandbox(const SandboxRequest& request) {
   const SandboxSupport& support = sandbox_support();
   if (!request.enabled) return "none: turned off (--no-sandbox or the case's sandbox = false)";
   if (!support.available) return "none: " + support.why_not;
-  return fmt::format("uid {} (no capabilities, no_new_privs); per run: mount and IPC namespaces, private /tmp and "
-                     "/dev/shm ({} MiB each), the grader's home covered, read-only /, {} path(s) hidden; a network "
-                     "namespace with loopback only",
+  return fmt::format("uid {} (no capabilities, no_new_privs); per run: pid (a root init as pid 1), mount and IPC "
+                     "namespaces, a fresh /proc, private /tmp and /dev/shm ({} MiB each), the grader's home covered, "
+                     "read-only /, {} path(s) hidden; network (loopback only), UTS and cgroup namespaces",
                      support.uid, request.scratch_mb, request.hide.size());
 }
 

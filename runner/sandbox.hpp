@@ -1,7 +1,8 @@
 // The sandbox of a run: what a graded program may see and change (docs/process-control.md, "Sandbox").
-// Made of two parts: what the runner sets up once (a network namespace with only a loopback, the
-// unprivileged identity), and what each run gets in its child between clone and exec (its own mount
-// and IPC namespaces, a private /tmp and /dev/shm, the hidden paths covered, a read-only root).
+// Made of three parts: what the runner sets up once (network, UTS and cgroup namespaces, the unprivileged
+// identity); what the run's init (pid 1 of its own pid namespace, a helper that stays root) applies after
+// clone (its own mount and IPC namespaces, a fresh /proc, a private /tmp and /dev/shm, the hidden paths
+// covered, a read-only root); and what the program's process applies before exec (the identity).
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +22,7 @@ struct SandboxRequest {
   // its interpreter's: kept visible, read-only.
   std::vector<std::filesystem::path> keep;
   std::int64_t scratch_mb = 256;             // size of the private /tmp and of /dev/shm, each
+  bool operator==(const SandboxRequest&) const = default;
 };
 
 // What this runner can apply, probed once: root, and namespaces not refused (e.g. by a seccomp profile).
@@ -28,6 +30,8 @@ struct SandboxSupport {
   bool available = false;
   std::string why_not;   // when not available
   int net_fd = -1;       // the runner's network namespace with only a loopback, joined by every run
+  int uts_fd = -1;       // its UTS namespace (host name "parex") and cgroup namespace (rooted at the runner's)
+  int cgroup_fd = -1;
   uid_t uid = 60000;     // the unprivileged identity runs get (PAREX_SANDBOX_UID; isolate's convention)
   gid_t gid = 60000;
 };
@@ -41,8 +45,11 @@ class SandboxPlan {
   SandboxPlan(const SandboxPlan&) = delete;  // the child's pointers point into strings_
   SandboxPlan& operator=(const SandboxPlan&) = delete;
   bool active() const { return active_; }
-  // Applied in the child after clone(CLONE_NEWNS | CLONE_NEWIPC): returns 0, or an errno with `step` naming what failed.
-  int apply(const char*& step) const;
+  // Applied by the run's init after clone(sandbox_clone_flags()): the namespaces and the file system. Returns 0,
+  // or an errno with `step` naming what failed.
+  int apply_namespaces(const char*& step) const;
+  // Applied by the program's process before exec: the unprivileged identity. Returns 0 or an errno, as above.
+  int apply_identity(const char*& step) const;
 
  private:
   // A folder replaced by a fresh tmpfs: /tmp and /dev/shm (the run's scratch) and the grader's home (empty).
@@ -62,7 +69,7 @@ class SandboxPlan {
   std::vector<const char*> hide_dirs_, hide_files_;
 };
 
-// The clone flags a sandboxed run adds: its own mount and IPC namespaces.
+// The clone flags of a sandboxed run's init: its own pid, mount and IPC namespaces.
 int sandbox_clone_flags();
 
 // What a sandboxed run gets, in words, for machine.sandbox in the results; or why runs are not sandboxed.

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <unordered_map>
 #include <unordered_set>
 #include <optional>
 #include <span>
@@ -28,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/futex.h>
 #include <termios.h>
 
 #include <fmt/format.h>
@@ -44,6 +46,9 @@ namespace {
 
 std::atomic<pid_t> g_current_pgid{0};
 std::atomic<int> g_interrupt_signal{0};
+volatile std::sig_atomic_t g_runner_continued = 0;  // SIGCONT came during the run: someone had stopped the runner
+
+void on_continue(int) { g_runner_continued = 1; }
 int g_interrupt_pipe[2] = {-1, -1};  // written by the signal handler, polled by the run loop
 
 void on_interrupt(int signo) {
@@ -340,6 +345,11 @@ class Containment {
     }
   }
 
+  // A sandboxed run's init: of the tree, but not one of its processes.
+  void exclude(pid_t pid) { excluded_ = pid; }
+  // The sandboxed run's init was reaped: every process of the run is dead (and their pids free for others).
+  void mark_dead() { dead_ = true; }
+
   int pids_join_fd() const { return pids_ ? pids_->join_fd() : -1; }
   int memory_join_fd() const { return memory_ ? memory_->join_fd() : -1; }
   // Whether memory_mb is enforced by a cgroup (else the child sets an address-space rlimit).
@@ -348,13 +358,15 @@ class Containment {
   std::vector<pid_t> live_members() const {
     if (!pids_) {
       if (auto watched = watched_tree()) {  // exact and cheap; a /proc scan reads every process on the machine
-        std::erase_if(*watched, [](pid_t pid) {
+        std::erase_if(*watched, [&](pid_t pid) {
           auto info = read_proc_stat(pid);
-          return !info || info->state == 'Z' || info->state == 'X';
+          return pid == excluded_ || !info || info->state == 'Z' || info->state == 'X';
         });
         return *watched;
       }
-      return live_descendants(runner_pid());
+      auto scanned = live_descendants(runner_pid());
+      std::erase(scanned, excluded_);
+      return scanned;
     }
     std::vector<pid_t> out;
     std::istringstream procs(pids_->procs());
@@ -396,6 +408,8 @@ class Containment {
 
   // Sends `signo` to every live member, repeating for SIGKILL until none is left (a fork loop races us).
   void kill_all(pid_t pgid, int signo) {
+    if (dead_) return;  // a sandboxed run's init is reaped: its pid and group may be another's now
+    if (excluded_ && signo == SIGKILL) ::kill(excluded_, SIGKILL);  // its init: the kernel kills the rest
     for (int round = 0; round < 100; ++round) {
       ::kill(-pgid, signo);
       auto members = live_members();
@@ -444,6 +458,8 @@ class Containment {
   static inline long long refused_forks_seen_ = -1;  // the counters when the last run finished; -1: unknown
   static inline long long oom_kills_seen_ = -1;
   int max_processes_;
+  pid_t excluded_ = 0;
+  bool dead_ = false;
   int peak_seen_ = 1;
   RunnerCgroup* pids_ = nullptr;
   RunnerCgroup* memory_ = nullptr;
@@ -466,12 +482,16 @@ class ForkWatch {
   // Starts following the tree of `main_pid`, started at or after `since_ns` (CLOCK_MONOTONIC). Events
   // still queued from before are ignored by their timestamp rather than drained first (a system call
   // less per run); those of the main process's first forks may already be queued, and are kept.
-  void track(pid_t main_pid, std::int64_t since_ns) {
-    tree_ = {main_pid};
-    live_ = {main_pid};
+  // A sandboxed run's root is its init, which is not counted: only the processes it starts are.
+  void track(pid_t root, std::int64_t since_ns, bool root_counts = true) {
+    tree_ = {root};
+    root_ = root;
+    first_child_ = 0;
+    live_.clear();
+    if (root_counts) live_.insert(root);
     since_ns_ = since_ns;
-    created_ = 1;
-    peak_ = 1;
+    created_ = root_counts ? 1 : 0;
+    peak_ = created_;
     overflowed_ = false;
   }
 
@@ -490,11 +510,19 @@ class ForkWatch {
       // clone(CLONE_PARENT) makes a sibling, a child of the runner, which starts nothing else during a run.
       const bool sibling = fork.parent_tgid == runner_tgid_;
       if ((!tree_.contains(fork.parent_tgid) && !sibling) || tree_.contains(fork.child_tgid)) return;
+      if (fork.parent_tgid == root_ && first_child_ == 0) first_child_ = fork.child_tgid;
       tree_.insert(fork.child_tgid);
       live_.insert(fork.child_tgid);
       ++created_;
       peak_ = std::max(peak_, static_cast<int>(live_.size()));
     });
+  }
+
+  // The first process the root started (a sandboxed run's main process, under its init), after reading pending
+  // events; 0 when unknown.
+  pid_t first_child() {
+    poll_events();
+    return first_child_;
   }
 
   // Processes created in the run (main included), or nullopt when events were unavailable or lost.
@@ -599,6 +627,7 @@ class ForkWatch {
   Fd socket_;
   std::unordered_set<pid_t> tree_, live_;
   const pid_t runner_tgid_ = ::getpid();
+  pid_t root_ = 0, first_child_ = 0;
   std::int64_t since_ns_ = 0;
   int created_ = 1;
   int peak_ = 1;
@@ -736,6 +765,31 @@ int dev_null() {
   return fd;
 }
 
+// System calls of a sandboxed run's init, which runs beside the runner in its memory: unlike glibc's wrappers they
+// leave errno alone (it is the runner's, the init has no thread of its own).
+long quiet_syscall(long number, long a = 0, long b = 0, long c = 0, long d = 0) {
+#if defined(__x86_64__)
+  long ret;
+  register long r10 __asm__("r10") = d;
+  __asm__ volatile("syscall" : "=a"(ret) : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10) : "rcx", "r11", "memory");
+  return ret;
+#elif defined(__aarch64__)
+  register long x8 __asm__("x8") = number;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3) : "memory");
+  return x0;
+#else
+  const int saved = errno;  // not exact (another thread may read errno meanwhile), but the best we have here
+  long ret = ::syscall(number, a, b, c, d);
+  if (ret < 0) ret = -errno;
+  errno = saved;
+  return ret;
+#endif
+}
+
 // What the child needs between clone and exec; it shares the runner's memory, so it only reads this
 // (and writes exec_errno), makes system calls and never allocates.
 struct ChildSetup {
@@ -744,42 +798,48 @@ struct ChildSetup {
   char* const* envp;
   int out_fd, err_fd, probe_fd, pids_join_fd, memory_join_fd;
   bool memory_limited;
-  const SandboxPlan* sandbox = nullptr;  // applied when active
-  pid_t runner = 0;                      // the runner's pid: the child dies with it
+  const SandboxPlan* sandbox = nullptr;  // applied when active, by an init of the run's pid namespace
+  int runner_pidfd = -1;                 // the runner, polled by the init: it must not outlive it
+  int exit_fd = -1;                      // the init writes a byte here when the main process has exited
   int exec_errno = 0;                    // set by the child when it could not exec
   const char* failed_step = nullptr;     // what the child was doing when it gave up, if not exec
   std::int64_t join_ns = 0;  // how long the child took to join its cgroups and enter its sandbox, set by the child
+  // Written by the init, read by the runner: the main process started (or failed to), and how it ended.
+  std::atomic<int> started{0};
+  std::atomic<int> main_exited{0};
+  pid_t main_pid = 0;  // in the run's pid namespace
+  int main_status = 0;
+  rusage main_usage{};
 };
+
+std::int64_t monotonic_ns() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+}
 
 int child_main(void* raw) {
   auto& setup = *static_cast<ChildSetup*>(raw);
-  ::setsid();
+  const bool sandboxed = setup.sandbox && setup.sandbox->active();
+  if (!sandboxed) ::setsid();  // a sandboxed program is in its init's session
   // Join the run's cgroups before exec, so that nothing the program does happens outside them.
   // "0" is the writer itself: no getpid(), no formatting. The join is timed, to be left out of the
   // run's time: it can wait ~10 ms for an RCU grace period, which is the harness's time, not the program's.
-  auto now_ns = [] {
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    return static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-  };
-  const std::int64_t join_start = now_ns();
+  const std::int64_t join_start = monotonic_ns();
   if (setup.pids_join_fd >= 0) (void)!::write(setup.pids_join_fd, "0", 1);
   if (setup.memory_join_fd >= 0) (void)!::write(setup.memory_join_fd, "0", 1);
-  if (setup.sandbox && setup.sandbox->active()) {
-    if (int error = setup.sandbox->apply(setup.failed_step); error != 0) {
+  if (sandboxed) {
+    if (int error = setup.sandbox->apply_identity(setup.failed_step); error != 0) {
       setup.exec_errno = error;
       ::_exit(127);
     }
-    // Dropping root cleared any parent-death signal: set it now, then make sure the runner did not die meanwhile.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != setup.runner) ::_exit(127);
   }
   // Inheritable per-process state the grader does not vouch for: the timer slack is the kernel's default.
   ::prctl(PR_SET_TIMERSLACK, 50'000);
-  setup.join_ns = now_ns() - join_start;
+  setup.join_ns += monotonic_ns() - join_start;
   // Our handlers must not run in a child sharing our memory: default them before unblocking signals.
   // exec resets caught signals by itself, so beyond those only the ignored ones need resetting.
-  for (int signo : {SIGINT, SIGTERM, SIGHUP}) ::signal(signo, SIG_DFL);
+  for (int signo : {SIGINT, SIGTERM, SIGHUP, SIGCONT}) ::signal(signo, SIG_DFL);
   for (int signo : ignored_signals()) ::signal(signo, SIG_DFL);
   sigset_t none;
   sigemptyset(&none);
@@ -807,6 +867,56 @@ int child_main(void* raw) {
   ::_exit(127);
 }
 
+// pid 1 of a sandboxed run's pid namespace: stays root (the program cannot signal or trace it), builds the run's
+// file system, starts the program as pid 2, tells the runner how it ended, and reaps the run's orphans. Every
+// process of the run dies with it (the kernel kills a pid namespace with its init), and it dies with the runner.
+int init_main(void* raw) {
+  auto& setup = *static_cast<ChildSetup*>(raw);
+  ::setsid();
+  const std::int64_t start = monotonic_ns();
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  pollfd runner{setup.runner_pidfd, POLLIN, 0};
+  if (setup.runner_pidfd >= 0 && ::poll(&runner, 1, 0) != 0) ::_exit(127);  // the runner died before the line above
+  int error = setup.sandbox->apply_namespaces(setup.failed_step);
+  setup.join_ns = monotonic_ns() - start;
+  pid_t main = -1;
+  if (error == 0) {
+    alignas(64) static char stack[64 * 1024];
+    main = ::clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, raw);  // back once it exec'd
+    if (main < 0) error = errno;
+  } else {
+    setup.exec_errno = error;
+  }
+  if (error != 0 && setup.exec_errno == 0) setup.exec_errno = error;
+  setup.main_pid = main;
+  setup.started.store(1, std::memory_order_release);
+  quiet_syscall(SYS_futex, reinterpret_cast<long>(&setup.started), FUTEX_WAKE, 1);
+  // From here on the runner runs too: no errno, no library call.
+  bool told = false;
+  for (int flags = __WALL;;) {
+    int status = 0;
+    rusage usage{};
+    const long pid = quiet_syscall(SYS_wait4, -1, reinterpret_cast<long>(&status), flags, reinterpret_cast<long>(&usage));
+    if (pid == main && main > 0) {
+      setup.main_status = status;
+      setup.main_usage = usage;
+      setup.main_exited.store(1, std::memory_order_release);
+      flags = __WALL | WNOHANG;  // anything left? reap what is dead without waiting, to know
+    } else if (pid == -ECHILD && !told) {
+      // Nothing of the run is left, nor can anything appear: the run is over, and so is its init. The runner
+      // learns it from our exit (one wake-up, where a message and a kill would cost three).
+      quiet_syscall(SYS_exit, 0);
+    } else if (pid == -ECHILD) {
+      quiet_syscall(SYS_ppoll, 0, 0, 0, 0);  // the runner was told: it kills us when it has looked
+    } else if (pid == 0 && !told) {
+      // The main process is gone but others of the run live on: the runner looks for leaks before it kills us all.
+      told = true;
+      flags = __WALL;
+      quiet_syscall(SYS_write, setup.exit_fd, reinterpret_cast<long>("x"), 1);
+    }
+  }
+}
+
 // The runs' stdout and stderr pipes and probe channel, made once and reused (making and closing them
 // cost nine system calls a run). The runner keeps the write ends, so a run's output never ends in
 // end-of-file: a run is over when its tree is dead and everything it wrote has been read, which is
@@ -814,6 +924,7 @@ int child_main(void* raw) {
 // them dirty, and the next one makes new ones. capture = "pty" uses a terminal of its own per run.
 struct Channels {
   Fd out_read, out_write, err_read, err_write, probe_read, probe_write;
+  Fd exit_read, exit_write;  // a sandboxed run's init says here that the main process exited
   bool dirty = true;
 
   // Whether the run's programs changed what the next run's would inherit: the write ends' file status
@@ -847,6 +958,9 @@ struct Channels {
     ::setsockopt(fds[0], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
     made.probe_read.reset(fds[0]);
     made.probe_write.reset(fds[1]);
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) throw errno_error("cannot create pipe");
+    made.exit_read.reset(fds[0]);
+    made.exit_write.reset(fds[1]);
     made.write_flags_[0] = ::fcntl(made.out_write.get(), F_GETFL);
     made.write_flags_[1] = ::fcntl(made.err_write.get(), F_GETFL);
     made.write_flags_[2] = ::fcntl(made.probe_write.get(), F_GETFL);
@@ -858,24 +972,80 @@ struct Channels {
 // Starts child_main like posix_spawn does: sharing our memory until it execs (no page tables to copy,
 // no copy-on-write faults after), on a stack of its own, with our signals blocked meanwhile. `pidfd`
 // receives a descriptor of the child from the same system call where the kernel allows (5.2+), else -1.
+// A sandboxed run starts init_main instead, in new namespaces, which runs on beside us: it returns at once.
 pid_t spawn_child(ChildSetup& setup, int& pidfd) {
   alignas(64) static char stack[256 * 1024];
   static bool with_pidfd = true;
+  const bool init = setup.sandbox && setup.sandbox->active();
   sigset_t all, old;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
   pidfd = -1;
   pid_t pid = -1;
-  const int flags = CLONE_VM | CLONE_VFORK | SIGCHLD | (setup.sandbox && setup.sandbox->active() ? sandbox_clone_flags() : 0);
+  const int flags = CLONE_VM | SIGCHLD | (init ? sandbox_clone_flags() : CLONE_VFORK);
+  int (*entry)(void*) = init ? init_main : child_main;
   if (with_pidfd) {
-    pid = ::clone(child_main, stack + sizeof stack, flags | CLONE_PIDFD, &setup, &pidfd);
+    pid = ::clone(entry, stack + sizeof stack, flags | CLONE_PIDFD, &setup, &pidfd);
     if (pid < 0 && errno == EINVAL) with_pidfd = false;
   }
-  if (!with_pidfd) pid = ::clone(child_main, stack + sizeof stack, flags, &setup);
+  if (!with_pidfd) pid = ::clone(entry, stack + sizeof stack, flags, &setup);
   int saved = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
   errno = saved;
   return pid;
+}
+
+// The plan of a sandbox request, made once for the runs of one participant (it looks up every hidden path).
+const SandboxPlan& plan_for(const SandboxRequest& request) {
+  static SandboxRequest planned;
+  static std::unique_ptr<SandboxPlan> plan;
+  if (!plan || !(planned == request)) {
+    plan = std::make_unique<SandboxPlan>(request);
+    planned = request;
+  }
+  return *plan;
+}
+
+// A descriptor of the runner itself, which a run's init polls to know it is not an orphan already.
+int runner_pidfd() {
+  static const int fd = static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0));
+  return fd;
+}
+
+// Empties the pipe where a run's init reports the main process's exit, for the next run.
+void drain_exit_pipe(Channels& channels) {
+  char bytes[16];
+  while (::read(channels.exit_read.get(), bytes, sizeof bytes) > 0) {}
+}
+
+// Waits until a sandboxed run's init has started the main process or given up; false when the init died first.
+bool wait_for_start(ChildSetup& setup, pid_t init) {
+  // It takes a few hundred microseconds, on another core where there is one: yielding meanwhile spares us the
+  // wake-up from a sleep, which a virtual machine makes dear; a slow start still ends in a sleep.
+  const std::int64_t spin_until = monotonic_ns() + 2'000'000;
+  while (setup.started.load(std::memory_order_acquire) == 0 && monotonic_ns() < spin_until) ::sched_yield();
+  while (setup.started.load(std::memory_order_acquire) == 0) {
+    timespec slice{0, 50'000'000};
+    quiet_syscall(SYS_futex, reinterpret_cast<long>(&setup.started), FUTEX_WAIT, 0, reinterpret_cast<long>(&slice));
+    if (setup.started.load(std::memory_order_acquire) == 0 && ::waitpid(init, nullptr, WNOHANG) == init) return false;
+  }
+  return true;
+}
+
+// The pid of `init`'s only child in the runner's view (the main process of a sandboxed run), 0 if unknown.
+pid_t only_child_of(pid_t init) {
+  const std::string children = read_small_file(fmt::format("/proc/{}/task/{}/children", init, init));
+  return static_cast<pid_t>(std::strtol(children.c_str(), nullptr, 10));
+}
+
+// The pid `host_pid` has in its own pid namespace (the last of NSpid), or 0 when it is gone.
+pid_t namespace_pid(pid_t host_pid) {
+  const std::string status = read_small_file(fmt::format("/proc/{}/status", host_pid));
+  auto line = status.find("\nNSpid:");
+  if (line == std::string::npos) return 0;
+  auto end = status.find('\n', line + 1);
+  auto last = status.find_last_of(" \t", end);
+  return static_cast<pid_t>(std::strtol(status.c_str() + last + 1, nullptr, 10));
 }
 
 }  // namespace
@@ -909,7 +1079,15 @@ Run spawn_and_record(const SpawnRequest& request) {
     return run;
   }
   static const bool subreaper = ::prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+  static const bool continue_watched = [] {
+    struct sigaction action {};
+    action.sa_handler = on_continue;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    return ::sigaction(SIGCONT, &action, nullptr) == 0;
+  }();
   (void)subreaper;
+  (void)continue_watched;
 
   const bool pty = request.capture == Capture::pty;
   Fd pty_master, pty_slave;
@@ -941,22 +1119,51 @@ Run spawn_and_record(const SpawnRequest& request) {
   Containment tree(request.limits);
   ForkWatch& forks = ForkWatch::instance();
   const std::int64_t clone_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-  const SandboxPlan sandbox(request.sandbox);
+  const SandboxPlan& sandbox = plan_for(request.sandbox);
+  const bool init = sandbox.active();  // the run has a pid namespace, with our init as its pid 1
   ChildSetup setup{&request,  argv.data(), envp.data(), out_write, channels.err_write.get(), channels.probe_write.get(),
-                   tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited(), &sandbox, ::getpid()};
+                   tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited(), &sandbox, runner_pidfd(),
+                   channels.exit_write.get()};
+  g_runner_continued = 0;
   int pidfd_number;
-  const pid_t pid = spawn_child(setup, pidfd_number);  // returns once the child has exec'd or died trying
+  // Without a sandbox, returns once the child has exec'd or died trying; with one, at once (its init runs on).
+  const pid_t pid = spawn_child(setup, pidfd_number);
   if (pid < 0) throw errno_error("cannot start a process");
   Fd pidfd(pidfd_number >= 0 ? pidfd_number : static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  // The init shares our memory (setup, its stack): it must be dead before this frame is, whatever happens.
+  struct InitGuard {
+    pid_t pid = 0;
+    ~InitGuard() {
+      if (pid > 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+    void reaped() { pid = 0; }
+  } init_guard{init ? pid : 0};
+  if (init && !wait_for_start(setup, pid)) {
+    init_guard.reaped();
+    setup.exec_errno = ECHILD;
+    setup.failed_step = "start the run's init";
+  }
   const std::int64_t t0_ns = clone_ns + setup.join_ns;  // from fork, less the cgroup joins (docs/extensions.md)
   const Clock::time_point t0{std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(t0_ns))};
   g_current_pgid = pid;
-  run.pid = pid;
-  forks.track(pid, clone_ns);
+  forks.track(pid, clone_ns, !init);
+  pid_t main_pid = pid;  // in the runner's view
+  if (init && setup.exec_errno == 0) {
+    main_pid = forks.first_child();  // the init's fork is an event already: no /proc file to read
+    if (main_pid == 0) main_pid = only_child_of(pid);
+  }
+  run.pid = init ? setup.main_pid : pid;
+  run.host_pid = main_pid;
+  if (init) tree.exclude(pid);
   pty_slave.reset();
 
   if (setup.exec_errno != 0) {
+    if (init_guard.pid) ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
+    init_guard.reaped();
     g_current_pgid = 0;
     run.outcome = Outcome::spawn_error;
     run.error = setup.failed_step
@@ -968,6 +1175,7 @@ Run spawn_and_record(const SpawnRequest& request) {
                                                     sandbox_support().uid)
                                       : "");
     run.wall_s = seconds_between(t0, Clock::now());
+    drain_exit_pipe(channels);
     channels.dirty = false;  // the child never got to write
     return run;
   }
@@ -975,7 +1183,10 @@ Run spawn_and_record(const SpawnRequest& request) {
   LineAssembler out_lines(Stream::out, run.lines), err_lines(Stream::err, run.lines);
   bool out_open = true, err_open = true, probe_open = true, reaped = false;
   int status = 0;
-  rusage usage{};
+  rusage usage{};       // the main process's and what it reaped; with an init, the init's: the whole run's
+  rusage main_usage{};  // with an init: the main process's, as the init reaped it
+  bool init_reaped = false;
+  std::unordered_map<pid_t, pid_t> namespace_pids;  // sender (our view) -> its pid in the run's namespace
   std::optional<Outcome> verdict;  // set when we killed the tree for a reason of our own
   const auto deadline = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(request.timeout_s));
   const auto grace = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(request.kill_grace_s));
@@ -1034,7 +1245,17 @@ Run spawn_and_record(const SpawnRequest& request) {
       }
     if (run.probes.size() < 100000)
       if (auto record = parse_probe(std::string_view(buffer.data(), static_cast<std::size_t>(n)), t0_ns)) {
-        if (sender && *sender != record->pid) ++run.probes_forged;
+        // The kernel gives the sender in our view of pids; the record names it in the run's. With a pid namespace
+        // the two meet through /proc while the sender exists; a record of a sender gone by then is kept, and
+        // still attributed to its real sender (host_pid), which is what the checks compare.
+        pid_t claimed_as = sender.value_or(record->pid);
+        if (sender && init) {
+          auto [it, fresh] = namespace_pids.try_emplace(*sender, 0);
+          if (fresh) it->second = *sender == main_pid ? run.pid : namespace_pid(*sender);
+          claimed_as = it->second ? it->second : record->pid;
+        }
+        record->host_pid = sender.value_or(0);
+        if (claimed_as != record->pid) ++run.probes_forged;
         else run.probes.push_back(std::move(*record));
       }
     return true;
@@ -1047,13 +1268,47 @@ Run spawn_and_record(const SpawnRequest& request) {
     // Anything of the tree still alive now outlived its main process: a leak, named and then killed.
     // When the fork events say the main process started nothing, nothing can have outlived it.
     forks.poll_events();
-    auto survivors = forks.created() == 1 ? std::vector<pid_t>{} : tree.live_members();
+    auto survivors = forks.created() == 1 || init_reaped ? std::vector<pid_t>{} : tree.live_members();
     if (!verdict) {
       for (pid_t leaked : survivors) run.leaked.push_back({leaked, command_line(leaked)});
       tree.note_seen(static_cast<int>(run.leaked.size()) + 1);
     }
-    if (!survivors.empty()) tree.kill_all(pid, SIGKILL);
+    if (init && !init_reaped) {  // the run is over: its init goes, and the kernel kills what is left of it
+      ::kill(pid, SIGKILL);
+      retry_eintr([&] { return ::wait4(pid, nullptr, 0, &usage); });
+      init_reaped = true;
+      init_guard.reaped();
+      tree.mark_dead();
+    } else if (!survivors.empty()) {
+      tree.kill_all(pid, SIGKILL);
+    }
     drain_until = Clock::now() + std::chrono::seconds(2);
+  };
+
+  // Whether the main process is over, and if so, what follows; `block`: wait for it.
+  auto check_exit = [&](bool block) {
+    if (!init) {
+      pid_t waited = retry_eintr([&] { return ::wait4(pid, &status, block ? 0 : WNOHANG, &usage); });
+      if (waited == pid) on_main_exit();
+      else if (waited < 0) throw errno_error("lost track of the main process");  // only a bug can do this
+      return;
+    }
+    auto take_main = [&] {
+      if (setup.main_exited.load(std::memory_order_acquire) == 0) return false;
+      status = setup.main_status;
+      main_usage = setup.main_usage;
+      return true;
+    };
+    // The init exits by itself when the main process was the last of the run; else it says so through the pipe.
+    pid_t waited = retry_eintr([&] { return ::wait4(pid, nullptr, block ? 0 : WNOHANG, &usage); });
+    if (waited == pid) {
+      init_reaped = true;
+      init_guard.reaped();
+      tree.mark_dead();
+      if (!take_main()) status = SIGKILL;  // the init died before the main process: only we kill it, and so the run
+      return on_main_exit();
+    }
+    if (take_main()) on_main_exit();
   };
 
   // Once the main process is reaped (and what outlived it killed), only a pty is read on, to its end.
@@ -1089,6 +1344,7 @@ Run spawn_and_record(const SpawnRequest& request) {
     add(err_read, err_open && !reaped);
     add(probe_read, probe_open && !reaped);
     add(pidfd.get(), !reaped);
+    add(channels.exit_read.get(), init && !reaped);
     add(g_interrupt_pipe[0], !reaped);
     if (!pidfd && !reaped) timeout_ms = std::min(timeout_ms, 2);  // no pidfd: poll for the exit instead
     int ready = ::poll(fds, count, timeout_ms);
@@ -1101,19 +1357,17 @@ Run spawn_and_record(const SpawnRequest& request) {
       else if (fds[i].fd == probe_read) read_probes();
       else if (fds[i].fd == g_interrupt_pipe[0]) stop_tree(Outcome::timeout, SIGKILL);
     }
-    if (!reaped) {
-      pid_t waited = retry_eintr([&] { return ::wait4(pid, &status, WNOHANG, &usage); });
-      if (waited == pid) on_main_exit();
-      else if (waited < 0) throw errno_error("lost track of the main process");  // only a bug can do this
-    }
+    if (!reaped) check_exit(false);
   }
   if (!reaped) {  // unreachable in practice; keeps the invariant "main process reaped" unconditional
-    ::wait4(pid, &status, 0, &usage);
-    on_main_exit();
+    if (init) ::kill(pid, SIGKILL);
+    check_exit(true);
   }
+  if (init) drain_exit_pipe(channels);
   run.user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6;
   run.sys_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
-  run.max_rss_kb = usage.ru_maxrss;
+  // The init's own maximum is the runner's (it shares our memory): the main process's is the run's.
+  run.max_rss_kb = init ? main_usage.ru_maxrss : usage.ru_maxrss;
   run.peak_memory_kb = tree.peak_memory_kb();
   const auto counted = tree.finish();
   if (!verdict && counted.out_of_memory) verdict = Outcome::memory_limit;
@@ -1133,6 +1387,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   err_lines.finish(seconds_between(t0, Clock::now()));
   if (!alone) tree.reap_zombies(&run.user_s, &run.sys_s);
   if (int signo = g_interrupt_signal.load()) throw Interrupted{signo};
+  const bool runner_stopped = g_runner_continued != 0;
   if (!alone) forks.poll_events();
   run.processes_created = forks.created();
   run.peak_processes = std::max(forks.peak().value_or(1), tree.peak_seen());
@@ -1142,7 +1397,12 @@ Run spawn_and_record(const SpawnRequest& request) {
   // Don't trust the exit status of a process we killed: the verdict is why we killed it.
   if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) run.signal = WTERMSIG(status);
-  if (verdict) {
+  if (runner_stopped) {
+    // Someone stopped the runner (SIGSTOP: only a program running as the grader's user can) and let it go on: while
+    // it was stopped it enforced no timeout and its clock ran on. Nothing it measured in this run can be trusted.
+    run.outcome = Outcome::runner_stopped;
+    run.error = "the runner was stopped (SIGSTOP) during the run: its timeout and timings cannot be trusted";
+  } else if (verdict) {
     run.outcome = *verdict;
     if (*verdict == Outcome::timeout)
       run.error = fmt::format("timed out after {:.3g} s", request.timeout_s);

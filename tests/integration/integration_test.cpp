@@ -91,6 +91,14 @@ std::vector<std::string> cgroups_of(pid_t runner) {
   return out;
 }
 
+// The stdout lines of a graded variant's first run, each ended by a newline.
+std::string stdout_of(const Graded& graded) {
+  std::string out;
+  for (const auto& line : graded.result["runs"][0]["lines"])
+    if (line.value("stream", "stdout") == "stdout") out += line["text"].get<std::string>() + "\n";
+  return out;
+}
+
 #define EXPECT_CONSOLE_HAS(graded, text) \
   EXPECT_NE((graded).console.find(text), std::string::npos) << "console output:\n" << (graded).console
 
@@ -300,6 +308,41 @@ TEST(RunFail, InterruptedRunnerKillsTheTreeAndWritesNothing) {
   EXPECT_FALSE(fs::exists(results / "runfail" / "stubborn.json"));
   EXPECT_EQ(cgroups_of(runner), std::vector<std::string>{}) << "an interrupted runner removes its cgroups";
   fs::remove_all(results);
+}
+
+// A program that stops its runner (SIGSTOP) and lets it go on later: the runner enforced no timeout and its clock
+// ran on meanwhile. Unsandboxed (the program runs as the grader's user) that can happen, and the run is an error,
+// never a pass; sandboxed, the program cannot signal the runner at all.
+TEST(RunFail, AStoppedRunnerReportsAnErrorNotAVerdict) {
+  auto unsandboxed = grade("runfail", "stopper", "--no-sandbox");
+  EXPECT_EQ(unsandboxed.result["status"], "error") << unsandboxed.console;
+  EXPECT_EQ(unsandboxed.result["runs"][0]["outcome"], "runner_stopped");
+  EXPECT_CONSOLE_HAS(unsandboxed, "the runner was stopped (SIGSTOP)");
+  if (::geteuid() != 0) GTEST_SKIP() << "runs are sandboxed only as root";
+  auto sandboxed = grade("runfail", "stopper");
+  EXPECT_EQ(sandboxed.result["runs"][0]["outcome"], "ok") << sandboxed.console;
+  EXPECT_EQ(stdout_of(sandboxed), "cannot stop the runner\ndone\n");
+}
+
+// A sandboxed run is a pid namespace whose init dies with the runner: a runner killed outright (ctest's timeout)
+// takes every process of its run along, a daemon that left the run's session and process group included.
+TEST(RunFail, ASandboxedRunDiesWithItsRunner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "runs are sandboxed only as root";
+  pid_t runner = ::fork();
+  if (runner == 0) {
+    std::string fixture = std::string(PAREX_FIXTURES) + "/runfail", bin = std::string(PAREX_FIXTURE_BIN) + "/runfail";
+    ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "stubborn",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto stubborn_alive = [] { return live_processes_matching("runfail/stubborn").size(); };
+  for (int i = 0; i < 100 && stubborn_alive() < 2; ++i) ::usleep(10000);
+  ASSERT_EQ(stubborn_alive(), 2u) << "the fixture did not start its daemon";
+  ::kill(runner, SIGKILL);
+  ::waitpid(runner, nullptr, 0);
+  for (int i = 0; i < 100 && stubborn_alive() > 0; ++i) ::usleep(10000);
+  EXPECT_EQ(stubborn_alive(), 0u) << "the run outlived its killed runner";
+  for (const auto& line : live_processes_matching("runfail/stubborn")) ::kill(std::stoi(line), SIGKILL);
 }
 
 // ctest's timeout SIGKILLs a runner: its cgroups stay behind until the next runner sweeps them.

@@ -460,13 +460,40 @@ TEST(Speedup, FasterThanTheCoresAllowIsWorkLeftUndone) {
   EXPECT_EQ(forged.message, "20.00x [20.00, 20.00] > 3.00x: faster than the work allows");
   EXPECT_NE(forged.detail.find("1.5 x 2 core(s) for CPU-bound work"), std::string::npos) << forged.detail;
   // A right program, slightly superlinear, passes; sleeping work has no default ceiling.
-  EXPECT_TRUE(evaluate(check, evidence({busy(0.26, 0.98), busy(0.26, 0.98)}, {busy(0.6, 0.98), busy(0.6, 0.98)})).passed);
+  EXPECT_TRUE(evaluate(check, evidence({busy(0.26, 2.26), busy(0.26, 2.26)}, {busy(0.6, 0.98), busy(0.6, 0.98)})).passed);
   EXPECT_TRUE(evaluate(check, evidence({run_of(0.03), run_of(0.03)}, {run_of(0.6), run_of(0.6)})).passed);
   // at_most applies to any work.
   check.at_most = 2.5;
   auto capped = evaluate(check, evidence({run_of(0.03), run_of(0.03)}, {run_of(0.6), run_of(0.6)}));
   EXPECT_FALSE(capped.passed);
   EXPECT_EQ(capped.data["at_most"], 2.5);
+}
+
+// Work conservation: CPU-bound work that measures fast on a fraction of the baseline's CPU time was not all done.
+TEST(Speedup, CpuBoundWorkMustCostAboutItsCpuTime) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.5;
+  auto busy = [](double wall, double cpu_s) {
+    auto run = run_of(wall);
+    run.user_s = cpu_s;
+    return run;
+  };
+  // Two processes doing half each: 0.31 s on 0.6 s of CPU, the baseline's.
+  auto right = evaluate(check, evidence({busy(0.31, 0.6), busy(0.31, 0.61)}, {busy(0.6, 0.59), busy(0.6, 0.59)}));
+  EXPECT_TRUE(right.passed) << right.message;
+  EXPECT_NEAR(right.data["graded_cpu_s"].get<double>(), 0.605, 1e-9);
+  // Half the work skipped: 2x on half the CPU time.
+  auto skipped = evaluate(check, evidence({busy(0.3, 0.3), busy(0.3, 0.3)}, {busy(0.6, 0.59), busy(0.6, 0.59)}));
+  EXPECT_FALSE(skipped.passed);
+  EXPECT_EQ(skipped.message, "2.00x [2.00, 2.00] on 51% of the baseline's CPU time: work left undone");
+  EXPECT_NE(skipped.detail.find("min_work = 0.80"), std::string::npos) << skipped.detail;
+  // min_work sets the share; 0 turns it off. Sleeping work is not held to it.
+  check.min_work = 0.5;
+  EXPECT_TRUE(evaluate(check, evidence({busy(0.3, 0.3), busy(0.3, 0.3)}, {busy(0.6, 0.59), busy(0.6, 0.59)})).passed);
+  check.min_work = 0;
+  EXPECT_TRUE(evaluate(check, evidence({busy(0.3, 0.01), busy(0.3, 0.01)}, {busy(0.6, 0.59), busy(0.6, 0.59)})).passed);
+  check.min_work.reset();
+  EXPECT_TRUE(evaluate(check, evidence({busy(0.3, 0.0), busy(0.3, 0.0)}, {busy(0.6, 0.01), busy(0.6, 0.01)})).passed);
 }
 
 TEST(Processes, TheFewestAtOnceInAnyRunMustReachMinPeak) {
