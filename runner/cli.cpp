@@ -20,7 +20,7 @@
 #include "grade_class.hpp"
 #include "install_paths.hpp"
 #include "results.hpp"
-#include "sandbox.hpp"
+#include "spawn/sandbox.hpp"
 #include "scaffold.hpp"
 #include "spawn.hpp"
 #include "submission.hpp"

@@ -8,7 +8,7 @@
 
 #include "catalog.hpp"
 #include "record.hpp"
-#include "sandbox.hpp"
+#include "spawn/sandbox.hpp"
 
 namespace parex {
 

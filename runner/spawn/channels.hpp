@@ -1,0 +1,82 @@
+// Channels: how a run's output and probe records reach the runner. Reused pipes for stdout and stderr, a
+// SOCK_SEQPACKET probe socket whose records carry their sender as the kernel knows it (SCM_CREDENTIALS), the
+// init's exit pipe; lines stamped on arrival; probe records parsed.
+#pragma once
+
+#include <fcntl.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "../fd.hpp"
+#include "../record.hpp"
+
+namespace parex::spawn {
+
+// Splits a byte stream into lines, each stamped with the arrival time of its newline.
+class LineAssembler {
+ public:
+  LineAssembler(Stream stream, std::vector<Line>& out) : stream_(stream), out_(out) {}
+
+  void feed(const char* data, std::size_t size, double t_s) {
+    std::string_view chunk(data, size);
+    while (!chunk.empty()) {
+      auto newline = chunk.find('\n');
+      if (newline == std::string_view::npos) {
+        partial_.append(chunk);  // a line is kept whole, however long: max_output_bytes bounds it
+        return;
+      }
+      partial_.append(chunk.substr(0, newline));
+      flush(t_s);
+      chunk.remove_prefix(newline + 1);
+    }
+  }
+
+  void finish(double t_s) {
+    if (!partial_.empty()) flush(t_s);
+  }
+
+ private:
+  void flush(double t_s) {
+    if (!partial_.empty() && partial_.back() == '\r') partial_.pop_back();  // a pty's newline is "\r\n"
+    out_.push_back({t_s, stream_, std::move(partial_)});
+    partial_.clear();
+  }
+
+  Stream stream_;
+  std::vector<Line>& out_;
+  std::string partial_;
+};
+
+// Parses "P\t<pid>\t<t_ns>\t<name>\t<value>\n" (cases/support/parex/probe.hpp); nullopt if malformed.
+std::optional<ProbeRecord> parse_probe(std::string_view message, std::int64_t t0_ns);
+
+// The runs' stdout and stderr pipes and probe channel, made once and reused (making and closing them
+// cost nine system calls a run). The runner keeps the write ends, so a run's output never ends in
+// end-of-file: a run is over when its tree is dead and everything it wrote has been read, which is
+// exact, as no process outside the tree holds them. A run that did not get there (an exception) leaves
+// them dirty, and the next one makes new ones. capture = "pty" uses a terminal of its own per run.
+struct Channels {
+  Fd out_read, out_write, err_read, err_write, probe_read, probe_write;
+  Fd exit_read, exit_write;  // a sandboxed run's init says here that the main process exited
+  bool dirty = true;
+
+  // Whether the run's programs changed what the next run's would inherit: the write ends' file status
+  // flags are shared with every process holding them (an event loop may make its stdout O_NONBLOCK).
+  bool tampered() const;
+
+  // The channels for the next run: the last ones if they were left clean, else new ones.
+  static Channels& reusable();
+
+ private:
+  static Channels make();
+  int write_flags_[3] = {};
+};
+
+// Empties the pipe where a run's init reports the main process's exit, for the next run.
+void drain_exit_pipe(Channels& channels);
+
+}  // namespace parex::spawn
