@@ -15,7 +15,8 @@ The parex CMake API.
   Each folder ``<dir>/<case>/`` holding a ``case.toml`` is a case. Every ``*.cpp`` directly
   in it is a variant named after its stem, and each sub-folder holding ``.cpp`` files is one
   variant built from all of them; each is linked with ``parex::support`` and built to
-  ``<BIN_ROOT>/<case>/<variant>``. The build then runs ``parex list --ctest``, which validates
+  ``<BIN_ROOT>/<case>/<variant>``, with its SHA-256 beside it in ``<variant>.sha256`` (the runner
+  refuses a baseline that no longer matches it). The build then runs ``parex list --ctest``, which validates
   every ``case.toml`` (a catalog error fails the build with ``case.toml:LINE:COL`` messages)
   and registers one test ``<case>/<variant>`` per graded variant, labelled ``parex``, the
   case's tags, and ``timing`` when it has a speedup check (timing tests hold
@@ -25,6 +26,14 @@ The parex CMake API.
   compile is ``build_error`` with the compiler's messages while the other cases still run. After
   the case tests, the test ``parex/report`` renders ``${CMAKE_BINARY_DIR}/report/index.html``.
 #]=======================================================================]
+# Script mode, run after each variant's link: `cmake -DPAREX_DIGEST_OF=<exe> -P ParexCatalog.cmake` records the
+# executable's SHA-256 in <exe>.sha256, which the runner checks a baseline against before each of its runs.
+if(CMAKE_SCRIPT_MODE_FILE AND DEFINED PAREX_DIGEST_OF)
+  file(SHA256 "${PAREX_DIGEST_OF}" digest)
+  file(WRITE "${PAREX_DIGEST_OF}.sha256.tmp" "${digest}\n")
+  file(RENAME "${PAREX_DIGEST_OF}.sha256.tmp" "${PAREX_DIGEST_OF}.sha256")
+  return()
+endif()
 include_guard(GLOBAL)
 # A catalog's variants and the report step are CTest tests. enable_testing() only counts at directory
 # scope (inside a function it is forgotten on return), so it is here, where find_package(parex) or
@@ -185,6 +194,10 @@ function(_parex_build_catalog dir bin_root out_targets)
         string(TOUPPER "${config}" config)
         set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY_${config} "${bin_root}/${case}")
       endforeach()
+      # Its digest, as built: a baseline replaced or changed since is refused before it runs.
+      add_custom_command(TARGET ${target} POST_BUILD
+        COMMAND "${CMAKE_COMMAND}" "-DPAREX_DIGEST_OF=$<TARGET_FILE:${target}>" -P "${_PAREX_CMAKE_DIR}/ParexCatalog.cmake"
+        VERBATIM)
       list(APPEND targets ${target})
       unset(sources_${variant})
     endforeach()

@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "digest.hpp"
 #include "edition.hpp"
 #include "install_paths.hpp"
 #include "spawn.hpp"
@@ -20,6 +22,24 @@ namespace fs = std::filesystem;
 
 namespace parex {
 namespace {
+
+// SHA-256 of a file's bytes in lowercase hex, "" when it cannot be read.
+std::string file_digest(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  Sha256 sha;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) sha.update(std::string_view(buffer, static_cast<std::size_t>(in.gcount())));
+  return sha.hex();
+}
+
+// The digest the build recorded beside an executable (<exe>.sha256, written by ParexCatalog.cmake), "" if none.
+std::string recorded_digest(const std::filesystem::path& executable) {
+  std::ifstream in(executable.string() + ".sha256");
+  std::string digest;
+  in >> digest;
+  return digest.size() == 64 ? digest : "";
+}
 
 // Runs of a benchmark program, at most, while steal disturbs them (docs/extensions.md).
 constexpr int kMaxBenchmarkRuns = 3;
@@ -169,6 +189,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     Command command;
     bool once;  // a benchmark program: runs with the graded one, not once per repetition
     SandboxRequest sandbox;
+    std::string built_digest;  // a compiled baseline's SHA-256 as the build recorded it, read before any run
   };
   std::vector<Planned> participants;
   auto plan = [&](const VariantSpec& v, Role role) {
@@ -176,7 +197,10 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     const bool once = role == Role::graded ? benchmark : benchmark_baselines.contains(v.name);
     if (once) command.argv.insert(command.argv.end(), benchmark_args.begin(), benchmark_args.end());
     SandboxRequest sandbox = sandbox_for(spec, v, options, command);
-    participants.push_back({&v, role, std::move(command), once, std::move(sandbox)});
+    std::string digest = role == Role::baseline && v.command.empty() && command.error.empty() && !command.argv.empty()
+                             ? recorded_digest(command.argv.front())
+                             : "";
+    participants.push_back({&v, role, std::move(command), once, std::move(sandbox), std::move(digest)});
   };
   for (const auto& name : spec.baselines())
     if (name != variant_name) plan(spec.variants.at(name), Role::baseline);
@@ -193,7 +217,22 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   evidence.cores = result.machine.cores;
   evidence.repetitions = result.repetitions;
   const bool timing = spec.has_timing_check();
+  // A baseline is the program the build made: checked against its recorded digest before each of its runs, as
+  // a graded program could have replaced or changed it since (a runner with no sandbox leaves the bin folder
+  // writable to it).
+  std::string tampered;
   auto run_one = [&](const Planned& p, int index, bool counted) {
+    if (!tampered.empty()) return;
+    if (!p.built_digest.empty()) {
+      const std::string now = file_digest(p.command.argv.front());
+      if (now != p.built_digest) {
+        tampered = fmt::format("baseline '{}' is not the program the build made ({}): its SHA-256 is {}, the build "
+                               "recorded {}; rebuild, and grade sandboxed",
+                               p.variant->name, p.command.argv.front(), now.empty() ? "unreadable" : now.substr(0, 16),
+                               p.built_digest.substr(0, 16));
+        return;
+      }
+    }
     SpawnRequest request;
     request.argv = p.command.argv;
     request.cwd = p.command.cwd;
@@ -262,6 +301,10 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     for (const auto& p : participants)
       if (p.once) run_one(p, spec.warmup + runs, true);
 
+  if (!tampered.empty()) {
+    result.error = tampered;
+    return finish();
+  }
   // A run that could not start (its sandbox refused, exec failed), or whose runner was stopped, says nothing of the
   // program: the grader's fault.
   for (const auto& run : result.runs)

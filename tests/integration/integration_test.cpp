@@ -35,11 +35,12 @@ class CleanResults : public ::testing::Environment {
 };
 const auto* const kCleanResults = ::testing::AddGlobalTestEnvironment(new CleanResults);
 
-// `parex run <fixture case> --variant V`; returns the console output and the result JSON.
-Graded grade(const std::string& fixture, const std::string& variant, const std::string& extra = "") {
+// `parex run <fixture case> --variant V`, the binaries from `bin_root`/<fixture>; returns the console output and
+// the result JSON (grade() takes the fixtures' own binaries).
+Graded grade_in(const fs::path& bin_root, const std::string& fixture, const std::string& variant, const std::string& extra = "") {
   const fs::path& results = results_dir();
   std::string command = std::string(PAREX_EXE) + " run " + PAREX_FIXTURES + "/" + fixture + " --bin-dir " +
-                        PAREX_FIXTURE_BIN + "/" + fixture + " --variant " + variant + " --results " + results.string() +
+                        (bin_root / fixture).string() + " --variant " + variant + " --results " + results.string() +
                         " " + extra + " 2>&1";
   Graded graded;
   FILE* pipe = ::popen(command.c_str(), "r");
@@ -55,6 +56,10 @@ Graded grade(const std::string& fixture, const std::string& variant, const std::
     if (!graded.by_kind.contains(check["kind"])) graded.by_kind[check["kind"]] = check;
   }
   return graded;
+}
+
+Graded grade(const std::string& fixture, const std::string& variant, const std::string& extra = "") {
+  return grade_in(PAREX_FIXTURE_BIN, fixture, variant, extra);
 }
 
 std::string status_of(const Graded& graded, const std::string& kind) {
@@ -103,6 +108,24 @@ std::string stdout_of(const Graded& graded) {
   EXPECT_NE((graded).console.find(text), std::string::npos) << "console output:\n" << (graded).console
 
 }  // namespace
+
+// A baseline changed since the build (a graded program can do it where the bin folder is writable to it, as
+// without the sandbox) is refused before it runs: the grade is an error, never a speedup against another program.
+TEST(TwoTasks, ABaselineChangedSinceTheBuildIsRefused) {
+  const fs::path bin = fs::temp_directory_path() / ("parex-digest-" + std::to_string(::getpid()));
+  fs::remove_all(bin);
+  fs::create_directories(bin);
+  fs::copy(fs::path(PAREX_FIXTURE_BIN) / "twotasks", bin / "twotasks", fs::copy_options::recursive);
+  auto intact = grade_in(bin, "twotasks", "parallel", "--no-sandbox");
+  EXPECT_EQ(intact.result["status"], "pass") << intact.console;
+  // The attack: `serial` swapped for a slower program (here the fixture's `sequential`).
+  fs::copy_file(bin / "twotasks" / "sequential", bin / "twotasks" / "serial", fs::copy_options::overwrite_existing);
+  auto swapped = grade_in(bin, "twotasks", "parallel", "--no-sandbox");
+  EXPECT_EQ(swapped.result["status"], "error") << swapped.console;
+  EXPECT_CONSOLE_HAS(swapped, "baseline 'serial' is not the program the build made");
+  EXPECT_TRUE(swapped.result["runs"].empty()) << "nothing ran against the swapped baseline";
+  fs::remove_all(bin);
+}
 
 TEST(TwoTasks, ParallelPassesEveryCheck) {
   auto graded = grade("twotasks", "parallel");
