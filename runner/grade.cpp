@@ -81,6 +81,26 @@ SandboxRequest sandbox_for(const CaseSpec& spec, const VariantSpec& variant, con
   sandbox.keep = {fs::absolute(options.bin_dir), fs::absolute(spec.dir), support_python_dir()};
   if (!variant.command.empty() && !command.argv.empty())
     if (fs::path prefix = interpreter_prefix(command.argv.front()); !prefix.empty()) sandbox.keep.push_back(prefix);
+  // A script variant runs in a working folder of its own holding its script and the case's shared files (a module
+  // the variants import, say): not its neighbours' scripts or sources, nor case.toml and the README.
+  if (!variant.command.empty()) {
+    std::set<std::string> others;  // what belongs to another variant: its script, its source, its folder
+    for (const auto& [name, other] : spec.variants) {
+      if (name == variant.name) continue;
+      others.insert(name + ".cpp");
+      others.insert(name);
+      for (std::size_t i = 1; i < other.command.size(); ++i) others.insert(other.command[i]);
+    }
+    std::set<std::string> own(variant.command.begin() + 1, variant.command.end());
+    sandbox.workdir = fs::path("/tmp/work") / spec.name;
+    for (const auto& entry : fs::directory_iterator(spec.dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (own.contains(name) || (!others.contains(name) && name != "case.toml" && !name.starts_with("README") &&
+                                 !name.starts_with(".") && name != "__pycache__"))
+        sandbox.work_files.push_back(entry.path());
+    }
+    std::sort(sandbox.work_files.begin(), sandbox.work_files.end());
+  }
   return sandbox;
 }
 
@@ -252,7 +272,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     if (sandboxed) {
       // The private scratch is the only writable place: a compiled program's working folder, TMPDIR and HOME.
       request.env.insert(request.env.end(), {{"TMPDIR", "/tmp"}, {"HOME", "/tmp"}});
-      if (p.variant->command.empty()) request.cwd = "/tmp";
+      request.cwd = p.variant->command.empty() ? fs::path("/tmp") : p.sandbox.workdir;
     }
     // Steal is read around timing runs only: a speedup pair measured while the hypervisor took the CPUs
     // measures the host, and the speedup check leaves it out.

@@ -150,8 +150,21 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
     const auto status = fs::symlink_status(path, ec);
     if (!ec && fs::exists(status)) hides.emplace_back(fs::absolute(path).lexically_normal(), fs::is_directory(status));
   }
+  struct Bound {
+    fs::path source, target;
+    bool folder;
+  };
+  std::vector<Bound> work;
+  if (!request.workdir.empty())
+    for (const auto& file : request.work_files) {
+      std::error_code ec;
+      const auto status = fs::status(file, ec);
+      if (!ec && fs::exists(status))
+        work.push_back({fs::absolute(file).lexically_normal(), request.workdir / file.filename(), fs::is_directory(status)});
+    }
   // Every string is stored before any pointer is taken: strings_ is sized once.
-  std::size_t count = 2 * covers.size() + 2 * hides.size();
+  std::size_t count = 2 * covers.size() + 2 * hides.size() + 1 + 2 * work.size();
+  for (fs::path p = request.workdir; p.has_relative_path(); p = p.parent_path()) ++count;
   for (const auto& kept : keeps) count += 1 + kept.parents.size();
   strings_.reserve(count);
   auto keep_string = [&](std::string text) { return strings_.emplace_back(std::move(text)).c_str(); };
@@ -162,6 +175,13 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
     keeps_.push_back(std::move(keep));
   }
   for (const auto& [path, folder] : hides) (folder ? hide_dirs_ : hide_files_).push_back(keep_string(path.string()));
+  if (!request.workdir.empty()) {
+    workdir_ = keep_string(request.workdir.string());
+    for (fs::path parent = request.workdir.parent_path(); parent.has_relative_path(); parent = parent.parent_path())
+      work_parents_.insert(work_parents_.begin(), keep_string(parent.string()));
+    for (const auto& bound : work)
+      work_files_.push_back({keep_string(bound.source.string()), keep_string(bound.target.string()), bound.folder});
+  }
 }
 
 namespace {
@@ -200,6 +220,19 @@ int SandboxPlan::apply_namespaces(const char*& step) const {
     if (::mkdir(keeps_[i].path, 0755) != 0 && errno != EEXIST) return fail("make a kept folder's mount point");
     if (move_mount(kept[i], "", AT_FDCWD, keeps_[i].path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return fail("put a kept folder back");
     ::close(kept[i]);
+  }
+  // The run's working folder, in its fresh /tmp: its own, with its files bound in read-only.
+  if (workdir_) {
+    for (const char* parent : work_parents_) ::mkdir(parent, 0755);  // EEXIST for /tmp itself
+    if (::mkdir(workdir_, 0755) != 0 && errno != EEXIST) return fail("make the working folder");
+    for (const auto& file : work_files_) {
+      if (file.folder ? ::mkdir(file.target, 0755) != 0 : ::close(::open(file.target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) != 0)
+        return fail("make a mount point in the working folder");
+      if (::mount(file.source, file.target, nullptr, MS_BIND | MS_REC, nullptr) != 0) return fail("bind a file into the working folder");
+      if (::mount(nullptr, file.target, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0)
+        return fail("make a working folder's file read-only");
+    }
+    if (::chown(workdir_, support.uid, support.gid) != 0) return fail("give the working folder to the run");
   }
   // A hidden path under the old /tmp is gone already (ENOENT): nothing to cover.
   for (const char* dir : hide_dirs_)
@@ -240,7 +273,9 @@ std::string describe_sandbox(const SandboxRequest& request) {
   return fmt::format("uid {} (no capabilities, no_new_privs); per run: pid (a root init as pid 1), mount and IPC "
                      "namespaces, a fresh /proc, private /tmp and /dev/shm ({} MiB each), the grader's home covered, "
                      "read-only /, {} path(s) hidden; network (loopback only), UTS and cgroup namespaces",
-                     support.uid, request.scratch_mb, request.hide.size());
+                     support.uid, request.scratch_mb, request.hide.size()) +
+         (request.workdir.empty() ? "" : fmt::format("; its working folder {} holds {} file(s) of its case, read-only",
+                                                      request.workdir.string(), request.work_files.size()));
 }
 
 }  // namespace parex

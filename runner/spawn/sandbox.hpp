@@ -22,6 +22,11 @@ struct SandboxRequest {
   // its interpreter's: kept visible, read-only.
   std::vector<std::filesystem::path> keep;
   std::int64_t scratch_mb = 256;             // size of the private /tmp and of /dev/shm, each
+  // A working folder made for the run in its private /tmp (empty: none), owned by the run's uid, holding read-only
+  // binds of `work_files` (files or folders) under their own names: a script variant's script and its case's
+  // shared files, and nothing else of its case folder.
+  std::filesystem::path workdir;
+  std::vector<std::filesystem::path> work_files;
   bool operator==(const SandboxRequest&) const = default;
 };
 
@@ -67,6 +72,14 @@ class SandboxPlan {
   std::vector<Cover> covers_;
   std::vector<Keep> keeps_;
   std::vector<const char*> hide_dirs_, hide_files_;
+  const char* workdir_ = nullptr;
+  std::vector<const char*> work_parents_;  // the working folder's parents, outermost first
+  struct WorkFile {
+    const char* source;
+    const char* target;
+    bool folder;
+  };
+  std::vector<WorkFile> work_files_;
 };
 
 // The clone flags of a sandboxed run's init: its own pid, mount and IPC namespaces.

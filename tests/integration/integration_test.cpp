@@ -347,6 +347,18 @@ TEST(RunFail, AStoppedRunnerReportsAnErrorNotAVerdict) {
   EXPECT_EQ(stdout_of(sandboxed), "cannot stop the runner\ndone\n");
 }
 
+// A script variant runs in a working folder of its own: its script and the case's shared files, read-only, and
+// room to write; not its neighbours' sources, nor case.toml. Unsandboxed it runs in the case folder (DESIGN).
+TEST(RunFail, AScriptVariantGetsAWorkingFolderOfItsOwn) {
+  if (::geteuid() != 0) GTEST_SKIP() << "runs are sandboxed only as root";
+  auto graded = grade("runfail", "workdir");
+  EXPECT_EQ(graded.result["runs"][0]["outcome"], "ok") << graded.console;
+  EXPECT_EQ(stdout_of(graded), "cwd holds ['shared_mod.py', 'workdir.py']\nwrote shared\n");
+  EXPECT_FALSE(fs::exists(fs::path(PAREX_FIXTURES) / "runfail" / "scratch.txt")) << "the case folder was written";
+  EXPECT_NE(graded.result["machine"]["sandbox"].get<std::string>().find("working folder /tmp/work/runfail holds 2 file(s)"),
+            std::string::npos) << graded.result["machine"]["sandbox"];
+}
+
 // A sandboxed run is a pid namespace whose init dies with the runner: a runner killed outright (ctest's timeout)
 // takes every process of its run along, a daemon that left the run's session and process group included.
 TEST(RunFail, ASandboxedRunDiesWithItsRunner) {
