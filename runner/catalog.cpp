@@ -179,7 +179,7 @@ std::vector<std::string> keys_for(CheckKind kind) {
     case CheckKind::filecheck: add({"text", "stream"}); break;
     case CheckKind::isolation: add({"probe"}); break;
     case CheckKind::exit: add({"code", "signal"}); break;
-    case CheckKind::processes: add({"min_peak"}); break;
+    case CheckKind::processes: add({"min_peak", "tasks", "min_overlap"}); break;
   }
   return keys;
 }
@@ -206,7 +206,10 @@ std::string default_check_name(const CheckSpec& check) {
     case CheckKind::exit:
       return check.signal ? fmt::format("exit by {}", signal_name(*check.signal))
                           : fmt::format("exit code {}", check.code.value_or(0));
-    case CheckKind::processes: return fmt::format("at least {} processes at once", check.min_peak);
+    case CheckKind::processes:
+      return check.tasks.empty() ? fmt::format("at least {} processes at once", check.min_peak)
+                                 : fmt::format("at least {} processes at once, {} each in its own", check.min_peak,
+                                               fmt::join(check.tasks, " and "));
   }
   return "check";
 }
@@ -287,6 +290,7 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
     v.require_range(table, "min_work", check.min_work, 0.0, 1e3, "0 or more");
     if (auto min_peak = v.integer(table, "min_peak")) check.min_peak = static_cast<int>(*min_peak);
     check.min_overlap = v.number(table, "min_overlap").value_or(0.5);
+    check.tasks = v.strings(table, "tasks").value_or(std::vector<std::string>{});
     if (auto workers = v.integer(table, "workers")) check.workers = static_cast<int>(*workers);
     if (auto max_reps = v.integer(table, "max_repetitions")) check.max_repetitions = static_cast<int>(*max_reps);
     if (auto code = v.integer(table, "code")) check.code = static_cast<int>(*code);
@@ -354,6 +358,15 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
         require("min_peak");
         if (check.min_peak < 1 || check.min_peak > 100000)
           v.error(table.source(), fmt::format("'min_peak' must be between 1 and 100000 (got {})", check.min_peak));
+        if (auto* tasks = table.get("tasks")) {
+          std::set<std::string> seen;
+          for (const auto& task : check.tasks)
+            if (task.empty() || !seen.insert(task).second)
+              v.error(tasks->source(), fmt::format("'tasks' names each task once, none empty (got \"{}\" again)", task));
+          if (check.tasks.empty()) v.error(tasks->source(), "'tasks' needs at least one task");
+        }
+        if (check.min_overlap < 0 || check.min_overlap > 1)
+          v.error(table.get("min_overlap")->source(), "'min_overlap' must be in [0, 1]");
         break;
       case CheckKind::exit:
         if (table.get("code") && table.get("signal"))

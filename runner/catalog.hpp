@@ -64,6 +64,9 @@ struct CheckSpec {
   std::optional<int> max_repetitions;    // speedup: extension, more pairs while undecided
   std::string pattern;                   // in_order
   std::vector<std::string> patterns;     // interleaved
+  // processes: extension, tasks each recorded by task_start/task_end probes (an instructor's shared header), each
+  // required to run in a process of its own, not the main one, all at the same time (min_overlap of the shortest)
+  std::vector<std::string> tasks;
   double min_overlap = 0.5;
   std::string ignore;                    // same_lines/in_order: extension, regex of lines to leave out
   std::string text;                      // filecheck

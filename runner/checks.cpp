@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <cmath>
 #include <set>
 
@@ -495,6 +496,54 @@ CheckResult check_filecheck(const CheckSpec& check, const Evidence& evidence) {
   return result;
 }
 
+// Where the tasks of a run ran, from their task_start/task_end probes: each in a process of its own, not the main
+// one, all at once. An empty string when they did; else what went wrong, with a row per task in `rows`.
+std::string judge_tasks(const CheckSpec& check, const Run& run, std::vector<std::string>& rows, double& together) {
+  struct Span {
+    const ProbeRecord* start = nullptr;
+    const ProbeRecord* end = nullptr;
+  };
+  std::map<std::string, Span> spans;
+  for (const auto& record : run.probes) {
+    if (std::find(check.tasks.begin(), check.tasks.end(), record.value) == check.tasks.end()) continue;
+    if (record.name == "task_start" && !spans[record.value].start) spans[record.value].start = &record;
+    if (record.name == "task_end") spans[record.value].end = &record;
+  }
+  for (const auto& task : check.tasks) {
+    const Span& span = spans[task];
+    rows.push_back(fmt::format("  {:<10} {}", task,
+                               span.start && span.end
+                                   ? fmt::format("pid {}, {:.3f}s to {:.3f}s", span.start->pid, vouched_time(*span.start),
+                                                 vouched_time(*span.end))
+                                   : "never started and ended"));
+  }
+  std::map<int, std::string> by_writer;
+  double latest_start = -1e300, earliest_end = 1e300, shortest = 1e300;
+  for (const auto& task : check.tasks) {
+    const Span& span = spans[task];
+    if (!span.start || !span.end)
+      return fmt::format("task '{}' never ran: no task_start and task_end probes of it (the exercise's task functions "
+                         "record them: call them, rather than print their lines yourself)",
+                         task);
+    if (writer_of(*span.start) != writer_of(*span.end))
+      return fmt::format("task '{}' started in pid {} and ended in pid {}", task, span.start->pid, span.end->pid);
+    if (writer_of(*span.start) == main_of(run))
+      return fmt::format("task '{}' ran in the main process, not in a process of its own", task);
+    if (auto [it, fresh] = by_writer.emplace(writer_of(*span.start), task); !fresh)
+      return fmt::format("tasks '{}' and '{}' ran in the same process (pid {}): each needs a process of its own", it->second,
+                         task, span.start->pid);
+    latest_start = std::max(latest_start, vouched_time(*span.start));
+    earliest_end = std::min(earliest_end, vouched_time(*span.end));
+    shortest = std::min(shortest, vouched_time(*span.end) - vouched_time(*span.start));
+  }
+  together = shortest > 0 ? std::max(0.0, earliest_end - latest_start) / shortest : 1.0;
+  if (together < check.min_overlap)
+    return fmt::format("the tasks ran at the same time for {:.0f}% of the shortest, less than min_overlap = {:.0f}%: "
+                       "start every process before joining any",
+                       together * 100, check.min_overlap * 100);
+  return {};
+}
+
 CheckResult check_processes(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
   if (evidence.graded.empty()) return fail_without_runs(result, "runs");
@@ -507,7 +556,28 @@ CheckResult check_processes(const CheckSpec& check, const Evidence& evidence) {
   result.passed = fewest >= check.min_peak;
   result.data = {{"peaks", nlohmann::json::array()}};
   for (const auto& run : evidence.graded) result.data["peaks"].push_back(run.peak_processes);
-  if (result.passed) {
+  if (result.passed && !check.tasks.empty()) {
+    double least_together = 1;
+    for (std::size_t r = 0; r < evidence.graded.size(); ++r) {
+      std::vector<std::string> rows;
+      double together = 0;
+      const std::string wrong = judge_tasks(check, evidence.graded[r], rows, together);
+      if (!wrong.empty()) {
+        result.passed = false;
+        result.message = fmt::format("run {}: {}", r + 1, wrong);
+        result.detail = fmt::format("the tasks, from the probes of the case's shared code (times as the runner received "
+                                    "them):\n{}",
+                                    fmt::join(rows, "\n"));
+        result.data["run"] = r;
+        return result;
+      }
+      least_together = std::min(least_together, together);
+    }
+    result.message = fmt::format("{} run(s): at least {} process(es) at once; {} each in a process of its own, together "
+                                 "for at least {:.0f}% of the shortest",
+                                 evidence.graded.size(), fewest, fmt::join(check.tasks, ", "), least_together * 100);
+    result.data["together"] = least_together;
+  } else if (result.passed) {
     result.message = fmt::format("{} run(s): at least {} process(es) at once", evidence.graded.size(), fewest);
   } else {
     result.message = fmt::format("run {}: at most {} process(es) at once, fewer than {}", worst + 1, fewest, check.min_peak);

@@ -25,7 +25,11 @@ struct ProbeRecord {
   std::string name;
   std::string value;
   int host_pid = 0;       // the sender's pid as the kernel attributed it, in the runner's view; 0: as pid
+  double arrived_s = -1;  // when the runner received it, on the run's clock (t_s is the writer's word); -1: unknown
 };
+
+// When a record was sent, as far as the runner can vouch for it: its arrival, else the time it names.
+inline double vouched_time(const ProbeRecord& record) { return record.arrived_s >= 0 ? record.arrived_s : record.t_s; }
 
 // How a run ended; a closed set, the first that applies wins (limits before exit status).
 enum class Outcome {

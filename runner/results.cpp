@@ -1,5 +1,7 @@
 #include "results.hpp"
 
+#include <cmath>
+
 #include <cstdio>
 
 #include <fcntl.h>
@@ -39,6 +41,7 @@ nlohmann::json to_json(const Run& run) {
     nlohmann::json record = {{"t_s", us(probe.t_s)}, {"pid", probe.pid}, {"name", probe.name}, {"value", probe.value}};
     if (probe.tid != probe.pid) record["tid"] = probe.tid;
     if (probe.host_pid && probe.host_pid != probe.pid) record["host_pid"] = probe.host_pid;
+    if (probe.arrived_s >= 0 && std::abs(probe.arrived_s - probe.t_s) >= 0.001) record["arrived_s"] = us(probe.arrived_s);
     probes.push_back(std::move(record));
   }
   for (const auto& process : run.leaked) leaked.push_back({{"pid", process.pid}, {"cmdline", process.cmdline}});

@@ -261,6 +261,7 @@ Run spawn_and_record(const SpawnRequest& request) {
           claimed_as = it->second ? it->second : record->pid;
         }
         record->host_pid = sender.value_or(0);
+        record->arrived_s = seconds_between(t0, Clock::now());
         if (claimed_as != record->pid) ++run.probes_forged;
         else run.probes.push_back(std::move(*record));
       }

@@ -122,6 +122,19 @@ TEST(Catalog, ProcessesNeedsMinPeakAndSpeedupTakesAtMost) {
   EXPECT_EQ(loaded.spec->checks.front().name, "at least 3 processes at once");
 }
 
+TEST(Catalog, ProcessesTasksAreNamedOnceAndSpeedupMinWorkIsNotNegative) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"processes\"\nmin_peak = 3\ntasks = [\"square\", \"square\"]\n"
+              "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\nmin_work = -0.5\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("'tasks' names each task once, none empty (got \"square\" again)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'min_work' must be 0 or more"), std::string::npos) << errors;
+  CaseDir good(std::string(kMinimal) + "[[checks]]\nkind = \"processes\"\nmin_peak = 3\ntasks = [\"square\", \"cube\"]\n");
+  auto loaded = load_case(good.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_EQ(loaded.spec->checks.front().name, "at least 3 processes at once, square and cube each in its own");
+  EXPECT_EQ(loaded.spec->checks.front().tasks, (std::vector<std::string>{"square", "cube"}));
+}
+
 TEST(Catalog, UnknownKeyInCheckAndLimits) {
   CaseDir dir(std::string(kMinimal) +
               "[limits]\nmax_proceses = 3\n[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\npatern = \"x\"\n");

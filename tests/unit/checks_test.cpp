@@ -496,6 +496,55 @@ TEST(Speedup, CpuBoundWorkMustCostAboutItsCpuTime) {
   EXPECT_TRUE(evaluate(check, evidence({busy(0.3, 0.0), busy(0.3, 0.0)}, {busy(0.6, 0.01), busy(0.6, 0.01)})).passed);
 }
 
+// Trusted tasks: each task's start and end probes (from the instructor's shared code) must come from one process
+// of its own, not the main one, and the tasks must overlap in time. Idle children or one process printing fail.
+TEST(Processes, EachTaskInAProcessOfItsOwnAllAtOnce) {
+  auto check = spec(CheckKind::processes);
+  check.min_peak = 3;
+  check.tasks = {"square", "cube"};
+  check.min_overlap = 0.5;
+  // A record as the runner keeps it: the claimed pid, the kernel's writer (host_pid), the arrival time.
+  auto task = [](int writer, double at, const char* what, const char* name) {
+    return ProbeRecord{at, writer - 1000, writer - 1000, what, name, writer, at};
+  };
+  auto run_with = [&](std::vector<ProbeRecord> probes) {
+    auto run = run_of(0.3);
+    run.pid = 1;
+    run.host_pid = 1001;  // the main process
+    run.peak_processes = 3;
+    run.probes = std::move(probes);
+    return run;
+  };
+  auto judged = [&](std::vector<ProbeRecord> probes) { return evaluate(check, evidence({run_with(std::move(probes))})); };
+  auto right = judged({task(1002, 0.01, "task_start", "square"), task(1003, 0.011, "task_start", "cube"),
+                       task(1002, 0.31, "task_end", "square"), task(1003, 0.312, "task_end", "cube")});
+  EXPECT_TRUE(right.passed) << right.message;
+  EXPECT_NE(right.message.find("square, cube each in a process of its own"), std::string::npos) << right.message;
+  // Idle children, the lines printed by main: no task probes at all.
+  auto idle = judged({});
+  EXPECT_FALSE(idle.passed);
+  EXPECT_NE(idle.message.find("task 'square' never ran"), std::string::npos) << idle.message;
+  // The tasks called in the main process.
+  auto in_main = judged({task(1001, 0.01, "task_start", "square"), task(1001, 0.3, "task_end", "square"),
+                         task(1003, 0.01, "task_start", "cube"), task(1003, 0.3, "task_end", "cube")});
+  EXPECT_NE(in_main.message.find("task 'square' ran in the main process"), std::string::npos) << in_main.message;
+  // Both in one child.
+  auto shared = judged({task(1002, 0.01, "task_start", "square"), task(1002, 0.3, "task_end", "square"),
+                        task(1002, 0.01, "task_start", "cube"), task(1002, 0.3, "task_end", "cube")});
+  EXPECT_NE(shared.message.find("ran in the same process"), std::string::npos) << shared.message;
+  // Two children, one after the other.
+  auto serial = judged({task(1002, 0.0, "task_start", "square"), task(1002, 0.3, "task_end", "square"),
+                        task(1003, 0.3, "task_start", "cube"), task(1003, 0.6, "task_end", "cube")});
+  EXPECT_NE(serial.message.find("at the same time for 0% of the shortest"), std::string::npos) << serial.message;
+  // Started in one process, "ended" by another (a record forged under the task's name).
+  auto split = judged({task(1002, 0.0, "task_start", "square"), task(1004, 0.3, "task_end", "square"),
+                       task(1003, 0.0, "task_start", "cube"), task(1003, 0.3, "task_end", "cube")});
+  EXPECT_NE(split.message.find("started in pid 2 and ended in pid 4"), std::string::npos) << split.message;
+  // Without tasks the check counts processes only.
+  check.tasks.clear();
+  EXPECT_TRUE(judged({}).passed);
+}
+
 TEST(Processes, TheFewestAtOnceInAnyRunMustReachMinPeak) {
   auto check = spec(CheckKind::processes);
   check.min_peak = 3;

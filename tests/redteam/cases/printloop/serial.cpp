@@ -2,6 +2,6 @@
 #include "lesson.hpp"
 
 int main() {
-  for (int n : kNumbers) nap(0.05), std::printf("square %d\n", n * n), std::fflush(stdout);
-  for (int n : kNumbers) nap(0.05), std::printf("cube %d\n", n * n * n), std::fflush(stdout);
+  calc_square();
+  calc_cube();
 }
