@@ -58,8 +58,10 @@ struct RunArgs {
 };
 
 // --require-sandbox: a runner that cannot sandbox refuses to grade, saying why; "" when it may go on.
+// Also sets the sandbox up, before any thread is started (a runner that is not root joins a user namespace of its
+// own, which a process with threads may not).
 std::string sandbox_refusal(bool required, bool disabled) {
-  if (!required || disabled || sandbox_support().available) return {};
+  if (disabled || sandbox_support().available || !required) return {};
   return fmt::format("--require-sandbox, but runs cannot be sandboxed here: {}", sandbox_support().why_not);
 }
 

@@ -46,13 +46,28 @@ bool below(const fs::path& path, const fs::path& folder) {
 
 // The namespaces every run joins, kept for the runner's lifetime: network (only a loopback, up), UTS and
 // cgroup. Made by a helper child, kept open by descriptor; false with `why_not` when refused.
+// With `s.user_namespace` (a runner that is not root) they belong to a new user namespace in which the runner's
+// uid and gid are s.uid and s.gid, and the runner joins it: there it may make the runs' namespaces and mounts.
 bool make_runner_namespaces(SandboxSupport& s) {
   int ready[2];
   if (::pipe2(ready, O_CLOEXEC) != 0) return s.why_not = "cannot make a pipe", false;
+  const uid_t outer_uid = ::geteuid();
+  const gid_t outer_gid = ::getegid();
   pid_t helper = ::fork();
   if (helper == 0) {
     char status = 0;
-    if (::unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) != 0) status = 1;
+    auto write_file = [](const char* path, const std::string& text) {
+      int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+      bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      if (fd >= 0) ::close(fd);
+      return ok;
+    };
+    if (s.user_namespace &&
+        (::unshare(CLONE_NEWUSER) != 0 || !write_file("/proc/self/setgroups", "deny") ||
+         !write_file("/proc/self/uid_map", fmt::format("{} {} 1", s.uid, outer_uid)) ||
+         !write_file("/proc/self/gid_map", fmt::format("{} {} 1", s.gid, outer_gid))))
+      status = 5;
+    if (status == 0 && ::unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) != 0) status = 1;
     if (status == 0) {
       int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       ifreq lo{};
@@ -74,6 +89,7 @@ bool make_runner_namespaces(SandboxSupport& s) {
     s.net_fd = ::open(fmt::format("/proc/{}/ns/net", helper).c_str(), O_RDONLY | O_CLOEXEC);
     s.uts_fd = ::open(fmt::format("/proc/{}/ns/uts", helper).c_str(), O_RDONLY | O_CLOEXEC);
     s.cgroup_fd = ::open(fmt::format("/proc/{}/ns/cgroup", helper).c_str(), O_RDONLY | O_CLOEXEC);
+    if (s.user_namespace) s.user_fd = ::open(fmt::format("/proc/{}/ns/user", helper).c_str(), O_RDONLY | O_CLOEXEC);
   }
   if (helper > 0) {
     ::kill(helper, SIGKILL);
@@ -82,7 +98,13 @@ bool make_runner_namespaces(SandboxSupport& s) {
   if (status == 1) s.why_not = fmt::format("namespaces refused ({}): a container's seccomp profile?", std::strerror(EPERM));
   else if (status == 2) s.why_not = "cannot bring up the loopback of a new network namespace";
   else if (status == 4) s.why_not = "cannot name the host of a new UTS namespace";
+  else if (status == 5) s.why_not = "unprivileged user namespaces refused (kernel.unprivileged_userns_clone, a seccomp profile?)";
   else if (status == 3 || s.net_fd < 0 || s.uts_fd < 0 || s.cgroup_fd < 0) s.why_not = "cannot make the runner's namespaces";
+  if (s.why_not.empty() && s.user_namespace) {
+    if (s.user_fd < 0) s.why_not = "cannot keep the runner's user namespace";
+    else if (::setns(s.user_fd, CLONE_NEWUSER) != 0)  // refused to a process with threads: called before any
+      s.why_not = fmt::format("cannot enter the runner's user namespace: {}", std::strerror(errno));
+  }
   return s.why_not.empty();
 }
 
@@ -92,10 +114,7 @@ const SandboxSupport& sandbox_support() {
   static const SandboxSupport support = [] {
     SandboxSupport s;
     if (const char* uid = std::getenv("PAREX_SANDBOX_UID"); uid && *uid) s.uid = s.gid = static_cast<uid_t>(std::atol(uid));
-    if (::geteuid() != 0) {
-      s.why_not = "the runner is not root (an unprivileged user namespace is to come)";
-      return s;
-    }
+    s.user_namespace = ::geteuid() != 0;
     if (s.uid == 0) {
       s.why_not = "PAREX_SANDBOX_UID is 0";
       return s;
@@ -115,13 +134,17 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   struct Folder {
     fs::path path;
     std::string options;
+    bool read_only = false;
   };
   const std::string scratch = fmt::format("size={}m,mode=1777", request.scratch_mb);
   std::vector<Folder> covers = {{"/tmp", scratch}, {"/dev/shm", scratch}};
   if (const char* home = std::getenv("HOME"); home && *home) {
     const fs::path path = fs::path(home).lexically_normal();
     std::error_code ec;
-    if (path.has_relative_path() && fs::is_directory(path, ec) && path != "/tmp") covers.push_back({path, "size=1m,mode=0755"});
+    const bool covered = std::any_of(covers.begin(), covers.end(), [&](const Folder& cover) {
+      return path == cover.path || below(path, cover.path);  // a home in /tmp is gone with it already
+    });
+    if (path.has_relative_path() && fs::is_directory(path, ec) && !covered) covers.push_back({path, "size=1m,mode=0755", true});
   }
   struct Kept {
     fs::path path;
@@ -168,7 +191,8 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   for (const auto& kept : keeps) count += 1 + kept.parents.size();
   strings_.reserve(count);
   auto keep_string = [&](std::string text) { return strings_.emplace_back(std::move(text)).c_str(); };
-  for (const auto& cover : covers) covers_.push_back({keep_string(cover.path.string()), keep_string(cover.options)});
+  for (const auto& cover : covers)
+    covers_.push_back({keep_string(cover.path.string()), keep_string(cover.options), cover.read_only});
   for (const auto& kept : keeps) {
     Keep keep{keep_string(kept.path.string()), {}};
     for (const auto& parent : kept.parents) keep.parents.push_back(keep_string(parent.string()));
@@ -199,6 +223,11 @@ int SandboxPlan::apply_namespaces(const char*& step) const {
   if (::setns(support.cgroup_fd, CLONE_NEWCGROUP) != 0) return fail("join the cgroup namespace");
   // Nothing mounted here reaches the runner's namespace, and the root file system is read-only.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail("make the mounts private");
+  // Every mount read-only, not / alone: a world-writable folder on a mount of its own (/var/tmp, /run/lock on
+  // many machines) would outlive the run. What is mounted below (the scratch, the working folder) is the run's.
+  mount_attr all_read_only{};
+  all_read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
+  if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &all_read_only) != 0) return fail("make every mount read-only");
   // A /proc of the run's own pid namespace: the run's processes, none of the machine's.
   if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) return fail("mount a fresh /proc");
   // The folders the run needs under a covered one are taken along (detached copies), read-only, before it is covered.
@@ -221,6 +250,11 @@ int SandboxPlan::apply_namespaces(const char*& step) const {
     if (move_mount(kept[i], "", AT_FDCWD, keeps_[i].path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return fail("put a kept folder back");
     ::close(kept[i]);
   }
+  // The grader's home stays empty and read-only (in a user namespace the run would own its cover's root).
+  for (const auto& cover : covers_)
+    if (cover.read_only &&
+        ::mount(nullptr, cover.path, nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, cover.options) != 0)
+      return fail("make a covered folder read-only");
   // The run's working folder, in its fresh /tmp: its own, with its files bound in read-only.
   if (workdir_) {
     for (const char* parent : work_parents_) ::mkdir(parent, 0755);  // EEXIST for /tmp itself
@@ -249,7 +283,6 @@ int SandboxPlan::apply_namespaces(const char*& step) const {
     if (::mount(nullptr, file, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOEXEC | MS_NODEV, nullptr) != 0)
       return fail("make a hidden file read-only");
   }
-  if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) return fail("make / read-only");
   errno = 0;
   return 0;
 }
@@ -259,7 +292,8 @@ int SandboxPlan::apply_identity(const char*& step) const {
   auto fail = [&](const char* what) { return failed(step, what); };
   // An identity that owns nothing of the grader's, with no way back to privileges.
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return fail("set no_new_privs");
-  if (::setgroups(0, nullptr) != 0) return fail("drop supplementary groups");
+  // In a user namespace setgroups is denied (what makes its gid map possible): the groups are the grader's.
+  if (!support.user_namespace && ::setgroups(0, nullptr) != 0) return fail("drop supplementary groups");
   if (::setresgid(support.gid, support.gid, support.gid) != 0) return fail("set the sandbox gid");
   if (::setresuid(support.uid, support.uid, support.uid) != 0) return fail("set the sandbox uid");
   errno = 0;
@@ -270,10 +304,11 @@ std::string describe_sandbox(const SandboxRequest& request) {
   const SandboxSupport& support = sandbox_support();
   if (!request.enabled) return "none: turned off (--no-sandbox or the case's sandbox = false)";
   if (!support.available) return "none: " + support.why_not;
-  return fmt::format("uid {} (no capabilities, no_new_privs); per run: pid (a root init as pid 1), mount and IPC "
+  return fmt::format("uid {}{} (no capabilities, no_new_privs); per run: pid (an init as pid 1), mount and IPC "
                      "namespaces, a fresh /proc, private /tmp and /dev/shm ({} MiB each), the grader's home covered, "
-                     "read-only /, {} path(s) hidden; network (loopback only), UTS and cgroup namespaces",
-                     support.uid, request.scratch_mb, request.hide.size()) +
+                     "every mount read-only, {} path(s) hidden; network (loopback only), UTS and cgroup namespaces",
+                     support.uid, support.user_namespace ? " in a user namespace of the runner's (the grader's uid outside it)" : "",
+                     request.scratch_mb, request.hide.size()) +
          (request.workdir.empty() ? "" : fmt::format("; its working folder {} holds {} file(s) of its case, read-only",
                                                       request.workdir.string(), request.work_files.size()));
 }

@@ -1,6 +1,7 @@
 // The sandbox of a run: what a graded program may see and change (docs/process-control.md, "Sandbox").
 // Made of three parts: what the runner sets up once (network, UTS and cgroup namespaces, the unprivileged
-// identity); what the run's init (pid 1 of its own pid namespace, a helper that stays root) applies after
+// identity; a runner that is not root, a user namespace of its own first); what the run's init (pid 1 of its
+// own pid namespace, a helper that keeps the runner's privileges) applies after
 // clone (its own mount and IPC namespaces, a fresh /proc, a private /tmp and /dev/shm, the hidden paths
 // covered, a read-only root); and what the program's process applies before exec (the identity).
 #pragma once
@@ -37,6 +38,10 @@ struct SandboxSupport {
   int net_fd = -1;       // the runner's network namespace with only a loopback, joined by every run
   int uts_fd = -1;       // its UTS namespace (host name "parex") and cgroup namespace (rooted at the runner's)
   int cgroup_fd = -1;
+  // A runner that is not root: the namespaces above belong to a user namespace of its own, which it joined, where
+  // its uid is `uid`. A run's program then is the grader outside it, confined by the namespaces and mounts alone.
+  bool user_namespace = false;
+  int user_fd = -1;
   uid_t uid = 60000;     // the unprivileged identity runs get (PAREX_SANDBOX_UID; isolate's convention)
   gid_t gid = 60000;
 };
@@ -61,6 +66,7 @@ class SandboxPlan {
   struct Cover {
     const char* path;
     const char* options;
+    bool read_only;  // once what the run needs beneath it is in place
   };
   // A folder under a cover that the run needs, taken along and put back read-only, with the parents to make.
   struct Keep {

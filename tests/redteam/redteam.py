@@ -78,9 +78,11 @@ def main():
     parser.add_argument("--case", required=True, type=Path)
     parser.add_argument("--bin-dir", required=True, type=Path)
     parser.add_argument("--unsandboxed", action="store_true")
+    parser.add_argument("--as-user", type=int, metavar="UID",
+                        help="run parex as this uid (not root: its sandbox is a user namespace); it owns the copies")
     args = parser.parse_args()
     if os.geteuid() != 0:
-        print("redteam.py: skipped: runs are sandboxed only when the runner is root")
+        print("redteam.py: skipped: it needs root (to copy the grade, hash the machine, and run parex as another user)")
         return 77
 
     work = Path(tempfile.mkdtemp(prefix="parex-redteam-"))
@@ -100,10 +102,21 @@ def main():
         env = dict(os.environ, REDTEAM_BIN_DIR=str(bins), REDTEAM_CASE_DIR=str(case), REDTEAM_RESULTS=str(results),
                    REDTEAM_MARKER=marker, REDTEAM_PORT=str(server.getsockname()[1]), REDTEAM_SHM_KEY=f"{shm_key:x}",
                    REDTEAM_PAREX=str(Path(args.parex).resolve()), REDTEAM_HOME=os.environ.get("HOME", "/root"))
+        command = [args.parex, "run", str(case), "--bin-dir", str(bins), "--variant", args.attack, "--results", str(results)]
+        if args.as_user is not None:
+            # Everything of the grade belongs to the runner's user, as on a machine without root: only the sandbox's
+            # namespaces and mounts stand between the attack and the grader's files.
+            for path in [work, *work.rglob("*")]:
+                os.chown(path, args.as_user, args.as_user, follow_symlinks=False)
+            work.chmod(0o755)
+            command = ["setpriv", f"--reuid={args.as_user}", f"--regid={args.as_user}", "--clear-groups", "--"] + command
+            probe = subprocess.run(command[:5] + [args.parex, "--version"], capture_output=True)
+            if probe.returncode != 0:
+                print(f"redteam.py: skipped: uid {args.as_user} cannot run {args.parex} here")
+                return 77
         before = {"case": tree_hash(case), "binaries": tree_hash(bins), "decoy result": tree_hash(results / "decoy")}
         keys_before = shm_keys()
 
-        command = [args.parex, "run", str(case), "--bin-dir", str(bins), "--variant", args.attack, "--results", str(results)]
         if args.unsandboxed:
             command.append("--no-sandbox")
         runner = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
