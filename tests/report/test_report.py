@@ -1,4 +1,5 @@
 """The report: model from golden results, merging, history, exports, and the rendered page."""
+import html
 import json
 import re
 import subprocess
@@ -123,6 +124,28 @@ def test_rendered_page_is_self_contained(tmp_path):
     assert len(page.encode()) < 2_000_000
     assert json.loads((tmp_path / "gs.json").read_text())["tests"]
     assert (tmp_path / "h.jsonl").read_text().count("\n") == 1
+
+
+def test_header_says_whether_runs_were_sandboxed_and_how(tmp_path):
+    import shutil
+    for sandbox, shown in [("uid 60000 (no capabilities, no_new_privs); per run: pid (an init as pid 1)", "sandboxed"),
+                           ("none: turned off (--no-sandbox or the case's sandbox = false)", "not sandboxed")]:
+        inputs = tmp_path / shown.replace(" ", "_")
+        shutil.copytree(INPUTS / "good", inputs)
+        for path in inputs.rglob("*.json"):
+            try:
+                result = json.loads(path.read_text())
+            except ValueError:
+                continue  # the inputs' deliberately malformed result
+            if isinstance(result, dict) and "machine" in result:
+                result["machine"]["sandbox"] = sandbox
+                path.write_text(json.dumps(result))
+        done = subprocess.run([sys.executable, str(RENDER), str(inputs), "--out", str(inputs / "out")],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        page = (inputs / "out" / "index.html").read_text()
+        span = re.search(r'<span class="sandbox" title="([^"]*)">([^<]*)</span>', page)
+        assert span and span.group(2) == shown and html.unescape(span.group(1)) == sandbox, span
 
 
 def test_empty_results_say_what_to_do(tmp_path):
