@@ -104,6 +104,27 @@ std::string stdout_of(const Graded& graded) {
   return out;
 }
 
+// The live processes of the runfail fixture's `stubborn` variant: a main process and a daemonised grandchild.
+std::size_t stubborn_alive() { return live_processes_matching("runfail/stubborn").size(); }
+
+// Starts `parex run runfail --variant stubborn` (with `--results results` unless empty) and waits, up to a second,
+// until both of its processes are up; returns the runner's pid.
+pid_t start_stubborn_runner(const std::string& results = "") {
+  pid_t runner = ::fork();
+  if (runner == 0) {
+    std::string fixture = std::string(PAREX_FIXTURES) + "/runfail", bin = std::string(PAREX_FIXTURE_BIN) + "/runfail";
+    if (results.empty())
+      ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "stubborn",
+              static_cast<char*>(nullptr));
+    else
+      ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "stubborn",
+              "--results", results.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && stubborn_alive() < 2; ++i) ::usleep(10000);
+  return runner;
+}
+
 // Whether runs are sandboxed here: as root, unless PAREX_SANDBOX_UID=0 (integration_test.unsandboxed) turns it off.
 bool sandboxed_here() {
   const char* uid = std::getenv("PAREX_SANDBOX_UID");
@@ -318,15 +339,7 @@ TEST(RunFail, MemoryHogIsRefused) {
 
 TEST(RunFail, InterruptedRunnerKillsTheTreeAndWritesNothing) {
   const fs::path results = fs::temp_directory_path() / ("parex-interrupt-" + std::to_string(::getpid()));
-  pid_t runner = ::fork();
-  if (runner == 0) {
-    std::string fixture = std::string(PAREX_FIXTURES) + "/runfail", bin = std::string(PAREX_FIXTURE_BIN) + "/runfail";
-    ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "stubborn",
-            "--results", results.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  auto stubborn_alive = [] { return live_processes_matching("runfail/stubborn").size(); };
-  for (int i = 0; i < 100 && stubborn_alive() < 2; ++i) ::usleep(10000);
+  const pid_t runner = start_stubborn_runner(results.string());
   ASSERT_EQ(stubborn_alive(), 2u) << "the fixture did not start its daemon";
   ::kill(runner, SIGTERM);
   int status = 0;
@@ -369,15 +382,7 @@ TEST(RunFail, AScriptVariantGetsAWorkingFolderOfItsOwn) {
 // takes every process of its run along, a daemon that left the run's session and process group included.
 TEST(RunFail, ASandboxedRunDiesWithItsRunner) {
   if (!sandboxed_here()) GTEST_SKIP() << "runs are sandboxed only as root (and PAREX_SANDBOX_UID is not 0)";
-  pid_t runner = ::fork();
-  if (runner == 0) {
-    std::string fixture = std::string(PAREX_FIXTURES) + "/runfail", bin = std::string(PAREX_FIXTURE_BIN) + "/runfail";
-    ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "stubborn",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  auto stubborn_alive = [] { return live_processes_matching("runfail/stubborn").size(); };
-  for (int i = 0; i < 100 && stubborn_alive() < 2; ++i) ::usleep(10000);
+  const pid_t runner = start_stubborn_runner();
   ASSERT_EQ(stubborn_alive(), 2u) << "the fixture did not start its daemon";
   ::kill(runner, SIGKILL);
   ::waitpid(runner, nullptr, 0);
@@ -389,15 +394,7 @@ TEST(RunFail, ASandboxedRunDiesWithItsRunner) {
 // ctest's timeout SIGKILLs a runner: its cgroups stay behind until the next runner sweeps them.
 TEST(RunFail, AKilledRunnersCgroupsAreSweptByTheNext) {
   if (::geteuid() != 0) GTEST_SKIP() << "cgroups of the runner's own need root here";
-  pid_t runner = ::fork();
-  if (runner == 0) {
-    std::string fixture = std::string(PAREX_FIXTURES) + "/runfail", bin = std::string(PAREX_FIXTURE_BIN) + "/runfail";
-    ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "stubborn",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  auto stubborn_alive = [] { return live_processes_matching("runfail/stubborn").size(); };
-  for (int i = 0; i < 100 && stubborn_alive() < 2; ++i) ::usleep(10000);
+  const pid_t runner = start_stubborn_runner();
   ::kill(runner, SIGKILL);
   ::waitpid(runner, nullptr, 0);
   for (const auto& line : live_processes_matching("runfail/stubborn")) ::kill(std::stoi(line), SIGKILL);

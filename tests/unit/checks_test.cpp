@@ -516,25 +516,24 @@ TEST(Processes, EachTaskInAProcessOfItsOwnAllAtOnce) {
     return run;
   };
   auto judged = [&](std::vector<ProbeRecord> probes) { return evaluate(check, evidence({run_with(std::move(probes))})); };
-  auto right = judged({task(1002, 0.01, "task_start", "square"), task(1003, 0.011, "task_start", "cube"),
-                       task(1002, 0.31, "task_end", "square"), task(1003, 0.312, "task_end", "cube")});
+  // square from writer `sq` over [s0, s1], cube from writer `cu` over [c0, c1].
+  auto tasks = [&](int sq, double s0, double s1, int cu, double c0, double c1) {
+    return judged({task(sq, s0, "task_start", "square"), task(cu, c0, "task_start", "cube"), task(sq, s1, "task_end", "square"),
+                   task(cu, c1, "task_end", "cube")});
+  };
+  auto right = tasks(1002, 0.01, 0.31, 1003, 0.011, 0.312);
   EXPECT_TRUE(right.passed) << right.message;
   EXPECT_NE(right.message.find("square, cube each in a process of its own"), std::string::npos) << right.message;
   // Idle children, the lines printed by main: no task probes at all.
   auto idle = judged({});
   EXPECT_FALSE(idle.passed);
   EXPECT_NE(idle.message.find("task 'square' never ran"), std::string::npos) << idle.message;
-  // The tasks called in the main process.
-  auto in_main = judged({task(1001, 0.01, "task_start", "square"), task(1001, 0.3, "task_end", "square"),
-                         task(1003, 0.01, "task_start", "cube"), task(1003, 0.3, "task_end", "cube")});
+  // The tasks called in the main process; both in one child; two children one after the other.
+  auto in_main = tasks(1001, 0.01, 0.3, 1003, 0.01, 0.3);
   EXPECT_NE(in_main.message.find("task 'square' ran in the main process"), std::string::npos) << in_main.message;
-  // Both in one child.
-  auto shared = judged({task(1002, 0.01, "task_start", "square"), task(1002, 0.3, "task_end", "square"),
-                        task(1002, 0.01, "task_start", "cube"), task(1002, 0.3, "task_end", "cube")});
+  auto shared = tasks(1002, 0.01, 0.3, 1002, 0.01, 0.3);
   EXPECT_NE(shared.message.find("ran in the same process"), std::string::npos) << shared.message;
-  // Two children, one after the other.
-  auto serial = judged({task(1002, 0.0, "task_start", "square"), task(1002, 0.3, "task_end", "square"),
-                        task(1003, 0.3, "task_start", "cube"), task(1003, 0.6, "task_end", "cube")});
+  auto serial = tasks(1002, 0.0, 0.3, 1003, 0.3, 0.6);
   EXPECT_NE(serial.message.find("at the same time for 0% of the shortest"), std::string::npos) << serial.message;
   // Started in one process, "ended" by another (a record forged under the task's name).
   auto split = judged({task(1002, 0.0, "task_start", "square"), task(1004, 0.3, "task_end", "square"),
