@@ -68,6 +68,15 @@ const std::optional<CgroupBase>& memory_base() {
   return base;
 }
 
+void sweep_dead_runners() {
+  static const bool swept = [] {
+    if (const auto& base = pids_base()) RunnerCgroup::sweep(base->dir, "pids");
+    if (const auto& base = memory_base()) RunnerCgroup::sweep(base->dir, "memory");
+    return true;
+  }();
+  (void)swept;
+}
+
 RunnerCgroup& pids_cgroup() {
   static RunnerCgroup cgroup(pids_base(), "pids");
   return cgroup;

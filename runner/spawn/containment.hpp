@@ -41,13 +41,17 @@ struct CgroupBase {
 const std::optional<CgroupBase>& pids_base();
 const std::optional<CgroupBase>& memory_base();
 
+// Removes, once per runner, the cgroups of dead runners of both kinds (a runner killed by SIGKILL leaves its own;
+// only a runner that uses the same kind would sweep it otherwise).
+void sweep_dead_runners();
+
 // A cgroup of the runner's own, made at first use and reused by every run (making and removing one per
 // run costs more than the run of a small program); removed when the runner exits.
 class RunnerCgroup {
  public:
   RunnerCgroup(const std::optional<CgroupBase>& base, std::string_view kind) {
     if (!base) return;
-    sweep(base->dir, kind);
+    sweep_dead_runners();
     fs::path dir = base->dir / fmt::format("parex-{}-{}", ::getpid(), kind);
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return;
     join_fd_ = Fd(::open((dir / "cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC));
@@ -73,6 +77,21 @@ class RunnerCgroup {
   }
   RunnerCgroup(const RunnerCgroup&) = delete;
   RunnerCgroup& operator=(const RunnerCgroup&) = delete;
+
+  // The cgroups of runners that died without removing theirs (SIGKILL, e.g. ctest's timeout): parex-<pid>-<kind>
+  // whose pid is gone. A cgroup with processes in it is not removed (rmdir refuses), nor one of a live runner.
+  static void sweep(const fs::path& base, std::string_view kind) {
+    std::error_code ec;
+    const std::string suffix = fmt::format("-{}", kind);
+    for (const auto& entry : fs::directory_iterator(base, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with("parex-") || !name.ends_with(suffix)) continue;
+      const std::string digits = name.substr(6, name.size() - 6 - suffix.size());
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+      const pid_t owner = static_cast<pid_t>(std::stol(digits));
+      if (owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH) ::rmdir(entry.path().c_str());
+    }
+  }
 
   explicit operator bool() const { return !dir_.empty(); }
   int version() const { return version_; }
@@ -125,21 +144,6 @@ class RunnerCgroup {
       if (static_cast<std::size_t>(n) < sizeof buf) break;  // cgroupfs hands over a small file in one read
     }
     return out;
-  }
-
-  // The cgroups of runners that died without removing theirs (SIGKILL, e.g. ctest's timeout): parex-<pid>-<kind>
-  // whose pid is gone. A cgroup with processes in it is not removed (rmdir refuses), nor one of a live runner.
-  static void sweep(const fs::path& base, std::string_view kind) {
-    std::error_code ec;
-    const std::string suffix = fmt::format("-{}", kind);
-    for (const auto& entry : fs::directory_iterator(base, ec)) {
-      const std::string name = entry.path().filename().string();
-      if (!name.starts_with("parex-") || !name.ends_with(suffix)) continue;
-      const std::string digits = name.substr(6, name.size() - 6 - suffix.size());
-      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-      const pid_t owner = static_cast<pid_t>(std::stol(digits));
-      if (owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH) ::rmdir(entry.path().c_str());
-    }
   }
 
   fs::path dir_;

@@ -67,6 +67,21 @@ def leftovers_of(marker):
     return [f"{folder}/parex-redteam-{marker}" for folder in ("/tmp", "/dev/shm", "/etc", home)]
 
 
+def all_runner_cgroups():
+    """Every parex-<pid>-<kind> cgroup on the machine."""
+    return [str(p) for p in Path("/sys/fs/cgroup").rglob("parex-*-*")]
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def cgroups_of(pid):
     return [str(p) for p in Path("/sys/fs/cgroup").rglob(f"parex-{pid}-*")]
 
@@ -119,6 +134,7 @@ def main():
 
         if args.unsandboxed:
             command.append("--no-sandbox")
+        cgroups_before = set(all_runner_cgroups())
         runner = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         output, _ = runner.communicate(timeout=120)
         time.sleep(0.5)  # a daemon left behind would have struck by now
@@ -150,7 +166,9 @@ def main():
                     os.kill(int(line.split(":")[0]), 9)
                 except OSError:
                     pass
-        leftovers = cgroups_of(runner.pid)
+        # Pids are reused quickly (pid_max may be 32768): only the cgroups this runner made count, and only while no
+        # other process has its pid.
+        leftovers = [c for c in cgroups_of(runner.pid) if c not in cgroups_before and not pid_alive(runner.pid)]
         if leftovers:
             harm.append("the runner's cgroups were left: " + ", ".join(leftovers))
             time.sleep(0.2)  # the processes killed above leave them empty
