@@ -73,9 +73,14 @@ std::vector<std::string> live_processes_matching(const std::string& needle) {
   for (const auto& entry : fs::directory_iterator("/proc")) {
     const std::string pid = entry.path().filename().string();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream cmdline(entry.path() / "cmdline"), stat(entry.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(cmdline)), {});
-    std::string stat_text((std::istreambuf_iterator<char>(stat)), {});
+    std::string text, stat_text;
+    try {  // a process may exit while we read it: libstdc++ then throws (ESRCH)
+      std::ifstream cmdline(entry.path() / "cmdline"), stat(entry.path() / "stat");
+      text.assign(std::istreambuf_iterator<char>(cmdline), {});
+      stat_text.assign(std::istreambuf_iterator<char>(stat), {});
+    } catch (const std::exception&) {
+      continue;
+    }
     if (stat_text.find(") Z ") != std::string::npos) continue;
     if (text.find(needle) != std::string::npos) out.push_back(pid + ": " + text);
   }
