@@ -49,9 +49,13 @@ struct ChildSetup {
   // Written by the init, read by the runner: the main process started (or failed to), and how it ended.
   std::atomic<int> started{0};
   std::atomic<int> main_exited{0};
+  // Set by the init when nothing of the run is left, just before it exits: the run is over, `run_usage` holds what
+  // its processes used, and the runner need not wait for the namespaces' teardown (see reap_exiting_init).
+  std::atomic<int> run_over{0};
   pid_t main_pid = 0;  // in the run's pid namespace
   int main_status = 0;
   rusage main_usage{};
+  rusage run_usage{};
 };
 
 // Starts child_main like posix_spawn does: sharing our memory until it execs (no page tables to copy,
@@ -63,7 +67,14 @@ pid_t spawn_child(ChildSetup& setup, int& pidfd);
 // Waits until a sandboxed run's init has started the main process or given up; false when the init died first.
 bool wait_for_start(ChildSetup& setup, pid_t init);
 
-// The plan of a sandbox request, made once for the runs of one participant (it looks up every hidden path).
+// An init that said the run is over exits by itself: `let_init_exit` leaves it to finish (its pid namespace's
+// teardown, which can take tens of microseconds) while the runner goes on; `reap_exiting_init` waits for it, and
+// must be called before the next init starts (they share the stacks). True when there was one.
+void let_init_exit(pid_t init);
+bool reap_exiting_init();
+
+// The plan of a sandbox request, made once for the runs of one participant (it looks up every hidden path and
+// builds the run's file system) and kept for the next few participants' runs.
 const SandboxPlan& plan_for(const SandboxRequest& request);
 
 // A descriptor of the runner itself, which a run's init polls to know it is not an orphan already.

@@ -111,6 +111,10 @@ Run spawn_and_record(const SpawnRequest& request) {
     }
   }
   Channels& channels = Channels::reusable();
+  // The last run's init may still be exiting: it must be gone before this one uses the stacks and the exit pipe.
+  if (reap_exiting_init()) drain_exit_pipe(channels);
+  // Before the run's clock and its fork events: a new plan forks a helper, which is not the run's.
+  const SandboxPlan& sandbox = plan_for(request.sandbox);
   const int out_read = pty ? pty_master.get() : channels.out_read.get();
   const int out_write = pty ? pty_slave.get() : channels.out_write.get();
   const int err_read = channels.err_read.get(), probe_read = channels.probe_read.get();
@@ -125,7 +129,6 @@ Run spawn_and_record(const SpawnRequest& request) {
   Containment tree(request.limits);
   ForkWatch& forks = ForkWatch::instance();
   const std::int64_t clone_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-  const SandboxPlan& sandbox = plan_for(request.sandbox);
   const bool init = sandbox.active();  // the run has a pid namespace, with our init as its pid 1
   ChildSetup setup{&request,  argv.data(), envp.data(), out_write, channels.err_write.get(), channels.probe_write.get(),
                    tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited(), &sandbox, runner_pidfd(),
@@ -306,7 +309,17 @@ Run spawn_and_record(const SpawnRequest& request) {
       main_usage = setup.main_usage;
       return true;
     };
-    // The init exits by itself when the main process was the last of the run; else it says so through the pipe.
+    // The init exits by itself when the main process was the last of the run, and says so first; else it says
+    // that the main process exited, through the same pipe.
+    if (setup.run_over.load(std::memory_order_acquire) != 0) {
+      take_main();
+      usage = setup.run_usage;
+      init_reaped = true;
+      init_guard.reaped();
+      let_init_exit(pid);
+      tree.mark_dead();
+      return on_main_exit();
+    }
     pid_t waited = retry_eintr([&] { return ::wait4(pid, nullptr, block ? 0 : WNOHANG, &usage); });
     if (waited == pid) {
       init_reaped = true;
@@ -363,6 +376,7 @@ Run spawn_and_record(const SpawnRequest& request) {
       else if (fds[i].fd == err_read) read_stream(err_read, err_lines, err_open);
       else if (fds[i].fd == probe_read) read_probes();
       else if (fds[i].fd == g_interrupt_pipe[0]) stop_tree(Outcome::timeout, SIGKILL);
+      else if (fds[i].fd == channels.exit_read.get()) drain_exit_pipe(channels);  // what it says is in `setup`
     }
     if (!reaped) check_exit(false);
   }
@@ -381,6 +395,7 @@ Run spawn_and_record(const SpawnRequest& request) {
   if (!verdict && counted.refused_forks) verdict = Outcome::process_limit;  // in a run too short to be sampled
   const bool alone = forks.created() == 1;  // the main process started nothing: no orphan, no event to wait for
   if (verdict || !run.leaked.empty()) {
+    reap_exiting_init();  // its CPU time is counted already: tree.drain must not reap it as the tree's
     tree.kill_all(pid, SIGKILL);  // what a verdict or a leak left behind
     tree.finish();                // the counters again: the kill raced the tree's last forks
     tree.drain(&run.user_s, &run.sys_s);
@@ -392,7 +407,8 @@ Run spawn_and_record(const SpawnRequest& request) {
   channels.dirty = !(pty || out_open) || !err_open || !probe_open || channels.tampered();
   out_lines.finish(seconds_between(t0, Clock::now()));
   err_lines.finish(seconds_between(t0, Clock::now()));
-  if (!alone) tree.reap_zombies(&run.user_s, &run.sys_s);
+  // A sandboxed run's orphans are its init's to reap: none come to us, and our only child may be its exiting init.
+  if (!alone && !init) tree.reap_zombies(&run.user_s, &run.sys_s);
   if (int signo = g_interrupt_signal.load()) throw Interrupted{signo};
   const bool runner_stopped = g_runner_continued != 0;
   if (!alone) forks.poll_events();

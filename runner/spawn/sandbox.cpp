@@ -1,5 +1,6 @@
 #include "sandbox.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/mount.h>
@@ -8,17 +9,22 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -36,6 +42,34 @@ int move_mount(int from_dirfd, const char* from, int to_dirfd, const char* to, u
 }
 int mount_setattr(int dirfd, const char* path, unsigned flags, mount_attr* attr) {
   return static_cast<int>(::syscall(SYS_mount_setattr, dirfd, path, flags, attr, sizeof *attr));
+}
+
+int failed(const char*& step, const char* what) {
+  step = what;
+  return errno ? errno : EPERM;
+}
+
+// A detached, read-only copy of the folder at `path` (with what is mounted below it), or -1.
+int take_read_only(const char* path) {
+  int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (fd < 0) return -1;
+  mount_attr read_only{};
+  read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &read_only) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Puts a folder taken by take_read_only back at `path` in the cover that replaced it, making its parents.
+int put_back(int kept, const char* path, const std::vector<const char*>& parents, const char*& step) {
+  for (const char* parent : parents)
+    if (::mkdir(parent, 0755) != 0 && errno != EEXIST) return failed(step, "make a kept folder's parents");
+  if (::mkdir(path, 0755) != 0 && errno != EEXIST) return failed(step, "make a kept folder's mount point");
+  if (move_mount(kept, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed(step, "put a kept folder back");
+  ::close(kept);
+  return 0;
 }
 
 // Whether `path` lies strictly below `folder`.
@@ -68,6 +102,14 @@ bool make_runner_namespaces(SandboxSupport& s) {
          !write_file("/proc/self/gid_map", fmt::format("{} {} 1", s.gid, outer_gid))))
       status = 5;
     if (status == 0 && ::unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) != 0) status = 1;
+    // A mount of the new IPC namespace's mqueue file system, for the runs' inits to empty it.
+    int mqueue = -1;
+    if (status == 0) {
+      int context = static_cast<int>(::syscall(SYS_fsopen, "mqueue", FSOPEN_CLOEXEC));
+      if (context < 0 || ::syscall(SYS_fsconfig, context, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0 ||
+          (mqueue = static_cast<int>(::syscall(SYS_fsmount, context, FSMOUNT_CLOEXEC, 0))) < 0)
+        status = 6;
+    }
     if (status == 0) {
       int sock = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
       ifreq lo{};
@@ -77,18 +119,27 @@ bool make_runner_namespaces(SandboxSupport& s) {
       if (status == 0 && ::ioctl(sock, SIOCSIFFLAGS, &lo) != 0) status = 2;
       if (status == 0 && ::sethostname("parex", 5) != 0) status = 4;
     }
-    (void)!::write(ready[1], &status, 1);
+    char message[1 + sizeof mqueue];
+    message[0] = status;
+    std::memcpy(message + 1, &mqueue, sizeof mqueue);
+    (void)!::write(ready[1], message, sizeof message);
     ::pause();
     ::_exit(0);
   }
   ::close(ready[1]);
   char status = 3;
-  if (helper < 0 || ::read(ready[0], &status, 1) != 1) status = 3;
+  int mqueue = -1;
+  char message[1 + sizeof mqueue];
+  if (helper < 0 || ::read(ready[0], message, sizeof message) != sizeof message) message[0] = 3;
+  status = message[0];
+  std::memcpy(&mqueue, message + 1, sizeof mqueue);
   ::close(ready[0]);
   if (status == 0) {
     s.net_fd = ::open(fmt::format("/proc/{}/ns/net", helper).c_str(), O_RDONLY | O_CLOEXEC);
     s.uts_fd = ::open(fmt::format("/proc/{}/ns/uts", helper).c_str(), O_RDONLY | O_CLOEXEC);
     s.cgroup_fd = ::open(fmt::format("/proc/{}/ns/cgroup", helper).c_str(), O_RDONLY | O_CLOEXEC);
+    s.ipc_fd = ::open(fmt::format("/proc/{}/ns/ipc", helper).c_str(), O_RDONLY | O_CLOEXEC);
+    s.mqueue_fd = ::open(fmt::format("/proc/{}/fd/{}", helper, mqueue).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s.user_namespace) s.user_fd = ::open(fmt::format("/proc/{}/ns/user", helper).c_str(), O_RDONLY | O_CLOEXEC);
   }
   if (helper > 0) {
@@ -98,14 +149,50 @@ bool make_runner_namespaces(SandboxSupport& s) {
   if (status == 1) s.why_not = fmt::format("namespaces refused ({}): a container's seccomp profile?", std::strerror(EPERM));
   else if (status == 2) s.why_not = "cannot bring up the loopback of a new network namespace";
   else if (status == 4) s.why_not = "cannot name the host of a new UTS namespace";
+  else if (status == 6) s.why_not = "cannot mount the mqueue file system of a new IPC namespace";
   else if (status == 5) s.why_not = "unprivileged user namespaces refused (kernel.unprivileged_userns_clone, a seccomp profile?)";
   else if (status == 3 || s.net_fd < 0 || s.uts_fd < 0 || s.cgroup_fd < 0) s.why_not = "cannot make the runner's namespaces";
+  else if (s.ipc_fd < 0 || s.mqueue_fd < 0) s.why_not = "cannot keep the runner's IPC namespace";
   if (s.why_not.empty() && s.user_namespace) {
     if (s.user_fd < 0) s.why_not = "cannot keep the runner's user namespace";
     else if (::setns(s.user_fd, CLONE_NEWUSER) != 0)  // refused to a process with threads: called before any
       s.why_not = fmt::format("cannot enter the runner's user namespace: {}", std::strerror(errno));
   }
   return s.why_not.empty();
+}
+
+// Removes every System V object and POSIX message queue of the caller's IPC namespace (`mqueue`: a mount of its
+// mqueue file system). Each kind is counted first: an empty namespace costs three system calls and a getdents.
+bool empty_ipc_namespace(int mqueue) {
+  bool ok = true;
+  shm_info segments{};
+  if (int last = ::shmctl(0, SHM_INFO, reinterpret_cast<shmid_ds*>(&segments)); last >= 0 && segments.used_ids > 0)
+    for (int index = 0; index <= last; ++index) {
+      shmid_ds segment;
+      if (int id = ::shmctl(index, SHM_STAT_ANY, &segment); id >= 0) ok &= ::shmctl(id, IPC_RMID, nullptr) == 0;
+    }
+  seminfo sets{};
+  if (int last = ::semctl(0, 0, SEM_INFO, &sets); last >= 0 && sets.semusz > 0)
+    for (int index = 0; index <= last; ++index) {
+      semid_ds set;
+      if (int id = ::semctl(index, 0, SEM_STAT_ANY, &set); id >= 0) ok &= ::semctl(id, 0, IPC_RMID) == 0;
+    }
+  msginfo queues{};
+  if (int last = ::msgctl(0, MSG_INFO, reinterpret_cast<msqid_ds*>(&queues)); last >= 0 && queues.msgpool > 0)
+    for (int index = 0; index <= last; ++index) {
+      msqid_ds queue;
+      if (int id = ::msgctl(index, MSG_STAT_ANY, &queue); id >= 0) ok &= ::msgctl(id, IPC_RMID, nullptr) == 0;
+    }
+  alignas(8) char entries[1024];
+  if (::lseek(mqueue, 0, SEEK_SET) != 0) return false;
+  for (long n; (n = ::syscall(SYS_getdents64, mqueue, entries, sizeof entries)) > 0;)
+    for (long at = 0; at < n;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(entries + at);
+      at += entry->d_reclen;
+      if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
+        ok &= ::unlinkat(mqueue, entry->d_name, 0) == 0;
+    }
+  return ok;
 }
 
 }  // namespace
@@ -125,45 +212,180 @@ const SandboxSupport& sandbox_support() {
   return support;
 }
 
-int sandbox_clone_flags() { return CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC; }
+int sandbox_clone_flags() { return CLONE_NEWPID; }
+
+namespace {
+
+// A mount of the runner's namespace, from /proc/self/mountinfo: where, and of which file system type.
+struct Mounted {
+  fs::path point;
+  std::string type;
+};
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape_mountinfo(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 3 < text.size()) {
+      out += static_cast<char>((text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 + (text[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::vector<Mounted> runner_mounts() {
+  std::vector<Mounted> mounts;
+  std::ifstream info("/proc/self/mountinfo");
+  for (std::string line; std::getline(info, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, point, skip;
+    fields >> id >> parent >> device >> root >> point;
+    while (fields >> skip && skip != "-") {}
+    std::string type;
+    fields >> type;
+    if (!point.empty()) mounts.push_back({unescape_mountinfo(point), type});
+  }
+  return mounts;
+}
+
+bool at_or_below(const fs::path& path, const fs::path& folder) { return path == folder || below(path, folder); }
+
+// What the helper making a template applies, every string in place before it forks (it only makes system calls).
+struct TemplateSteps {
+  std::vector<const char*> unmount;  // deepest first
+  const char* home = nullptr;        // the grader's home, covered by an empty read-only tmpfs, or none
+  std::vector<const char*> home_keeps;
+  std::vector<std::vector<const char*>> home_keep_parents;
+  std::vector<const char*> hide_dirs, hide_files;
+};
+
+// In a new mount namespace: everything of the run's file system that is the same for every run of a plan.
+// Returns 0, or an errno with `step` naming what failed.
+int build_template(const TemplateSteps& t, const char*& step) {
+  auto fail = [&](const char* what) { return failed(step, what); };
+  if (::unshare(CLONE_NEWNS) != 0) return fail("make a mount namespace");
+  // Nothing mounted here reaches the runner's namespace.
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail("make the mounts private");
+  // What no run sees, or sees fresh: each costs every run a copy and a teardown.
+  for (const char* point : t.unmount) ::umount2(point, MNT_DETACH);
+  // Every mount read-only, not / alone: a world-writable folder on a mount of its own (/var/tmp, /run/lock on
+  // many machines) would outlive the run. What is mounted below (the scratch, the working folder) is the run's.
+  mount_attr all_read_only{};
+  all_read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
+  if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &all_read_only) != 0) return fail("make every mount read-only");
+  if (t.home) {
+    // The folders the run needs under the home are taken along (detached copies), read-only, before it is covered.
+    constexpr std::size_t kMaxKeep = 16;
+    int kept[kMaxKeep];
+    const std::size_t keeps = std::min(t.home_keeps.size(), kMaxKeep);
+    for (std::size_t i = 0; i < keeps; ++i)
+      if ((kept[i] = take_read_only(t.home_keeps[i])) < 0) return fail("take a folder the run needs");
+    if (::mount("tmpfs", t.home, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0) return fail("cover the home");
+    for (std::size_t i = 0; i < keeps; ++i)
+      if (int error = put_back(kept[i], t.home_keeps[i], t.home_keep_parents[i], step); error != 0) return error;
+    // Empty and read-only (in a user namespace the run would own its cover's root).
+    if (::mount(nullptr, t.home, nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0)
+      return fail("make the covered home read-only");
+  }
+  // A hidden path that is gone already (ENOENT) needs no cover.
+  for (const char* dir : t.hide_dirs)
+    if (::mount("tmpfs", dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0 &&
+        errno != ENOENT)
+      return fail("hide a folder");
+  // A hidden file cannot be opened at all: a bind of /dev/null, remounted nodev (a device node on a merely
+  // read-only mount can still be written).
+  for (const char* file : t.hide_files) {
+    if (::mount("/dev/null", file, nullptr, MS_BIND, nullptr) != 0) {
+      if (errno == ENOENT) continue;
+      return fail("hide a file");
+    }
+    if (::mount(nullptr, file, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOEXEC | MS_NODEV, nullptr) != 0)
+      return fail("make a hidden file read-only");
+  }
+  errno = 0;
+  return 0;
+}
+
+// A mount namespace built by a helper child, kept by descriptor; -1 with `error` and `step` set when refused.
+int make_template(const TemplateSteps& steps, int& error, const char*& step) {
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return error = errno, step = "make a pipe", -1;
+  pid_t helper = ::fork();
+  if (helper == 0) {
+    const char* failed_step = nullptr;
+    struct {
+      int error;
+      const char* step;  // a string literal: the same address in the parent
+    } result{build_template(steps, failed_step), nullptr};
+    result.step = failed_step;
+    (void)!::write(report[1], &result, sizeof result);
+    ::pause();
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  struct {
+    int error;
+    const char* step;
+  } result{ECHILD, "start the helper that builds the run's file system"};
+  if (helper < 0 || ::read(report[0], &result, sizeof result) != sizeof result) result = {ECHILD, "build the run's file system"};
+  ::close(report[0]);
+  int fd = -1;
+  if (result.error == 0) {
+    fd = ::open(fmt::format("/proc/{}/ns/mnt", helper).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) result = {errno, "keep the run's file system"};
+  }
+  if (helper > 0) {
+    ::kill(helper, SIGKILL);
+    ::waitpid(helper, nullptr, 0);
+  }
+  error = result.error;
+  step = result.step;
+  return fd;
+}
+
+}  // namespace
 
 SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   active_ = request.enabled && sandbox_support().available;
   if (!active_) return;
-  // The grader's home is covered too (its secrets, its tools), when it is a folder of its own.
-  struct Folder {
-    fs::path path;
-    std::string options;
-    bool read_only = false;
+  // The run's scratch, fresh for each run; and the grader's home (its secrets, its tools), covered when it is a
+  // folder of its own.
+  const fs::path scratch_folders[] = {"/tmp", "/dev/shm"};
+  auto in_scratch = [&](const fs::path& path) {
+    return std::any_of(std::begin(scratch_folders), std::end(scratch_folders),
+                       [&](const fs::path& folder) { return at_or_below(path, folder); });
   };
-  const std::string scratch = fmt::format("size={}m,mode=1777", request.scratch_mb);
-  std::vector<Folder> covers = {{"/tmp", scratch}, {"/dev/shm", scratch}};
-  if (const char* home = std::getenv("HOME"); home && *home) {
-    const fs::path path = fs::path(home).lexically_normal();
+  fs::path home;
+  if (const char* value = std::getenv("HOME"); value && *value) {
+    const fs::path path = fs::path(value).lexically_normal();
     std::error_code ec;
-    const bool covered = std::any_of(covers.begin(), covers.end(), [&](const Folder& cover) {
-      return path == cover.path || below(path, cover.path);  // a home in /tmp is gone with it already
-    });
-    if (path.has_relative_path() && fs::is_directory(path, ec) && !covered) covers.push_back({path, "size=1m,mode=0755", true});
+    if (path.has_relative_path() && fs::is_directory(path, ec) && !in_scratch(path)) home = path;  // in /tmp: gone with it
   }
   struct Kept {
     fs::path path;
     std::vector<fs::path> parents;
   };
-  std::vector<Kept> keeps;
+  std::vector<Kept> scratch_keeps, home_keeps;
+  std::vector<fs::path> kept_paths;
   for (const auto& wanted : request.keep) {
     std::error_code ec;
     if (!fs::is_directory(wanted, ec)) continue;  // e.g. the bin folder of a case with no compiled variant
     const fs::path path = fs::absolute(wanted).lexically_normal();
+    kept_paths.push_back(path);
+    std::vector<fs::path> covers(std::begin(scratch_folders), std::end(scratch_folders));
+    if (!home.empty()) covers.push_back(home);
     for (const auto& cover : covers) {
-      if (!below(path, cover.path)) continue;
+      if (!below(path, cover)) continue;
       Kept kept{path, {}};
-      fs::path parent = cover.path;
-      for (auto it = std::next(path.begin(), std::distance(cover.path.begin(), cover.path.end())); it != path.end(); ++it) {
+      fs::path parent = cover;
+      for (auto it = std::next(path.begin(), std::distance(cover.begin(), cover.end())); it != path.end(); ++it) {
         parent /= *it;
         if (parent != path) kept.parents.push_back(parent);
       }
-      keeps.push_back(std::move(kept));
+      (cover == home ? home_keeps : scratch_keeps).push_back(std::move(kept));
       break;
     }
   }
@@ -173,6 +395,21 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
     const auto status = fs::symlink_status(path, ec);
     if (!ec && fs::exists(status)) hides.emplace_back(fs::absolute(path).lexically_normal(), fs::is_directory(status));
   }
+  // The runner's mounts that no run sees: /proc (each run mounts its own), what lies below /sys (cgroups, tracing)
+  // and below a cover, and message queues (the host's IPC namespace). Kept: what holds a folder the run needs.
+  std::vector<fs::path> unmount;
+  for (const auto& mounted : runner_mounts()) {
+    const fs::path& point = mounted.point;
+    const bool unseen = at_or_below(point, "/proc") || below(point, "/sys") || in_scratch(point) ||
+                        (!home.empty() && at_or_below(point, home)) || mounted.type == "mqueue";
+    const bool needed = std::any_of(kept_paths.begin(), kept_paths.end(), [&](const fs::path& kept) {
+      return at_or_below(kept, point) || below(point, kept);
+    });
+    if (unseen && !needed && point != "/") unmount.push_back(point);
+  }
+  std::sort(unmount.begin(), unmount.end(), [](const fs::path& a, const fs::path& b) {
+    return std::distance(a.begin(), a.end()) > std::distance(b.begin(), b.end());  // deepest first
+  });
   struct Bound {
     fs::path source, target;
     bool folder;
@@ -185,20 +422,16 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
       if (!ec && fs::exists(status))
         work.push_back({fs::absolute(file).lexically_normal(), request.workdir / file.filename(), fs::is_directory(status)});
     }
-  // Every string is stored before any pointer is taken: strings_ is sized once.
-  std::size_t count = 2 * covers.size() + 2 * hides.size() + 1 + 2 * work.size();
-  for (fs::path p = request.workdir; p.has_relative_path(); p = p.parent_path()) ++count;
-  for (const auto& kept : keeps) count += 1 + kept.parents.size();
-  strings_.reserve(count);
+  // The child reads these strings through pointers: a deque keeps them where they are as it grows.
   auto keep_string = [&](std::string text) { return strings_.emplace_back(std::move(text)).c_str(); };
-  for (const auto& cover : covers)
-    covers_.push_back({keep_string(cover.path.string()), keep_string(cover.options), cover.read_only});
-  for (const auto& kept : keeps) {
+  const char* scratch_options = keep_string(fmt::format("size={}m,mode=1777", request.scratch_mb));
+  for (const auto& folder : scratch_folders) scratch_.push_back(keep_string(folder.string()));
+  scratch_options_ = scratch_options;
+  for (const auto& kept : scratch_keeps) {
     Keep keep{keep_string(kept.path.string()), {}};
     for (const auto& parent : kept.parents) keep.parents.push_back(keep_string(parent.string()));
-    keeps_.push_back(std::move(keep));
+    scratch_keeps_.push_back(std::move(keep));
   }
-  for (const auto& [path, folder] : hides) (folder ? hide_dirs_ : hide_files_).push_back(keep_string(path.string()));
   if (!request.workdir.empty()) {
     workdir_ = keep_string(request.workdir.string());
     for (fs::path parent = request.workdir.parent_path(); parent.has_relative_path(); parent = parent.parent_path())
@@ -206,55 +439,46 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
     for (const auto& bound : work)
       work_files_.push_back({keep_string(bound.source.string()), keep_string(bound.target.string()), bound.folder});
   }
+  TemplateSteps steps;
+  for (const auto& point : unmount) steps.unmount.push_back(keep_string(point.string()));
+  if (!home.empty()) steps.home = keep_string(home.string());
+  for (const auto& kept : home_keeps) {
+    steps.home_keeps.push_back(keep_string(kept.path.string()));
+    auto& parents = steps.home_keep_parents.emplace_back();
+    for (const auto& parent : kept.parents) parents.push_back(keep_string(parent.string()));
+  }
+  for (const auto& [path, folder] : hides) (folder ? steps.hide_dirs : steps.hide_files).push_back(keep_string(path.string()));
+  template_.reset(make_template(steps, template_error_, template_step_));
 }
-
-namespace {
-int failed(const char*& step, const char* what) {
-  step = what;
-  return errno ? errno : EPERM;
-}
-}  // namespace
 
 int SandboxPlan::apply_namespaces(const char*& step) const {
   const SandboxSupport& support = sandbox_support();
   auto fail = [&](const char* what) { return failed(step, what); };
+  if (!template_) {
+    step = template_step_;
+    return template_error_ ? template_error_ : EPERM;
+  }
   if (::setns(support.net_fd, CLONE_NEWNET) != 0) return fail("join the network namespace");
   if (::setns(support.uts_fd, CLONE_NEWUTS) != 0) return fail("join the UTS namespace");
   if (::setns(support.cgroup_fd, CLONE_NEWCGROUP) != 0) return fail("join the cgroup namespace");
-  // Nothing mounted here reaches the runner's namespace, and the root file system is read-only.
-  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail("make the mounts private");
-  // Every mount read-only, not / alone: a world-writable folder on a mount of its own (/var/tmp, /run/lock on
-  // many machines) would outlive the run. What is mounted below (the scratch, the working folder) is the run's.
-  mount_attr all_read_only{};
-  all_read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
-  if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &all_read_only) != 0) return fail("make every mount read-only");
+  if (::setns(support.ipc_fd, CLONE_NEWIPC) != 0) return fail("join the IPC namespace");
+  // The namespace is the runner's, kept between runs: whatever an earlier run left there goes first.
+  if (!empty_ipc_namespace(support.mqueue_fd)) return fail("empty the IPC namespace");
+  // The plan's file system, copied: what the run mounts stays its own, and goes with it.
+  if (::setns(template_.get(), CLONE_NEWNS) != 0) return fail("enter the run's file system");
+  if (::unshare(CLONE_NEWNS) != 0) return fail("copy the run's file system");
   // A /proc of the run's own pid namespace: the run's processes, none of the machine's.
   if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) return fail("mount a fresh /proc");
-  // The folders the run needs under a covered one are taken along (detached copies), read-only, before it is covered.
+  // The folders the run needs under its scratch are taken along, read-only, before the scratch covers them.
   constexpr std::size_t kMaxKeep = 16;
   int kept[kMaxKeep];
-  const std::size_t keeps = std::min(keeps_.size(), kMaxKeep);
-  for (std::size_t i = 0; i < keeps; ++i) {
-    kept[i] = open_tree(AT_FDCWD, keeps_[i].path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-    if (kept[i] < 0) return fail("take a folder the run needs");
-    mount_attr read_only{};
-    read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-    if (mount_setattr(kept[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &read_only) != 0) return fail("make a kept folder read-only");
-  }
-  for (const auto& cover : covers_)
-    if (::mount("tmpfs", cover.path, "tmpfs", MS_NOSUID | MS_NODEV, cover.options) != 0) return fail("cover a folder");
-  for (std::size_t i = 0; i < keeps; ++i) {
-    for (const char* parent : keeps_[i].parents)
-      if (::mkdir(parent, 0755) != 0 && errno != EEXIST) return fail("make a kept folder's parents");
-    if (::mkdir(keeps_[i].path, 0755) != 0 && errno != EEXIST) return fail("make a kept folder's mount point");
-    if (move_mount(kept[i], "", AT_FDCWD, keeps_[i].path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return fail("put a kept folder back");
-    ::close(kept[i]);
-  }
-  // The grader's home stays empty and read-only (in a user namespace the run would own its cover's root).
-  for (const auto& cover : covers_)
-    if (cover.read_only &&
-        ::mount(nullptr, cover.path, nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, cover.options) != 0)
-      return fail("make a covered folder read-only");
+  const std::size_t keeps = std::min(scratch_keeps_.size(), kMaxKeep);
+  for (std::size_t i = 0; i < keeps; ++i)
+    if ((kept[i] = take_read_only(scratch_keeps_[i].path)) < 0) return fail("take a folder the run needs");
+  for (const char* folder : scratch_)
+    if (::mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, scratch_options_) != 0) return fail("mount the run's scratch");
+  for (std::size_t i = 0; i < keeps; ++i)
+    if (int error = put_back(kept[i], scratch_keeps_[i].path, scratch_keeps_[i].parents, step); error != 0) return error;
   // The run's working folder, in its fresh /tmp: its own, with its files bound in read-only.
   if (workdir_) {
     for (const char* parent : work_parents_) ::mkdir(parent, 0755);  // EEXIST for /tmp itself
@@ -267,21 +491,6 @@ int SandboxPlan::apply_namespaces(const char*& step) const {
         return fail("make a working folder's file read-only");
     }
     if (::chown(workdir_, support.uid, support.gid) != 0) return fail("give the working folder to the run");
-  }
-  // A hidden path under the old /tmp is gone already (ENOENT): nothing to cover.
-  for (const char* dir : hide_dirs_)
-    if (::mount("tmpfs", dir, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") != 0 &&
-        errno != ENOENT)
-      return fail("hide a folder");
-  // A hidden file cannot be opened at all: a bind of /dev/null, remounted nodev (a device node on a merely
-  // read-only mount can still be written).
-  for (const char* file : hide_files_) {
-    if (::mount("/dev/null", file, nullptr, MS_BIND, nullptr) != 0) {
-      if (errno == ENOENT) continue;
-      return fail("hide a file");
-    }
-    if (::mount(nullptr, file, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOEXEC | MS_NODEV, nullptr) != 0)
-      return fail("make a hidden file read-only");
   }
   errno = 0;
   return 0;
@@ -304,9 +513,10 @@ std::string describe_sandbox(const SandboxRequest& request) {
   const SandboxSupport& support = sandbox_support();
   if (!request.enabled) return "none: turned off (--no-sandbox or the case's sandbox = false)";
   if (!support.available) return "none: " + support.why_not;
-  return fmt::format("uid {}{} (no capabilities, no_new_privs); per run: pid (an init as pid 1), mount and IPC "
+  return fmt::format("uid {}{} (no capabilities, no_new_privs); per run: pid (an init as pid 1) and mount "
                      "namespaces, a fresh /proc, private /tmp and /dev/shm ({} MiB each), the grader's home covered, "
-                     "every mount read-only, {} path(s) hidden; network (loopback only), UTS and cgroup namespaces",
+                     "every mount read-only, {} path(s) hidden; network (loopback only), UTS, cgroup and IPC "
+                     "namespaces (the IPC one emptied before each run)",
                      support.uid, support.user_namespace ? " in a user namespace of the runner's (the grader's uid outside it)" : "",
                      request.scratch_mb, request.hide.size()) +
          (request.workdir.empty() ? "" : fmt::format("; its working folder {} holds {} file(s) of its case, read-only",

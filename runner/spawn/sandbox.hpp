@@ -1,17 +1,24 @@
 // The sandbox of a run: what a graded program may see and change (docs/process-control.md, "Sandbox").
-// Made of three parts: what the runner sets up once (network, UTS and cgroup namespaces, the unprivileged
-// identity; a runner that is not root, a user namespace of its own first); what the run's init (pid 1 of its
-// own pid namespace, a helper that keeps the runner's privileges) applies after
-// clone (its own mount and IPC namespaces, a fresh /proc, a private /tmp and /dev/shm, the hidden paths
-// covered, a read-only root); and what the program's process applies before exec (the identity).
+// Made of four parts:
+//  - what the runner sets up once: network, UTS, cgroup and IPC namespaces, the unprivileged identity (a runner
+//    that is not root, a user namespace of its own first);
+//  - what a plan (the runs of one participant) builds once: a template mount namespace, read-only, with the
+//    grader's home covered, the hidden paths covered and the mounts no run sees (/proc, /sys's, the scratch's) gone;
+//  - what the run's init (pid 1 of its own pid namespace, a helper that keeps the runner's privileges) applies
+//    after clone: the shared namespaces joined, the IPC one emptied, a copy of the template, a fresh /proc, a
+//    private /tmp and /dev/shm, the working folder;
+//  - what the program's process applies before exec: the identity.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "../fd.hpp"
 
 namespace parex {
 
@@ -38,6 +45,10 @@ struct SandboxSupport {
   int net_fd = -1;       // the runner's network namespace with only a loopback, joined by every run
   int uts_fd = -1;       // its UTS namespace (host name "parex") and cgroup namespace (rooted at the runner's)
   int cgroup_fd = -1;
+  // Its IPC namespace, which runs share: each run's init first empties it (System V objects, and the POSIX message
+  // queues of `mqueue_fd`, a mount of its mqueue file system), so that no run finds what another left.
+  int ipc_fd = -1;
+  int mqueue_fd = -1;
   // A runner that is not root: the namespaces above belong to a user namespace of its own, which it joined, where
   // its uid is `uid`. A run's program then is the grader outside it, confined by the namespaces and mounts alone.
   bool user_namespace = false;
@@ -62,22 +73,21 @@ class SandboxPlan {
   int apply_identity(const char*& step) const;
 
  private:
-  // A folder replaced by a fresh tmpfs: /tmp and /dev/shm (the run's scratch) and the grader's home (empty).
-  struct Cover {
-    const char* path;
-    const char* options;
-    bool read_only;  // once what the run needs beneath it is in place
-  };
-  // A folder under a cover that the run needs, taken along and put back read-only, with the parents to make.
+  // A folder under the scratch that the run needs, taken along and put back read-only, with the parents to make.
   struct Keep {
     const char* path;
     std::vector<const char*> parents;
   };
   bool active_ = false;
-  std::vector<std::string> strings_;  // owns every path and option string below; never grows once they point into it
-  std::vector<Cover> covers_;
-  std::vector<Keep> keeps_;
-  std::vector<const char*> hide_dirs_, hide_files_;
+  std::deque<std::string> strings_;  // owns every path and option string below, where they stay
+  // What is the same for every run (the read-only root, the home covered, the hidden paths; the mounts no run
+  // sees gone): a mount namespace, made once, which each run copies. Its copy costs a run less than building it.
+  Fd template_;
+  int template_error_ = 0;  // why there is no template
+  const char* template_step_ = nullptr;
+  std::vector<const char*> scratch_;  // /tmp and /dev/shm: a fresh tmpfs each, per run
+  const char* scratch_options_ = nullptr;
+  std::vector<Keep> scratch_keeps_;
   const char* workdir_ = nullptr;
   std::vector<const char*> work_parents_;  // the working folder's parents, outermost first
   struct WorkFile {
@@ -88,7 +98,8 @@ class SandboxPlan {
   std::vector<WorkFile> work_files_;
 };
 
-// The clone flags of a sandboxed run's init: its own pid, mount and IPC namespaces.
+// The clone flags of a sandboxed run's init: its own pid namespace (it makes its mount namespace itself, a copy of
+// its plan's template).
 int sandbox_clone_flags();
 
 // What a sandboxed run gets, in words, for machine.sandbox in the results; or why runs are not sandboxed.

@@ -101,10 +101,10 @@ std::vector<std::string> cgroups_of(pid_t runner) {
   return out;
 }
 
-// The stdout lines of a graded variant's first run, each ended by a newline.
-std::string stdout_of(const Graded& graded) {
+// The stdout lines of a graded variant's run (its first by default), each ended by a newline.
+std::string stdout_of(const Graded& graded, std::size_t run = 0) {
   std::string out;
-  for (const auto& line : graded.result["runs"][0]["lines"])
+  for (const auto& line : graded.result["runs"][run]["lines"])
     if (line.value("stream", "stdout") == "stdout") out += line["text"].get<std::string>() + "\n";
   return out;
 }
@@ -396,6 +396,16 @@ TEST(RunFail, ASandboxedRunDiesWithItsRunner) {
   for (const auto& line : live_processes_matching("runfail/stubborn")) ::kill(std::stoi(line), SIGKILL);
 }
 
+// Sandboxed runs share their runner's IPC namespace (one per run would cost each run ~70 us): a run must not find
+// what the one before it left there, System V objects or a POSIX message queue.
+TEST(RunFail, ARunFindsNothingAnEarlierRunLeftInTheIpcNamespace) {
+  if (!sandboxed_here()) GTEST_SKIP() << "runs are sandboxed only as root (and PAREX_SANDBOX_UID is not 0)";
+  auto graded = grade("runfail", "ipc_leftover", "--repetitions 3");
+  ASSERT_EQ(graded.result["runs"].size(), 3u) << graded.console;
+  for (std::size_t r = 0; r < 3; ++r) {
+    EXPECT_EQ(stdout_of(graded, r), "clean\nleft one of each\n") << "run " << r + 1 << "\n" << graded.console;
+  }
+}
 // ctest's timeout SIGKILLs a runner: its cgroups stay behind until the next runner sweeps them.
 TEST(RunFail, AKilledRunnersCgroupsAreSweptByTheNext) {
   if (::geteuid() != 0) GTEST_SKIP() << "cgroups of the runner's own need root here";

@@ -7,8 +7,8 @@ The attack (a variant of tests/redteam/cases/redteam) runs under `parex run` on 
 case folder and binaries, with a decoy result beside its own. It failed when: its verdict is not pass
 (a pass means it printed ATTACK SUCCEEDED), and nothing outside the run changed. That is checked by
 hashing, before and after, the case, the binaries and the decoy result, and by looking for what it
-might leave: files in /tmp, /dev/shm and /etc, a System V segment, a connection to a listener on the
-loopback, a live process, the runner's cgroups.
+might leave: files in /tmp, /dev/shm and /etc, a System V segment, a mount, a connection to a listener
+on the loopback, a live process, the runner's cgroups.
 
 --unsandboxed grades it with --no-sandbox and passes when the attack succeeded: what each defence is
 for, shown (docs/process-control.md lists what that run gives).
@@ -42,6 +42,15 @@ def shm_keys():
     except OSError:
         return set()
     return {int(line.split()[0]) for line in lines if line.split()}
+
+
+def mount_points():
+    """The machine's mount points, as this process sees them (the grader's mount namespace)."""
+    points = set()
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = line.split()[4]
+        points.add(point.encode().decode("unicode_escape"))
+    return points
 
 
 def live(needle):
@@ -131,6 +140,7 @@ def main():
                 return 77
         before = {"case": tree_hash(case), "binaries": tree_hash(bins), "decoy result": tree_hash(results / "decoy")}
         keys_before = shm_keys()
+        mounts_before = mount_points()
 
         if args.unsandboxed:
             command.append("--no-sandbox")
@@ -156,6 +166,9 @@ def main():
         if shm_key in shm_keys() - keys_before or shm_key in shm_keys():
             harm.append(f"a System V segment (key {shm_key:#x}) was left on the machine")
             subprocess.run(["ipcrm", "-M", str(shm_key)], check=False)
+        for point in sorted(mount_points() - mounts_before, key=len, reverse=True):
+            harm.append(f"a mount was left on the machine at {point}")
+            subprocess.run(["umount", "-l", point], check=False)
         if connections:
             harm.append("it connected to a listener on the grader's loopback")
         alive = live(str(work))
