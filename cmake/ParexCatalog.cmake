@@ -66,6 +66,9 @@ endfunction()
 # The report needs a Python 3 that can import jinja2. The first python3 on PATH may lack it
 # (pyenv builds do), so probe the candidates in order and keep the first that has it.
 function(parex_find_report_python out_var)
+  # More modules the interpreter must have (the report's tests want pytest too): the first that has them all.
+  set(modules jinja2 ${ARGN})
+  string(REPLACE ";" ", " imports "${modules}")
   if(PAREX_PYTHON)
     set(candidates "${PAREX_PYTHON}")
   else()
@@ -75,7 +78,7 @@ function(parex_find_report_python out_var)
   endif()
   foreach(candidate IN LISTS candidates)
     if(candidate AND EXISTS "${candidate}")
-      execute_process(COMMAND "${candidate}" -c "import jinja2"
+      execute_process(COMMAND "${candidate}" -c "import ${imports}"
         RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
       if(rc EQUAL 0)
         set(${out_var} "${candidate}" PARENT_SCOPE)
@@ -86,6 +89,9 @@ function(parex_find_report_python out_var)
   endforeach()
   set(${out_var} "" PARENT_SCOPE)
   string(REPLACE ";" ", " rejected "${rejected}")
+  if(ARGN)
+    return()  # the caller says what is missing
+  endif()
   message(WARNING
     "parex: no Python 3 interpreter with Jinja2 found (tried: ${rejected}). "
     "The HTML report needs it: apt-get install python3-jinja2, "

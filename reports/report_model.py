@@ -111,7 +111,8 @@ def timelines(result):
         lines = [[round(line.get("t_s", 0), 4), 1 if line.get("stream") == "stderr" else 0, _lane_of(line, lanes),
                   line.get("text", "")] for line in run.get("lines", [])[:2000]]
         cpu = run.get("cpu_utilisation")
-        runs.append([f"{run.get('variant')} #{run.get('index', 0) + 1}", run.get("role", "graded"),
+        on = f" on {run['workers']} CPU{'s' if run['workers'] > 1 else ''}" if run.get("workers") else ""
+        runs.append([f"{run.get('variant')} #{run.get('index', 0) + 1}{on}", run.get("role", "graded"),
                      1 if run.get("counted", True) else 0, round(run.get("wall_s", 0), 4), run.get("outcome", "ok"),
                      None if cpu is None else round(cpu, 3), run.get("processes_created"),
                      [[p.get("pid"), p.get("cmdline", "")] for p in run.get("leaked", [])],
@@ -121,10 +122,19 @@ def timelines(result):
     return {"lanes": [label for _, label in lanes], "longest": longest, "width": TIMELINE_WIDTH, "runs": runs}
 
 
+def scaling_plot(check):
+    """A scaling check's curve for the page: [[cpus, speedup], ...], the fitted serial fraction and its bar; else None."""
+    data = check.get("data") or {}
+    if check.get("kind") != "scaling" or not data.get("points"):
+        return None
+    return {"points": [[p.get("workers"), round(p.get("speedup", 0), 4)] for p in data["points"]],
+            "f": data.get("serial_fraction"), "max": data.get("max_serial_fraction"), "interval": data.get("interval")}
+
+
 def details(result, about_index, trend):
     """What the page draws when a variant's section is shown, compact: it is embedded once, as JSON."""
     checks = [[c.get("name", c.get("kind")), c.get("kind"), c.get("status"), c.get("message", ""), c.get("detail", ""),
-               bool(c.get("implicit", False))] for c in result.get("checks", [])]
+               bool(c.get("implicit", False)), scaling_plot(c)] for c in result.get("checks", [])]
     config = result.get("config", {})
     out = {"title": result.get("title", ""), "about": about_index, "expect": result.get("expect", "pass"),
            "tags": result.get("tags", []), "repetitions": config.get("repetitions"), "capture": config.get("capture"),

@@ -161,7 +161,7 @@ const std::vector<std::string> kLimitKeys = {"max_processes", "max_output_bytes"
 const std::vector<std::string> kVariantKeys = {"expect", "args", "command"};
 const std::vector<std::string> kCheckKinds = {"speedup",     "benchmark_speedup", "same_lines", "in_order",
                                               "interleaved", "filecheck",         "isolation",  "exit",
-                                              "processes"};
+                                              "processes", "scaling"};
 
 std::vector<std::string> keys_for(CheckKind kind) {
   std::vector<std::string> keys = {"kind", "name", "points", "visibility"};
@@ -180,6 +180,7 @@ std::vector<std::string> keys_for(CheckKind kind) {
     case CheckKind::isolation: add({"probe"}); break;
     case CheckKind::exit: add({"code", "signal"}); break;
     case CheckKind::processes: add({"min_peak", "tasks", "min_overlap"}); break;
+    case CheckKind::scaling: add({"max_serial_fraction"}); break;
   }
   return keys;
 }
@@ -206,6 +207,8 @@ std::string default_check_name(const CheckSpec& check) {
     case CheckKind::exit:
       return check.signal ? fmt::format("exit by {}", signal_name(*check.signal))
                           : fmt::format("exit code {}", check.code.value_or(0));
+    case CheckKind::scaling:
+      return fmt::format("scaling: serial fraction at most {:g}", check.max_serial_fraction.value_or(0));
     case CheckKind::processes:
       return check.tasks.empty() ? fmt::format("at least {} processes at once", check.min_peak)
                                  : fmt::format("at least {} processes at once, {} each in its own", check.min_peak,
@@ -293,6 +296,7 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
     check.tasks = v.strings(table, "tasks").value_or(std::vector<std::string>{});
     if (auto workers = v.integer(table, "workers")) check.workers = static_cast<int>(*workers);
     if (auto max_reps = v.integer(table, "max_repetitions")) check.max_repetitions = static_cast<int>(*max_reps);
+    check.max_serial_fraction = v.number(table, "max_serial_fraction");
     if (auto code = v.integer(table, "code")) check.code = static_cast<int>(*code);
     if (auto signal = v.string(table, "signal")) {
       check.signal = signal_number(*signal);
@@ -367,6 +371,10 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
         }
         if (check.min_overlap < 0 || check.min_overlap > 1)
           v.error(table.get("min_overlap")->source(), "'min_overlap' must be in [0, 1]");
+        break;
+      case CheckKind::scaling:
+        require("max_serial_fraction");
+        v.require_range(table, "max_serial_fraction", check.max_serial_fraction, 0.0, 1.0, "in [0, 1]");
         break;
       case CheckKind::exit:
         if (table.get("code") && table.get("signal"))
@@ -593,7 +601,7 @@ std::vector<std::string> CaseSpec::baselines() const {
 
 bool CaseSpec::has_timing_check() const {
   return std::any_of(checks.begin(), checks.end(), [](const CheckSpec& c) {
-    return c.kind == CheckKind::speedup || c.kind == CheckKind::benchmark_speedup;
+    return c.kind == CheckKind::speedup || c.kind == CheckKind::benchmark_speedup || c.kind == CheckKind::scaling;
   });
 }
 

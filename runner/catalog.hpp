@@ -37,7 +37,7 @@ struct VariantSpec {
   std::optional<Expect> expect;        // set = graded
 };
 
-enum class CheckKind { speedup, benchmark_speedup, same_lines, in_order, interleaved, filecheck, isolation, exit, processes };
+enum class CheckKind { speedup, benchmark_speedup, same_lines, in_order, interleaved, filecheck, isolation, exit, processes, scaling };
 
 // Who sees a check, with Gradescope's meaning: hidden checks count toward the score, but learner-facing
 // output shows only their points; after_due_date ones are shown once the due date has passed.
@@ -59,6 +59,7 @@ struct CheckSpec {
   // baseline's (work conservation: the work is done, not skipped); default 0.8, 0 turns it off
   std::optional<double> min_work;
   int min_peak = 0;                      // processes: extension, the fewest processes alive at once in each run
+  std::optional<double> max_serial_fraction;  // scaling: extension, the most Amdahl's fitted serial fraction may be
   std::optional<double> efficiency;
   std::optional<int> workers;
   std::optional<int> max_repetitions;    // speedup: extension, more pairs while undecided

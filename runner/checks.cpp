@@ -84,8 +84,38 @@ double threshold_of(const CheckSpec& check, int cores) {
 // A pair during which the hypervisor took more than this share of the machine's CPU time (steal) measured
 // the host rather than the program: on a shared 2-vCPU machine a stolen vCPU halves a parallel run's speed.
 constexpr double kDisturbedShare = 0.10;
+// Likewise other processes of the machine: a run is disturbed when they used more than kBusyShare of the CPUs it
+// could use while those CPUs were full (more than kSaturated of their capacity in use, the run's own included).
+// Full CPUs, not busy ones alone: a run that sleeps or uses one core of two loses nothing to a process on the
+// other. /proc/stat counts 10 ms ticks, so foreign_share is only trusted beyond that error.
+constexpr double kBusyShare = 0.10;
+constexpr double kSaturated = 0.90;
 
-bool disturbed(const Run& run) { return run.stolen_share.value_or(0) > kDisturbedShare; }
+bool stolen_from(const Run& run) { return run.stolen_share.value_or(0) > kDisturbedShare; }
+
+bool busy_during(const Run& run) {
+  if (!run.foreign_share || !run.load_share || run.wall_s <= 0) return false;
+  const double tick_error = 0.01 / run.wall_s;
+  return *run.foreign_share - tick_error > kBusyShare && *run.load_share > kSaturated;
+}
+
+bool disturbed(const Run& run) { return stolen_from(run) || busy_during(run); }
+
+// Why runs were left out, in words: "the hypervisor took over 10% of the CPUs", or other processes did.
+std::string disturbance(bool steal, bool busy) {
+  if (steal && busy) return fmt::format("the hypervisor or other processes took over {:.0f}% of the CPUs", kBusyShare * 100);
+  if (busy) return fmt::format("other processes took over {:.0f}% of the full CPUs", kBusyShare * 100);
+  return fmt::format("the hypervisor took over {:.0f}% of the CPUs", kDisturbedShare * 100);
+}
+
+// The verdict when every run was disturbed and other processes took part: the machine's, never the learner's.
+std::string machine_busy(const std::vector<const Run*>& runs) {
+  std::vector<double> shares;
+  for (const Run* run : runs) shares.push_back(run->foreign_share.value_or(0));
+  return fmt::format("the machine was busy: other processes took {:.0f}% of the CPUs during the runs; grade again when "
+                     "it is idle",
+                     median(shares) * 100);
+}
 
 // Per-pair ratios baseline/graded in run order, and the ones a speedup is judged on: the undisturbed
 // pairs, or every pair when all were disturbed.
@@ -95,6 +125,9 @@ struct PairRatios {
   std::vector<double> judged;
   std::size_t clean = 0;     // undisturbed pairs
   std::size_t left_out = 0;  // pairs not judged
+  bool steal = false;        // some pair was disturbed by steal
+  bool busy = false;         // some pair was disturbed by other processes
+  std::vector<const Run*> runs;  // both runs of every pair
 };
 
 PairRatios pair_ratios(const std::vector<Run>& baseline, const std::vector<Run>& graded) {
@@ -103,8 +136,11 @@ PairRatios pair_ratios(const std::vector<Run>& baseline, const std::vector<Run>&
   for (std::size_t i = 0; i < std::min(baseline.size(), graded.size()); ++i) {
     const double ratio = baseline[i].wall_s / std::max(graded[i].wall_s, 1e-9);
     const bool either = disturbed(baseline[i]) || disturbed(graded[i]);
+    out.steal |= stolen_from(baseline[i]) || stolen_from(graded[i]);
+    out.busy |= busy_during(baseline[i]) || busy_during(graded[i]);
     out.all.push_back(ratio);
     out.disturbed.push_back(either);
+    out.runs.insert(out.runs.end(), {&baseline[i], &graded[i]});
     if (!either) clean.push_back(ratio);
   }
   out.clean = clean.size();
@@ -120,8 +156,18 @@ double median_utilisation(const std::vector<Run>& runs) {
   return median(values);
 }
 
+// On one CPU nothing runs in parallel: a speedup measured there says nothing of the program (docs/extensions.md).
+bool needs_two_cpus(CheckResult& result, const Evidence& evidence) {
+  if (evidence.cores >= 2) return false;
+  result.cannot_judge = true;
+  result.message = fmt::format("needs 2 CPUs: this machine gives the runs {}", evidence.cores);
+  result.detail = "a parallel program cannot be faster on one CPU: grade it where 2 CPUs or more are free";
+  return true;
+}
+
 CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
+  if (needs_two_cpus(result, evidence)) return result;
   const auto* baseline = baseline_runs(evidence, check.baseline);
   if (!baseline || evidence.graded.empty()) return fail_without_runs(result, "runs");
   const PairRatios paired = pair_ratios(*baseline, evidence.graded);
@@ -144,16 +190,26 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
     result.message += fmt::format(" ({:.0f}% of {} cores)", *check.efficiency * 100,
                                   std::min(check.workers.value_or(evidence.cores), evidence.cores));
   if (paired.left_out > 0)
-    result.message += fmt::format(" ({} of {} pairs left out: the hypervisor took over {:.0f}% of the CPUs)",
-                                  paired.left_out, paired.all.size(), kDisturbedShare * 100);
+    result.message += fmt::format(" ({} of {} pairs left out: {})", paired.left_out, paired.all.size(),
+                                  disturbance(paired.steal, paired.busy));
   else if (paired.clean == 0)
-    result.message += fmt::format(" (every pair disturbed: the hypervisor took over {:.0f}% of the CPUs)",
-                                  kDisturbedShare * 100);
+    result.message += fmt::format(" (every pair disturbed: {})", disturbance(paired.steal, paired.busy));
   result.data = {{"baseline", check.baseline}, {"ratios", ratios}, {"pairs", pairs}, {"cores", evidence.cores},
                  {"disturbed_pairs", paired.left_out},
                  {"baseline_cpu_utilisation", baseline_cpu}, {"graded_cpu_utilisation", graded_cpu},
                  {"interval_method", ratios.size() >= 6 ? "order statistics, ~95%" : "range of the pairs"}};
   if (interval) result.data["interval"] = {interval->first, interval->second};
+  // Other processes kept the CPUs full through every pair: what was measured is the machine, not the program.
+  if (paired.clean == 0 && paired.busy) {
+    result.data["machine_busy"] = true;
+    result.cannot_judge = true;
+    result.message = machine_busy(paired.runs);
+    result.detail = fmt::format("no pair ran on a quiet machine: in each, processes outside the run used more than "
+                                "{:.0f}% of the CPUs it could use while they were full ({} pairs; foreign_share in "
+                                "each run of the results)",
+                                kBusyShare * 100, paired.all.size());
+    return result;
+  }
   // CPU-bound work cannot run faster than the cores allow: a higher bar is the machine's limit, not the learner's.
   if (threshold > evidence.cores && baseline_cpu >= 0.5) {
     result.data["unreachable"] = true;
@@ -210,12 +266,13 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
     for (const auto& pair : pairs)
       rows.push_back(fmt::format("  {} {:.3f}s / graded {:.3f}s = {:.2f}x{}", check.baseline, pair["baseline_s"].get<double>(),
                                  pair["graded_s"].get<double>(), pair["ratio"].get<double>(),
-                                 pair.value("disturbed", false) ? "  (left out: steal)" : ""));
+                                 pair.value("disturbed", false) ? "  (left out: the machine was not quiet)" : ""));
     result.detail = fmt::format("median of {} paired runs is {:.2f}x, below the required {:.2f}x\n{}", ratios.size(),
                                 measured, threshold, fmt::join(rows, "\n"));
     result.detail += fmt::format("\nCPU utilisation: baseline {:.0f}%, graded {:.0f}% of one core", baseline_cpu * 100,
                                  graded_cpu * 100);
-    if (measured < 1.15)
+    // A hint for the learner only when nothing else on the machine could explain the figure.
+    if (measured < 1.15 && !paired.busy && !paired.steal)
       result.detail += "\nhint: the graded variant is about as fast as the baseline: is the work really split "
                        "across processes that run at the same time (start all, then join all)?";
   }
@@ -272,6 +329,7 @@ std::optional<double> benchmark_median(const nlohmann::json& report, const std::
 
 CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
+  if (needs_two_cpus(result, evidence)) return result;
   if (evidence.graded.empty()) return fail_without_runs(result, "runs");
   // With baseline_variant, the baseline benchmark comes from that variant's program, not the graded one's.
   const std::vector<Run>* baseline_runs_of = &evidence.graded;
@@ -307,15 +365,25 @@ CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evid
       check.baseline_variant.empty() ? check.baseline : fmt::format("{} of '{}'", check.baseline, check.baseline_variant);
   result.message = fmt::format("{:.2f}x {} {:.2f}x (median real time {} / {})", measured, result.passed ? ">=" : "<",
                                threshold, baseline_name, check.candidate);
+  const bool steal = std::any_of(evidence.graded.begin(), evidence.graded.end(), stolen_from);
+  const bool busy = std::any_of(evidence.graded.begin(), evidence.graded.end(), busy_during);
   if (left_out == evidence.graded.size())
-    result.message += fmt::format(" (every run disturbed: the hypervisor took over {:.0f}% of the CPUs)", kDisturbedShare * 100);
+    result.message += fmt::format(" (every run disturbed: {})", disturbance(steal, busy));
   else if (left_out > 0)
-    result.message += fmt::format(" ({} of {} runs left out: the hypervisor took over {:.0f}% of the CPUs)", left_out,
-                                  evidence.graded.size(), kDisturbedShare * 100);
+    result.message += fmt::format(" ({} of {} runs left out: {})", left_out, evidence.graded.size(), disturbance(steal, busy));
   result.data = {{"baseline", check.baseline}, {"baseline_variant", check.baseline_variant},
                  {"candidate", check.candidate}, {"baseline_time", *baseline},
                  {"candidate_time", *candidate}, {"cores", evidence.cores}, {"program_runs", evidence.graded.size()},
                  {"disturbed_runs", left_out}};
+  if (left_out == evidence.graded.size() && busy) {
+    std::vector<const Run*> runs;
+    for (const auto& run : evidence.graded) runs.push_back(&run);
+    result.data["machine_busy"] = true;
+    result.cannot_judge = true;
+    result.message = machine_busy(runs);
+    result.detail = fmt::format("every run of the benchmark program shared full CPUs with other processes ({} runs)",
+                                evidence.graded.size());
+  }
   return result;
 }
 
@@ -728,7 +796,28 @@ std::optional<std::pair<double, double>> speedup_interval(const std::vector<doub
   return std::make_pair(*low, *high);
 }
 
+std::vector<int> scaling_points(int cores) {
+  std::vector<int> points;
+  for (int workers = 1; workers < cores; workers *= 2) points.push_back(workers);
+  points.push_back(std::max(1, cores));
+  return points;
+}
+
+std::optional<double> amdahl_serial_fraction(const std::vector<std::pair<int, double>>& points) {
+  // 1/S = f + (1 - f)/w, so y = 1/S - 1/w = f (1 - 1/w) = f x: a line through the origin. One worker says nothing.
+  double sxy = 0, sxx = 0;
+  for (const auto& [workers, speedup] : points) {
+    if (workers < 2 || speedup <= 0) continue;
+    const double x = 1 - 1.0 / workers, y = 1 / speedup - 1.0 / workers;
+    sxy += x * y;
+    sxx += x * x;
+  }
+  if (sxx <= 0) return std::nullopt;
+  return sxy / sxx;
+}
+
 bool speedup_undecided(const CheckSpec& check, const Evidence& evidence) {
+  if (evidence.cores < 2) return false;  // nothing to decide: the check cannot be judged on one CPU
   // A benchmark program measures itself: a run the hypervisor disturbed is run again, for a quiet one.
   if (check.kind == CheckKind::benchmark_speedup) {
     auto all_disturbed = [](const std::vector<Run>& runs) {
@@ -748,6 +837,77 @@ bool speedup_undecided(const CheckSpec& check, const Evidence& evidence) {
   return interval && interval->first < threshold && threshold <= interval->second;
 }
 
+// How the graded variant's time falls as it gets more CPUs, against Amdahl's law (docs/extensions.md, "scaling").
+CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = start(check);
+  const double most = check.max_serial_fraction.value_or(0);
+  result.threshold = most;
+  auto one = evidence.scaling.find(1);
+  if (one == evidence.scaling.end() || one->second.empty() || evidence.scaling.size() < 2) {
+    result.cannot_judge = true;
+    result.message = fmt::format("needs 2 CPUs: this machine gives the runs {}", evidence.cores);
+    result.detail = "how a program scales is measured against its run on one CPU: grade it where 2 CPUs or more are free";
+    return result;
+  }
+  auto median_wall = [](const std::vector<Run>& runs) {
+    std::vector<double> walls;
+    for (const auto& run : runs) walls.push_back(run.wall_s);
+    return median(walls);
+  };
+  const double single = median_wall(one->second);
+  std::vector<std::pair<int, double>> points;
+  nlohmann::json rows = nlohmann::json::array();
+  std::vector<std::string> shown;
+  for (const auto& [workers, runs] : evidence.scaling) {
+    if (runs.empty()) continue;
+    const double wall = median_wall(runs), speedup = single / std::max(wall, 1e-9);
+    points.emplace_back(workers, speedup);
+    rows.push_back({{"workers", workers}, {"wall_s", wall}, {"speedup", speedup}, {"runs", runs.size()}});
+    shown.push_back(fmt::format("{}: {:.2f}x", workers, speedup));
+  }
+  const auto fitted = amdahl_serial_fraction(points);
+  if (!fitted) {
+    result.cannot_judge = true;
+    result.message = "no run beyond one CPU to fit";
+    return result;
+  }
+  // The interval: the fit of each repetition (the k-th run at every CPU count), from 3 points (2 beyond one CPU).
+  std::optional<std::pair<double, double>> interval;
+  std::vector<double> fits;
+  if (points.size() >= 3) {
+    std::size_t repetitions = SIZE_MAX;
+    for (const auto& [workers, runs] : evidence.scaling) repetitions = std::min(repetitions, runs.size());
+    for (std::size_t r = 0; r < repetitions; ++r) {
+      std::vector<std::pair<int, double>> own;
+      for (const auto& [workers, runs] : evidence.scaling)
+        own.emplace_back(workers, one->second[r].wall_s / std::max(runs[r].wall_s, 1e-9));
+      if (auto f = amdahl_serial_fraction(own)) fits.push_back(*f);
+    }
+    interval = speedup_interval(fits);
+  }
+  result.measured = *fitted;
+  result.passed = *fitted <= most;
+  const std::string range = interval ? fmt::format(" [{:.2f}, {:.2f}]", interval->first, interval->second) : "";
+  result.message = fmt::format("serial fraction {:.2f}{} {} {:.2f} (CPUs {})", *fitted, range, result.passed ? "<=" : ">",
+                               most, fmt::join(shown, ", "));
+  if (!interval) result.message += fmt::format(": {} points, an interval needs 3", points.size());
+  result.data = {{"points", rows}, {"serial_fraction", *fitted}, {"max_serial_fraction", most}, {"cores", evidence.cores}};
+  if (interval) result.data["interval"] = {interval->first, interval->second};
+  if (!fits.empty()) result.data["fits"] = fits;
+  if (!result.passed) {
+    std::vector<std::string> table;
+    for (const auto& row : rows)
+      table.push_back(fmt::format("  {} CPU(s): {:.3f}s, {:.2f}x (ideal {}x)", row["workers"].get<int>(), row["wall_s"].get<double>(),
+                                  row["speedup"].get<double>(), row["workers"].get<int>()));
+    result.detail = fmt::format(
+        "Amdahl's law fitted to the median times gives a serial fraction of {:.2f}: {:.0f}% of the work does not get "
+        "faster with more CPUs (at most {:.0f}% here)\n{}\nDoes the program split its work across as many processes "
+        "as it has CPUs (PAREX_CORES), and start them all before it waits for any?",
+        *fitted, *fitted * 100, most * 100, fmt::join(table, "\n"));
+  }
+  return result;
+}
+
 CheckResult evaluate(const CheckSpec& check, const Evidence& evidence) {
   switch (check.kind) {
     case CheckKind::speedup: return check_speedup(check, evidence);
@@ -759,6 +919,7 @@ CheckResult evaluate(const CheckSpec& check, const Evidence& evidence) {
     case CheckKind::isolation: return check_isolation(check, evidence);
     case CheckKind::exit: return check_exit(check, evidence);
     case CheckKind::processes: return check_processes(check, evidence);
+    case CheckKind::scaling: return check_scaling(check, evidence);
   }
   return start(check);
 }

@@ -38,6 +38,8 @@ struct Evidence {
   std::map<std::string, std::vector<Run>> baselines;
   int cores = 1;
   int repetitions = 0;  // the pairs a speedup wants; disturbed pairs do not count towards them
+  // scaling: the graded variant's runs confined to 1, 2, 4, ... CPUs, by the number of CPUs.
+  std::map<int, std::vector<Run>> scaling;
 };
 
 // Evaluates one declared check.
@@ -54,6 +56,13 @@ std::optional<std::pair<double, double>> speedup_interval(const std::vector<doub
 // True when more runs could change a speedup check's verdict: its interval straddles the threshold, or
 // steal disturbed its pairs (speedup) or every run of its benchmark program (benchmark_speedup).
 bool speedup_undecided(const CheckSpec& check, const Evidence& evidence);
+
+// The CPU counts a scaling check runs the graded variant on: 1, 2, 4, ... below `cores`, and `cores`.
+std::vector<int> scaling_points(int cores);
+
+// Amdahl's serial fraction f fitted to (workers, speedup) points, speedup = 1 / (f + (1 - f) / workers), by least
+// squares on 1/speedup; nullopt without a point beyond one worker.
+std::optional<double> amdahl_serial_fraction(const std::vector<std::pair<int, double>>& points);
 
 // Median of a non-empty sample.
 double median(std::vector<double> values);

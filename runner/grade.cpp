@@ -15,6 +15,7 @@
 #include "digest.hpp"
 #include "edition.hpp"
 #include "install_paths.hpp"
+#include "machine_lock.hpp"
 #include "spawn.hpp"
 #include "sysinfo.hpp"
 
@@ -241,8 +242,12 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   // a graded program could have replaced or changed it since (a runner with no sandbox leaves the bin folder
   // writable to it).
   std::string tampered;
-  auto run_one = [&](const Planned& p, int index, bool counted) {
-    if (!tampered.empty()) return;
+  // A graded run that timed out decides the verdict (the timeout check fails): more runs would only wait as long.
+  bool graded_timed_out = false;
+  // `workers` > 0: a scaling check's run, confined to that many CPUs and told so (PAREX_CORES).
+  const std::vector<int> cpus = usable_cpus();
+  auto run_one = [&](const Planned& p, int index, bool counted, int workers = 0) {
+    if (!tampered.empty() || graded_timed_out) return;
     if (!p.built_digest.empty()) {
       const std::string now = file_digest(p.command.argv.front());
       if (now != p.built_digest) {
@@ -265,8 +270,9 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     // PAREX_CORES: what the threshold counts as available, so that a pool sizes itself to it rather than
     // to the host's CPU count (os.cpu_count() ignores affinity and cgroup quotas).
     request.env = {{"PAREX_TIME_SCALE", fmt::format("{}", result.time_scale)},
-                   {"PAREX_CORES", std::to_string(result.machine.cores)},
+                   {"PAREX_CORES", std::to_string(workers > 0 ? workers : result.machine.cores)},
                    {"PYTHONPATH", pythonpath}};
+    if (workers > 0) request.cpus.assign(cpus.begin(), cpus.begin() + std::min<std::size_t>(workers, cpus.size()));
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
     request.unset = {"PYTHONUNBUFFERED"};
     if (sandboxed) {
@@ -274,26 +280,53 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
       request.env.insert(request.env.end(), {{"TMPDIR", "/tmp"}, {"HOME", "/tmp"}});
       request.cwd = p.variant->command.empty() ? fs::path("/tmp") : p.sandbox.workdir;
     }
-    // Steal is read around timing runs only: a speedup pair measured while the hypervisor took the CPUs
-    // measures the host, and the speedup check leaves it out.
-    const double stolen_before = timing ? stolen_cpu_seconds() : -1;
+    // The CPUs' time is read around timing runs only: a speedup pair measured while the hypervisor or other
+    // processes took the CPUs measures the machine, and the speedup check leaves it out.
+    const CpuTimes before = timing ? cpu_times() : CpuTimes{};
+    const double own_before = timing ? own_cpu_seconds() : 0;
     Run run = spawn_and_record(request);
-    if (stolen_before >= 0 && run.wall_s > 0) {
-      const double stolen_after = stolen_cpu_seconds();
-      if (stolen_after >= stolen_before)
-        run.stolen_share = (stolen_after - stolen_before) / (run.wall_s * std::max(1, result.machine.cpus_online));
+    if (before.busy_s >= 0 && run.wall_s > 0) {
+      const CpuTimes after = cpu_times();
+      const double capacity = run.wall_s * std::max(1, after.cpus);
+      const double busy = after.busy_s - before.busy_s, own = run.user_s + run.sys_s + own_cpu_seconds() - own_before;
+      if (after.busy_s >= 0 && busy >= 0) {
+        run.stolen_share = std::max(0.0, after.stolen_s - before.stolen_s) / capacity;
+        // PAREX_NO_LOAD_DETECTION: what a busy machine does to verdicts without it (tests/busy_machine.py).
+        static const bool load_detection = [] {
+          const char* off = std::getenv("PAREX_NO_LOAD_DETECTION");
+          return !off || !*off || std::string_view(off) == "0";
+        }();
+        if (load_detection) {
+          run.foreign_share = std::max(0.0, busy - own) / capacity;
+          run.load_share = std::min(1.0, std::max(busy, own) / capacity);
+        }
+      }
     }
     run.variant = p.variant->name;
     run.role = p.role;
+    run.workers = workers;
     run.index = index;
     run.counted = counted;
     if (options.on_run) options.on_run(run);
+    if (counted && p.role == Role::graded && run.outcome == Outcome::timeout) graded_timed_out = true;
     result.runs.push_back(run);
-    if (counted) {
+    if (counted && workers > 0) {
+      evidence.scaling[workers].push_back(std::move(run));
+    } else if (counted) {
       if (p.role == Role::graded) evidence.graded.push_back(std::move(run));
       else evidence.baselines[p.variant->name].push_back(std::move(run));
     }
   };
+
+  // One timed grade at a time on this machine: another runner's timed runs would slow these, and these its.
+  MachineLock machine_lock;
+  if (timing) {
+    machine_lock = MachineLock::acquire([&] {
+      fmt::print(stderr, "parex: {}/{}: waiting for another parex's timed runs to end (lock {})\n", spec.name,
+                 variant_name, machine_lock_path());
+    });
+    result.machine.lock_wait_s = machine_lock.held() ? machine_lock.waited_s() : -1;
+  }
 
   const int graded_runs = benchmark ? 1 : result.repetitions;
   for (int w = 0; w < spec.warmup; ++w)
@@ -311,15 +344,22 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   auto undecided = [&] {
     return std::any_of(spec.checks.begin(), spec.checks.end(), [&](const CheckSpec& c) { return speedup_undecided(c, evidence); });
   };
-  while (!benchmark && pairs < max_pairs && undecided()) {
+  while (!benchmark && !graded_timed_out && pairs < max_pairs && undecided()) {
     for (const auto& p : participants) run_one(p, spec.warmup + pairs, true);
     ++pairs;
   }
-  result.pairs = pairs;
+  result.pairs = graded_timed_out ? static_cast<int>(evidence.graded.size()) : pairs;
   // A benchmark program measures itself, once: a run the hypervisor disturbed is run again, for a quiet one.
   for (int runs = 1; benchmark && runs < kMaxBenchmarkRuns && undecided(); ++runs)
     for (const auto& p : participants)
       if (p.once) run_one(p, spec.warmup + runs, true);
+
+  // A scaling check: the graded variant again, on 1, 2, 4, ... CPUs, the points of a repetition run one after the
+  // other so that drift hits them alike.
+  if (std::any_of(spec.checks.begin(), spec.checks.end(), [](const CheckSpec& c) { return c.kind == CheckKind::scaling; }) &&
+      result.machine.cores >= 2)
+    for (int rep = 0; rep < result.repetitions; ++rep)
+      for (int workers : scaling_points(result.machine.cores)) run_one(participants.back(), spec.warmup + rep, true, workers);
 
   if (!tampered.empty()) {
     result.error = tampered;
@@ -335,8 +375,12 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   for (const auto& check : spec.checks) result.checks.push_back(evaluate(check, evidence));
   for (auto& check : implicit_checks(spec.checks, evidence)) result.checks.push_back(std::move(check));
 
+  // A check that could not be judged makes the grade an error, unless another check failed: that verdict stands
+  // (a starter on one CPU, or on a busy machine, still fails through its process checks).
+  const bool failed_for_sure = std::any_of(result.checks.begin(), result.checks.end(),
+                                           [](const CheckResult& c) { return !c.passed && !c.cannot_judge; });
   for (const auto& check : result.checks)
-    if (check.cannot_judge) {
+    if (check.cannot_judge && !failed_for_sure) {
       result.status = Status::error;
       result.error = fmt::format("{}: {}", check.name, check.message);
       return finish();

@@ -59,6 +59,7 @@ struct Run {
   std::string capture = "pipe";
   int pid = 0;             // the main process, as it saw itself (2 in a sandbox's pid namespace)
   int host_pid = 0;        // the main process in the runner's view; 0: as pid
+  int workers = 0;         // a scaling check's run: the CPUs it was confined to (0: not one)
 
   double wall_s = 0;       // fork to reaping the main process, CLOCK_MONOTONIC
   double user_s = 0;       // CPU of the whole tree (main process and everything it reaped or we reaped)
@@ -76,8 +77,12 @@ struct Run {
   long peak_memory_kb = 0;  // the whole tree at its peak, when a memory cgroup measured it
   bool output_truncated = false;
   std::size_t output_bytes = 0;
-  // Share of the machine's CPU time the hypervisor took (steal) while the run ran; timing cases only.
+  // Shares of the capacity of the CPUs the run could use (CPUs x wall time), while it ran; timing cases only:
+  // what the hypervisor took (steal), what other processes used (the run's and the runner's own CPU time left
+  // out), and what everything used, the run included. From /proc/stat's 10 ms ticks: about +-0.01 / wall_s.
   std::optional<double> stolen_share;
+  std::optional<double> foreign_share;
+  std::optional<double> load_share;
 
   std::vector<Line> lines;
   std::vector<ProbeRecord> probes;

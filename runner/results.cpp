@@ -75,6 +75,9 @@ nlohmann::json to_json(const Run& run) {
   };
   if (omitted) json["lines_omitted"] = omitted;
   if (run.stolen_share) json["stolen_share"] = std::round(*run.stolen_share * 1000) / 1000;
+  if (run.workers > 0) json["workers"] = run.workers;
+  if (run.foreign_share) json["foreign_share"] = std::round(*run.foreign_share * 1000) / 1000;
+  if (run.load_share) json["load_share"] = std::round(*run.load_share * 1000) / 1000;
   return json;
 }
 
@@ -115,7 +118,8 @@ nlohmann::json to_json(const VariantResult& result) {
         {"hostname", result.machine.hostname},
         {"kernel", result.machine.kernel},
         {"containment", result.machine.containment},
-        {"sandbox", result.machine.sandbox}}},
+        {"sandbox", result.machine.sandbox},
+        {"lock_wait_s", result.machine.lock_wait_s ? nlohmann::json(us(*result.machine.lock_wait_s)) : nlohmann::json(nullptr)}}},
       {"config",
        {{"repetitions", result.repetitions},
         {"pairs", result.pairs},

@@ -22,6 +22,7 @@ struct SpawnRequest {
   Limits limits;
   Capture capture = Capture::pipe;
   SandboxRequest sandbox;                                 // what the run may see and change
+  std::vector<int> cpus;                                  // the CPUs the run may use (its affinity); empty: ours
 };
 
 // Runs `request` to completion and returns what it did; never throws for the program's faults

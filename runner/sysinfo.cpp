@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 
 #include <sched.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -50,16 +52,53 @@ const MachineInfo& machine_info() {
   return info;
 }
 
-double stolen_cpu_seconds() {
-  // The first line sums every CPU: "cpu  user nice system idle iowait irq softirq steal guest guest_nice".
-  std::ifstream stat("/proc/stat");
-  std::string label;
-  unsigned long long fields[8] = {};
-  if (!(stat >> label) || label != "cpu") return -1;
-  for (auto& field : fields)
-    if (!(stat >> field)) return -1;
+CpuTimes cpu_times() {
+  static const cpu_set_t allowed = [] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+      for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) CPU_SET(cpu, &set);
+    return set;
+  }();
   static const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
-  return ticks_per_second > 0 ? static_cast<double>(fields[7]) / static_cast<double>(ticks_per_second) : -1;
+  CpuTimes out;
+  std::ifstream stat("/proc/stat");
+  if (!stat || ticks_per_second <= 0) return out;
+  // "cpuN user nice system idle iowait irq softirq steal guest guest_nice", after the line that sums them all.
+  unsigned long long busy = 0, stolen = 0;
+  for (std::string line; std::getline(stat, line);) {
+    if (!line.starts_with("cpu")) break;
+    int cpu = -1;
+    unsigned long long f[8] = {};
+    if (std::sscanf(line.c_str(), "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &f[0], &f[1], &f[2], &f[3], &f[4],
+                    &f[5], &f[6], &f[7]) != 9 ||
+        cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed))
+      continue;
+    busy += f[0] + f[1] + f[2] + f[5] + f[6];
+    stolen += f[7];
+    ++out.cpus;
+  }
+  if (out.cpus == 0) return out;
+  out.busy_s = static_cast<double>(busy) / static_cast<double>(ticks_per_second);
+  out.stolen_s = static_cast<double>(stolen) / static_cast<double>(ticks_per_second);
+  return out;
+}
+
+std::vector<int> usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
+
+double own_cpu_seconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 std::string utc_timestamp() {

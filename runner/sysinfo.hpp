@@ -1,7 +1,9 @@
 // Facts about the machine a grade ran on.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace parex {
 
@@ -12,14 +14,29 @@ struct MachineInfo {
   std::string kernel;
   std::string containment;  // how process limits are enforced
   std::string sandbox;      // what the runs' sandbox applied, or why there was none
+  // A timing variant's wait for the machine's lock (MachineLock), in seconds; -1 when it ran without the lock,
+  // nullopt when it has no timing check.
+  std::optional<double> lock_wait_s;
 };
 
 // Reads the machine's facts once.
 const MachineInfo& machine_info();
 
-// CPU time the hypervisor took from this machine's CPUs since boot (the `steal` column of /proc/stat), in
-// seconds summed over CPUs; -1 where the kernel does not report it.
-double stolen_cpu_seconds();
+// CPU time of the CPUs this process may use (its affinity), since boot, from /proc/stat, in seconds summed over
+// those CPUs: what ran on them (user, nice, system, irq, softirq; guest time is inside user), and what the
+// hypervisor took (steal). The kernel counts in ticks of 10 ms per CPU. Both -1 where /proc/stat cannot be read.
+struct CpuTimes {
+  double busy_s = -1;
+  double stolen_s = -1;
+  int cpus = 0;  // how many CPUs were summed
+};
+CpuTimes cpu_times();
+
+// The CPUs this process may use (its affinity), in order.
+std::vector<int> usable_cpus();
+
+// CPU time this process (all its threads) has used, user + system, in seconds.
+double own_cpu_seconds();
 
 // UTC now as "2026-11-24T18:00:00Z".
 std::string utc_timestamp();

@@ -49,6 +49,14 @@
   }
   const s = (tag, attrs, ...children) => el(tag, Object.assign({ svg: true }, attrs), ...children);
   const fixed = (x, n) => Number(x).toFixed(n);
+  // An axis tick, with the digits its step needs: "0.20s" a step of 0.2 s, "2ms" or "0.4ms" on runs of a few ms.
+  const tickLabel = (sec, step) => {
+    const digits = (unit) => {  // two significant digits of the step, one where it is round
+      const d = Math.max(0, Math.ceil(-Math.log10(step * unit) - 1e-9)), scaled = step * unit * 10 ** d;
+      return Math.abs(scaled - Math.round(scaled)) > 1e-6 ? d + 1 : d;
+    };
+    return step >= 0.01 ? fixed(sec, Math.max(2, digits(1))) + "s" : fixed(sec * 1000, digits(1000)) + "ms";
+  };
   const badge = (st) => el("span", { class: "badge " + st }, { pass: "✓ pass", fail: "✗ fail" }[st] || "! " + st);
 
   // A run as report_model.timelines packs it.
@@ -83,7 +91,7 @@
       out.push(svg, el("br"));
     });
     const axis = s("svg", { class: "timeline", width: t.width + 270, height: 18, "aria-hidden": "true" });
-    for (let i = 0; i <= 5; i++) axis.append(s("text", { x: Math.round(t.width * i / 5 * 10) / 10 + LEFT, y: 12, "text-anchor": "middle" }, fixed(t.longest * i / 5, 2) + "s"));
+    for (let i = 0; i <= 5; i++) axis.append(s("text", { class: "tick", x: Math.round(t.width * i / 5 * 10) / 10 + LEFT, y: 12, "text-anchor": "middle" }, tickLabel(t.longest * i / 5, t.longest / 5)));
     out.push(axis, el("div", { class: "muted" }, "Lanes: " + t.lanes.join(", ") + " (top to bottom)"));
     return out;
   }
@@ -152,11 +160,38 @@
     if (d.error) body.append(el("pre", null, d.error));
     if (d.trend) body.append(trend(d.trend));
     body.append(el("h3", null, "Checks"));
-    for (const [name, kind, st, message, detail, implicit] of d.checks) {
+    for (const [name, kind, st, message, detail, implicit, plot] of d.checks) {
       body.append(el("div", { class: "check", "data-kind": kind, "data-status": st }, badge(st), " ", el("span", { class: "name" }, name),
-        implicit ? el("span", { class: "muted" }, " (run check)") : null, " — " + message, detail ? el("pre", null, detail) : null));
+        implicit ? el("span", { class: "muted" }, " (run check)") : null, " — " + message, detail ? el("pre", null, detail) : null,
+        plot ? scalingPlot(plot) : null));
     }
     body.append(...timeline(d.timeline), ...durations(d.timeline), ...runs(d.timeline));
+  }
+
+  // A scaling check: speedup against CPUs, measured (dots), Amdahl's law with the fitted serial fraction (curve),
+  // and the ideal (speedup = CPUs, dashed).
+  function scalingPlot(plot) {
+    const W = 320, H = 200, L = 36, B = 24, T = 8, R = 12;
+    const most = Math.max(...plot.points.map(([w]) => w), 2);
+    const top = Math.max(most, ...plot.points.map(([, sp]) => sp)) * 1.05;
+    const x = (w) => L + (w / most) * (W - L - R), y = (sp) => H - B - (sp / top) * (H - B - T);
+    const svg = s("svg", { class: "scaling", width: W, height: H, role: "img",
+      "aria-label": `speedup on 1 to ${most} CPUs; serial fraction ${fixed(plot.f, 2)}` });
+    svg.append(s("line", { class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#888" }),
+               s("line", { class: "axis", x1: L, y1: H - B, x2: L, y2: T, stroke: "#888" }));
+    for (const [w] of plot.points) svg.append(s("text", { x: x(w), y: H - 8, "text-anchor": "middle", "font-size": 11 }, String(w)));
+    for (let v = 0; v <= top; v += Math.max(1, Math.round(top / 4))) svg.append(s("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 11 }, v + "x"));
+    svg.append(s("line", { class: "ideal", x1: x(1), y1: y(1), x2: x(most), y2: y(most), stroke: "#888", "stroke-dasharray": "4 3" }));
+    if (plot.f !== null && plot.f !== undefined) {
+      const steps = [];
+      for (let i = 0; i <= 40; i++) { const w = 1 + (most - 1) * i / 40; steps.push(`${x(w).toFixed(1)},${y(1 / (plot.f + (1 - plot.f) / w)).toFixed(1)}`); }
+      svg.append(s("polyline", { class: "fit", points: steps.join(" "), fill: "none", stroke: "#0969da" },
+                   s("title", null, `Amdahl's law, serial fraction ${fixed(plot.f, 3)}`)));
+    }
+    for (const [w, sp] of plot.points)
+      svg.append(s("circle", { class: "point", cx: x(w), cy: y(sp), r: 4, fill: "#cf222e" }, s("title", null, `${w} CPU(s): ${fixed(sp, 2)}x`)));
+    svg.append(s("text", { x: W - R, y: T + 10, "text-anchor": "end", "font-size": 11 }, `serial fraction ${fixed(plot.f, 2)} (at most ${fixed(plot.max, 2)})`));
+    return el("div", { class: "scaling-plot" }, svg);
   }
 
   const container = document.getElementById("variants");

@@ -133,6 +133,11 @@ Run spawn_and_record(const SpawnRequest& request) {
   ChildSetup setup{&request,  argv.data(), envp.data(), out_write, channels.err_write.get(), channels.probe_write.get(),
                    tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited(), &sandbox, runner_pidfd(),
                    channels.exit_write.get()};
+  cpu_set_t affinity;
+  CPU_ZERO(&affinity);
+  for (int cpu : request.cpus)
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &affinity);
+  if (!request.cpus.empty()) setup.affinity = &affinity;
   g_runner_continued = 0;
   int pidfd_number;
   // Without a sandbox, returns once the child has exec'd or died trying; with one, at once (its init runs on).

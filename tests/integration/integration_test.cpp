@@ -1,4 +1,7 @@
 // Runs the real `parex run` on fixture cases and asserts the verdicts in its console output and JSON.
+#include <fcntl.h>
+#include <sys/file.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -159,6 +162,47 @@ TEST(TwoTasks, ABaselineChangedSinceTheBuildIsRefused) {
   fs::remove_all(bin);
 }
 
+// Timed runs of separate runners never overlap (ctest -j in two build trees, grade-class beside a learner's ctest):
+// the second waits for the machine's lock while the first grades, and says so.
+TEST(MachineLock, TheTimedRunsOfTwoRunnersTakeTurns) {
+  const std::string lock = (fs::temp_directory_path() / ("parex-lock-" + std::to_string(::getpid()))).string();
+  const fs::path first_results = fs::temp_directory_path() / ("parex-lock-first-" + std::to_string(::getpid()));
+  ::setenv("PAREX_LOCK_FILE", lock.c_str(), 1);
+  const pid_t first = ::fork();
+  if (first == 0) {
+    const std::string fixture = std::string(PAREX_FIXTURES) + "/twotasks", bin = std::string(PAREX_FIXTURE_BIN) + "/twotasks";
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
+    ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "parallel", "--repetitions",
+            "4", "--results", first_results.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Until the first runner holds the lock (our own try must not keep it).
+  bool held = false;
+  for (int i = 0; i < 300 && !held; ++i) {
+    const int fd = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+    held = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+    if (fd >= 0) ::close(fd);
+    if (!held) ::usleep(10000);
+  }
+  ASSERT_TRUE(held) << "the first runner never took " << lock;
+  auto second = grade("twotasks", "parallel");
+  int status = 0;
+  ::waitpid(first, &status, 0);
+  ::unsetenv("PAREX_LOCK_FILE");
+  std::ifstream first_result(first_results / "twotasks" / "parallel.json");
+  const json first_graded = json::parse(first_result, nullptr, false);
+  fs::remove_all(first_results);
+  fs::remove(lock);
+  EXPECT_EQ(second.result["status"], "pass") << second.console;
+  EXPECT_CONSOLE_HAS(second, "twotasks/parallel: waiting for another parex's timed runs to end");
+  EXPECT_GT(second.result["machine"]["lock_wait_s"].get<double>(), 0.1) << second.result["machine"];
+  ASSERT_TRUE(first_graded.is_object());
+  EXPECT_EQ(first_graded["status"], "pass");
+  EXPECT_EQ(first_graded["machine"]["lock_wait_s"], 0.0);  // it found the machine free
+}
+
 TEST(TwoTasks, ParallelPassesEveryCheck) {
   auto graded = grade("twotasks", "parallel");
   EXPECT_EQ(graded.exit_code, 0) << graded.console;
@@ -265,6 +309,13 @@ TEST(RunFail, HangIsKilledAfterTimeoutEvenIgnoringSigterm) {
   EXPECT_LT(graded.result["runs"][0]["wall_s"].get<double>(), 1.0 + 0.5 + 0.5);  // timeout + grace + slack
   EXPECT_CONSOLE_HAS(graded, "timed out after 1 s");
   EXPECT_CONSOLE_HAS(graded, "last words");
+}
+
+// A run that timed out decided the verdict: the variant is not run again (three repetitions would take 3 s more).
+TEST(RunFail, AVariantThatTimedOutIsNotRunAgain) {
+  auto graded = grade("runfail", "hang", "--repetitions 3");
+  EXPECT_EQ(status_of(graded, "timeout"), "fail");
+  EXPECT_EQ(graded.result["runs"].size(), 1u) << graded.console;
 }
 
 TEST(RunFail, LeakedChildIsNamedAndKilled) {

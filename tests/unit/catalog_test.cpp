@@ -122,6 +122,20 @@ TEST(Catalog, ProcessesNeedsMinPeakAndSpeedupTakesAtMost) {
   EXPECT_EQ(loaded.spec->checks.front().name, "at least 3 processes at once");
 }
 
+TEST(Catalog, ScalingNeedsASerialFractionBetweenZeroAndOne) {
+  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"scaling\"\n[[checks]]\nkind = \"scaling\"\n"
+              "max_serial_fraction = 1.5\n[[checks]]\nkind = \"scaling\"\nmax_serial_fractoin = 0.2\n");
+  auto errors = errors_of(load_case(dir.path()));
+  EXPECT_NE(errors.find("'max_serial_fraction'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'max_serial_fraction' must be in [0, 1]"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("did you mean 'max_serial_fraction'"), std::string::npos) << errors;
+  CaseDir good(std::string(kMinimal) + "[[checks]]\nkind = \"scaling\"\nmax_serial_fraction = 0.25\n");
+  auto loaded = load_case(good.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_EQ(loaded.spec->checks.front().name, "scaling: serial fraction at most 0.25");
+  EXPECT_TRUE(loaded.spec->has_timing_check());
+}
+
 TEST(Catalog, ProcessesTasksAreNamedOnceAndSpeedupMinWorkIsNotNegative) {
   CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"processes\"\nmin_peak = 3\ntasks = [\"square\", \"square\"]\n"
               "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\nmin_work = -0.5\n");

@@ -343,6 +343,73 @@ TEST(Speedup, EveryPairDisturbedIsJudgedOnAllAndSaysSo) {
   EXPECT_TRUE(speedup_undecided(check, e));  // more pairs may find a quiet moment
 }
 
+// A run during which other processes used `foreign` of the CPUs it could use, with `load` of them in use in all.
+Run crowded(Run run, double foreign, double load) {
+  run.foreign_share = foreign;
+  run.load_share = load;
+  return run;
+}
+
+TEST(Speedup, PairsDisturbedByOtherProcessesAreLeftOut) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.5;
+  // A hog on one of two CPUs: the parallel run is slowed (0.6 s, as slow as the serial one) and the CPUs were full.
+  auto e = evidence({run_of(0.3), crowded(run_of(0.6), 0.45, 1.0), run_of(0.3), run_of(0.3)},
+                    {run_of(0.6), crowded(run_of(0.6), 0.5, 1.0), run_of(0.6), run_of(0.6)});
+  e.repetitions = 3;
+  auto result = evaluate(check, e);
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_EQ(result.message, "2.00x [2.00, 2.00] >= 1.50x (1 of 4 pairs left out: other processes took over 10% of the full CPUs)");
+  EXPECT_EQ(result.data["disturbed_pairs"], 1);
+  EXPECT_FALSE(speedup_undecided(check, e));
+  e.graded.pop_back();
+  e.baselines["serial"].pop_back();
+  EXPECT_TRUE(speedup_undecided(check, e));  // two clean pairs of the three asked for: one more
+}
+
+TEST(Speedup, OtherProcessesOnFreeCpusOrWithinTheTickErrorChangeNothing) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.8;
+  // Sleep-based work beside a hog: half the CPUs busy, but never full.
+  auto sleeping = evidence({crowded(run_of(0.3), 0.5, 0.52)}, {crowded(run_of(0.6), 0.5, 0.51)});
+  EXPECT_EQ(evaluate(check, sleeping).data["disturbed_pairs"], 0);
+  // 15% in a 50 ms run is within /proc/stat's 10 ms ticks (+-20%).
+  auto short_runs = evidence({crowded(run_of(0.05), 0.15, 1.0)}, {run_of(0.1)});
+  EXPECT_EQ(evaluate(check, short_runs).data["disturbed_pairs"], 0);
+}
+
+TEST(Speedup, AMachineBusyThroughEveryPairIsAnErrorNotAFailure) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.5;
+  // pool_map's reference beside one busy loop on 2 cores: 0.94x, which would fail with a hint for the learner.
+  auto e = evidence({crowded(run_of(0.64), 0.40, 1.0), crowded(run_of(0.62), 0.42, 1.0)},
+                    {crowded(run_of(0.6), 0.5, 1.0), crowded(run_of(0.58), 0.52, 1.0)});
+  e.repetitions = 2;
+  auto result = evaluate(check, e);
+  EXPECT_FALSE(result.passed);
+  EXPECT_TRUE(result.cannot_judge);  // the grade is `error`, the machine's, never `fail`
+  EXPECT_EQ(result.message,
+            "the machine was busy: other processes took 46% of the CPUs during the runs; grade again when it is idle");
+  EXPECT_EQ(result.detail.find("hint"), std::string::npos);
+  EXPECT_TRUE(result.data["machine_busy"].get<bool>());
+  EXPECT_TRUE(speedup_undecided(check, e));  // more pairs may find a quiet moment
+  // The same runs on a quiet machine fail, with the hint.
+  auto quiet = evidence({run_of(0.64), run_of(0.62)}, {run_of(0.6), run_of(0.58)});
+  auto failed = evaluate(check, quiet);
+  EXPECT_FALSE(failed.cannot_judge);
+  EXPECT_NE(failed.detail.find("hint: the graded variant is about as fast"), std::string::npos);
+}
+
+TEST(Speedup, TheHintIsLeftOutWhenAPairWasDisturbed) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 1.8;
+  auto e = evidence({run_of(0.6), crowded(run_of(0.9), 0.3, 1.0), run_of(0.6)}, {run_of(0.6), run_of(0.6), run_of(0.6)});
+  auto result = evaluate(check, e);
+  EXPECT_FALSE(result.passed);
+  EXPECT_FALSE(result.cannot_judge);
+  EXPECT_EQ(result.detail.find("hint"), std::string::npos) << result.detail;
+}
+
 // A run of a Google Benchmark program that printed these median real times (ns) as JSON.
 Run benchmark_output(double serial_ns, double pool_ns, double steal = 0) {
   auto median = [](const std::string& name, double real_time) {
@@ -397,6 +464,20 @@ TEST(BenchmarkSpeedup, ARunDisturbedByStealIsRunAgainAndLeftOut) {
   EXPECT_EQ(result.message, "2.00x >= 1.50x (median real time BM_Serial / BM_Pool) (1 of 2 runs left out: the hypervisor took over 10% of the CPUs)");
   EXPECT_EQ(result.data["disturbed_runs"], 1);
   EXPECT_FALSE(speedup_undecided(check, evidence({benchmark_output(80e6, 60e6, 0.05)})));  // steal below the bar
+}
+
+TEST(BenchmarkSpeedup, EveryRunOnABusyMachineIsAnError) {
+  auto check = benchmark_check();
+  auto e = evidence({crowded(benchmark_output(80e6, 75e6), 0.44, 1.0), crowded(benchmark_output(80e6, 78e6), 0.52, 1.0)});
+  EXPECT_TRUE(speedup_undecided(check, e));
+  auto result = evaluate(check, e);
+  EXPECT_TRUE(result.cannot_judge);
+  EXPECT_EQ(result.message,
+            "the machine was busy: other processes took 48% of the CPUs during the runs; grade again when it is idle");
+  e.graded.push_back(benchmark_output(80e6, 40e6));  // a quiet moment: judged on it
+  result = evaluate(check, e);
+  EXPECT_FALSE(result.cannot_judge);
+  EXPECT_TRUE(result.passed) << result.message;
 }
 
 TEST(BenchmarkSpeedup, EveryRunDisturbedIsJudgedOnTheLastAndSaysSo) {
@@ -575,4 +656,83 @@ TEST(Speedup, UnreachableOnThisMachineIsNotALearnersFailure) {
   result = evaluate(check, evidence({run_of(0.3)}, {run_of(0.6)}));
   EXPECT_FALSE(result.data.value("unreachable", false));
   EXPECT_FALSE(result.passed);
+}
+
+// The scaling check's evidence: the graded variant's runs at each CPU count, one wall time per repetition.
+Evidence scaled(std::map<int, std::vector<double>> walls, int cores = 4) {
+  Evidence e;
+  e.cores = cores;
+  for (const auto& [workers, times] : walls)
+    for (double wall : times) e.scaling[workers].push_back(run_of(wall));
+  return e;
+}
+
+CheckSpec scaling_check(double most) {
+  auto check = spec(CheckKind::scaling);
+  check.max_serial_fraction = most;
+  return check;
+}
+
+TEST(Scaling, ThePointsAreThePowersOfTwoBelowTheCoresAndTheCores) {
+  EXPECT_EQ(scaling_points(1), std::vector<int>{1});
+  EXPECT_EQ(scaling_points(2), (std::vector<int>{1, 2}));
+  EXPECT_EQ(scaling_points(6), (std::vector<int>{1, 2, 4, 6}));
+  EXPECT_EQ(scaling_points(16), (std::vector<int>{1, 2, 4, 8, 16}));
+}
+
+TEST(Scaling, AmdahlsFractionIsRecoveredFromItsOwnCurve) {
+  for (double f : {0.0, 0.1, 0.5, 1.0}) {
+    std::vector<std::pair<int, double>> points;
+    for (int w : {1, 2, 4, 8}) points.emplace_back(w, 1 / (f + (1 - f) / w));
+    EXPECT_NEAR(*amdahl_serial_fraction(points), f, 1e-12);
+  }
+  EXPECT_FALSE(amdahl_serial_fraction({{1, 1.0}}).has_value());  // one CPU says nothing
+}
+
+TEST(Scaling, APoolThatScalesPassesWithAnInterval) {
+  // 1.2 s on one CPU; 0.62 on 2 and 0.33 on 4: a serial fraction of about 0.03.
+  auto e = scaled({{1, {1.2, 1.21, 1.19}}, {2, {0.62, 0.63, 0.61}}, {4, {0.33, 0.34, 0.32}}});
+  auto result = evaluate(scaling_check(0.25), e);
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_NEAR(*result.measured, 0.035, 0.01);
+  EXPECT_TRUE(result.data.contains("interval"));
+  EXPECT_EQ(result.data["points"].size(), 3u);
+  EXPECT_NE(result.message.find("<= 0.25 (CPUs 1: 1.00x, 2: 1.94x, 4: 3.64x)"), std::string::npos) << result.message;
+}
+
+TEST(Scaling, AProgramThatIgnoresItsCpusFails) {
+  auto e = scaled({{1, {1.2, 1.2, 1.2}}, {2, {1.19, 1.2, 1.21}}, {4, {1.2, 1.18, 1.2}}});
+  auto result = evaluate(scaling_check(0.25), e);
+  EXPECT_FALSE(result.passed);
+  EXPECT_FALSE(result.cannot_judge);
+  EXPECT_NEAR(*result.measured, 1.0, 0.02);
+  EXPECT_NE(result.detail.find("PAREX_CORES"), std::string::npos) << result.detail;
+}
+
+TEST(Scaling, TwoPointsAreJudgedWithoutAnIntervalAndSaySo) {
+  auto e = scaled({{1, {0.6, 0.6, 0.6}}, {2, {0.31, 0.31, 0.31}}}, 2);
+  auto result = evaluate(scaling_check(0.25), e);
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_FALSE(result.data.contains("interval"));
+  EXPECT_NE(result.message.find("2 points, an interval needs 3"), std::string::npos) << result.message;
+}
+
+TEST(Scaling, OneCpuCannotBeJudged) {
+  auto result = evaluate(scaling_check(0.25), scaled({{1, {0.6, 0.6}}}, 1));
+  EXPECT_TRUE(result.cannot_judge);
+  EXPECT_EQ(result.message, "needs 2 CPUs: this machine gives the runs 1");
+}
+
+TEST(Speedup, OneCpuCannotBeJudged) {
+  auto check = spec(CheckKind::speedup);
+  check.efficiency = 0.75;
+  auto e = evidence({run_of(0.6)}, {run_of(0.6)});
+  e.cores = 1;
+  auto result = evaluate(check, e);
+  EXPECT_TRUE(result.cannot_judge);  // `error`, never a pass at "0.75x of 1 core"
+  EXPECT_EQ(result.message, "needs 2 CPUs: this machine gives the runs 1");
+  EXPECT_FALSE(speedup_undecided(check, e));  // no more pairs either
+  auto one = evidence({benchmark_output(80e6, 40e6)});
+  one.cores = 1;
+  EXPECT_TRUE(evaluate(benchmark_check(), one).cannot_judge);
 }

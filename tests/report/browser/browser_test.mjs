@@ -31,11 +31,30 @@ try {
   await page.selectOption("#filter-status", "");
 
   // Sections are drawn when they come into view: following the table's link draws square_cube/parallel's.
+  // pool_map/parallel's scaling check is drawn: its points, Amdahl's curve and the ideal line.
+  await page.click('table.variants a[href="#pool_map--parallel"]');
+  await page.waitForSelector("#pool_map--parallel svg.scaling", { timeout: 5000 });
+  const plot = await page.evaluate(() => {
+    const svg = document.querySelector("#pool_map--parallel svg.scaling");
+    return { points: svg.querySelectorAll("circle.point").length, fit: svg.querySelectorAll("polyline.fit").length,
+             ideal: svg.querySelectorAll("line.ideal").length, label: svg.getAttribute("aria-label") };
+  });
+  expect(plot.points >= 2 && plot.fit === 1 && plot.ideal === 1,
+         `pool_map/parallel's scaling plot has its points, fit and ideal line (${JSON.stringify(plot)})`);
   await page.click('table.variants a[href="#square_cube--parallel"]');
   await page.waitForSelector("#square_cube--parallel svg.timeline", { timeout: 5000 });
   const checks = await page.locator("#square_cube--parallel .check").count();
   expect(checks >= 5, `square_cube/parallel's section lists its checks (${checks})`);
-  // The graded runs of square_cube/parallel: square and cube marks overlap in time.
+  // Runs of a few milliseconds (global_isolation's) get ticks that say where they are, not "0.00s" six times.
+  await page.click('table.variants a[href="#global_isolation--parallel"]');
+  await page.waitForSelector("#global_isolation--parallel svg.timeline text.tick", { timeout: 5000 });
+  const ticks = await page.evaluate(() =>
+    [...document.querySelectorAll("#global_isolation--parallel svg.timeline")].filter((svg) => svg.querySelector("text.tick"))
+      .map((svg) => [...svg.querySelectorAll("text.tick")].map((tick) => tick.textContent)));
+  expect(ticks.length > 0 && ticks.every((axis) => new Set(axis).size === axis.length),
+         `global_isolation/parallel's time axes have distinct ticks (${JSON.stringify(ticks[0] || [])})`);
+  await page.click('table.variants a[href="#square_cube--parallel"]');
+
   const spans = await page.evaluate(() => {
     const section = document.getElementById("square_cube--parallel");
     if (!section) return null;
