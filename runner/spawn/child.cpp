@@ -63,6 +63,7 @@ int child_main(void* raw) {
   const std::int64_t join_start = monotonic_ns();
   if (setup.pids_join_fd >= 0) (void)!::write(setup.pids_join_fd, "0", 1);
   if (setup.memory_join_fd >= 0) (void)!::write(setup.memory_join_fd, "0", 1);
+  if (setup.cpuset_join_fd >= 0) (void)!::write(setup.cpuset_join_fd, "0", 1);
   if (sandboxed) {
     if (int error = setup.sandbox->apply_identity(setup.failed_step); error != 0) {
       setup.exec_errno = error;

@@ -45,6 +45,7 @@ struct ChildSetup {
   int runner_pidfd = -1;                 // the runner, polled by the init: it must not outlive it
   int exit_fd = -1;                      // the init writes a byte here when the main process has exited
   const cpu_set_t* affinity = nullptr;   // the CPUs the program may use, set before exec; null: ours
+  int cpuset_join_fd = -1;               // and the cpuset cgroup that holds it to them, where there is one
   int exec_errno = 0;                    // set by the child when it could not exec
   const char* failed_step = nullptr;     // what the child was doing when it gave up, if not exec
   std::int64_t join_ns = 0;  // how long the child took to join its cgroups and enter its sandbox, set by the child

@@ -4,9 +4,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "../spawn.hpp"
 #include "proc.hpp"
@@ -68,10 +70,44 @@ const std::optional<CgroupBase>& memory_base() {
   return base;
 }
 
+const std::optional<CgroupBase>& cpuset_base() {
+  static const std::optional<CgroupBase> base = [] {
+    auto found = cgroups_disabled() ? std::nullopt : probe_cgroup_base("cpuset", "cpuset.cpus", "cpuset.cpus");
+    return found && found->version == 1 ? found : std::nullopt;
+  }();
+  return base;
+}
+
+namespace {
+// The cpuset cgroups made so far, by their CPU list ("0,1").
+std::map<std::string, std::unique_ptr<RunnerCgroup>>& cpuset_cgroups() {
+  static std::map<std::string, std::unique_ptr<RunnerCgroup>> made;
+  return made;
+}
+}  // namespace
+
+int cpuset_join_fd(const std::vector<int>& cpus) {
+  const auto& base = cpuset_base();
+  if (!base || cpus.empty()) return -1;
+  const std::string list = fmt::format("{}", fmt::join(cpus, ","));
+  auto& made = cpuset_cgroups();
+  auto it = made.find(list);
+  if (it == made.end()) {
+    auto cgroup = std::make_unique<RunnerCgroup>(base, fmt::format("cpuset{}", made.size()));
+    // A v1 cpuset takes tasks once it has memory nodes and CPUs: the parent's nodes, our CPUs.
+    const std::string mems = read_small_file(base->dir / "cpuset.mems");
+    if (*cgroup && !(cgroup->write("cpuset.mems", mems) && cgroup->write("cpuset.cpus", list))) cgroup->remove();
+    it = made.emplace(list, std::move(cgroup)).first;
+  }
+  return *it->second ? it->second->join_fd() : -1;
+}
+
 void sweep_dead_runners() {
   static const bool swept = [] {
     if (const auto& base = pids_base()) RunnerCgroup::sweep(base->dir, "pids");
     if (const auto& base = memory_base()) RunnerCgroup::sweep(base->dir, "memory");
+    if (const auto& base = cpuset_base())
+      for (int n = 0; n < 64; ++n) RunnerCgroup::sweep(base->dir, fmt::format("cpuset{}", n));
     return true;
   }();
   (void)swept;
@@ -97,12 +133,14 @@ using namespace spawn;
 std::string containment_mechanism() {
   std::string processes = pids_base() ? fmt::format("cgroup v{} pids", pids_base()->version) : "process scan";
   std::string memory = memory_base() ? fmt::format("cgroup v{} memory", memory_base()->version) : "address-space rlimit";
-  return processes + ", " + memory;
+  std::string cpus = cpuset_base() ? "cgroup v1 cpuset" : "CPU affinity";
+  return processes + ", " + memory + ", " + cpus;
 }
 
 void remove_runner_cgroups() {
   pids_cgroup().remove();
   memory_cgroup().remove();
+  for (auto& [list, cgroup] : cpuset_cgroups()) cgroup->remove();
 }
 
 }  // namespace parex

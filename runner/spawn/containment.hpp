@@ -40,6 +40,8 @@ struct CgroupBase {
 // Where the runs' pids and memory cgroups go on this machine (probed once), or nullopt.
 const std::optional<CgroupBase>& pids_base();
 const std::optional<CgroupBase>& memory_base();
+// Where the runs' cpuset cgroups go: cgroup v1 only (in v2 a process is in one cgroup, its pids one), or nullopt.
+const std::optional<CgroupBase>& cpuset_base();
 
 // Removes, once per runner, the cgroups of dead runners of both kinds (a runner killed by SIGKILL leaves its own;
 // only a runner that uses the same kind would sweep it otherwise).
@@ -154,6 +156,11 @@ class RunnerCgroup {
   Fd join_fd_, procs_fd_;
   std::map<std::string, Fd> files_;
 };
+
+// The descriptor through which a run's child joins a cpuset cgroup of the runner's holding exactly `cpus`
+// (parex-<pid>-cpuset<n>, made at first use, reused, removed with the others): -1 where none can be made. An
+// affinity alone the program may widen again with sched_setaffinity; a cpuset it cannot leave.
+int cpuset_join_fd(const std::vector<int>& cpus);
 
 // The runner's cgroups, made at first use; false (operator bool) where none could be made.
 RunnerCgroup& pids_cgroup();

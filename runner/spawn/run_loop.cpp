@@ -127,17 +127,23 @@ Run spawn_and_record(const SpawnRequest& request) {
   ignored_signals();
   dev_null();
   Containment tree(request.limits);
+  // The CPUs the run is confined to, if not all of ours: an affinity, and a cpuset cgroup where there is one
+  // (made at its first use, before the run's clock starts).
+  cpu_set_t affinity;
+  CPU_ZERO(&affinity);
+  for (int cpu : request.cpus)
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &affinity);
+  const int cpuset_fd = request.cpus.empty() ? -1 : cpuset_join_fd(request.cpus);
   ForkWatch& forks = ForkWatch::instance();
   const std::int64_t clone_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
   const bool init = sandbox.active();  // the run has a pid namespace, with our init as its pid 1
   ChildSetup setup{&request,  argv.data(), envp.data(), out_write, channels.err_write.get(), channels.probe_write.get(),
                    tree.pids_join_fd(), tree.memory_join_fd(), tree.memory_limited(), &sandbox, runner_pidfd(),
                    channels.exit_write.get()};
-  cpu_set_t affinity;
-  CPU_ZERO(&affinity);
-  for (int cpu : request.cpus)
-    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_SET(cpu, &affinity);
-  if (!request.cpus.empty()) setup.affinity = &affinity;
+  if (!request.cpus.empty()) {
+    setup.affinity = &affinity;
+    setup.cpuset_join_fd = cpuset_fd;
+  }
   g_runner_continued = 0;
   int pidfd_number;
   // Without a sandbox, returns once the child has exec'd or died trying; with one, at once (its init runs on).

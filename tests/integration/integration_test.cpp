@@ -470,6 +470,23 @@ TEST(RunFail, AKilledRunnersCgroupsAreSweptByTheNext) {
   EXPECT_EQ(cgroups_of(runner), std::vector<std::string>{}) << graded.console;
 }
 
+// A scaling check's run on 1 CPU cannot widen its affinity back to more (to look faster there, or on a bigger
+// machine at 2 of 16): a cpuset cgroup holds it. With an affinity alone (no cgroups: without_cgroups) it can.
+TEST(Scaling, ARunConfinedToOneCpuCannotWidenItsAffinity) {
+  auto graded = grade("scaling", "widen");
+  ASSERT_TRUE(graded.result.is_object()) << graded.console;
+  const bool cpuset = graded.result["machine"]["containment"].get<std::string>().find("cpuset") != std::string::npos;
+  int confined = 0;
+  for (const auto& run : graded.result["runs"]) {
+    if (run.value("workers", 0) != 1) continue;
+    ++confined;
+    const std::string printed = run["lines"][0]["text"];
+    if (cpuset) EXPECT_EQ(printed, "cpus 1") << graded.console;
+    else EXPECT_NE(printed, "cpus 1") << "the attack: an affinity alone is widened back";
+  }
+  EXPECT_EQ(confined, 1) << graded.console;
+}
+
 TEST(Pty, UnflushedOutputInterleavesOnATerminal) {
   auto graded = grade("ptycase", "parallel");
   EXPECT_EQ(graded.exit_code, 0) << graded.console;
