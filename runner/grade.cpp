@@ -235,6 +235,20 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   const bool sandboxed = participants.back().sandbox.enabled && sandbox_support().available;
 
   Evidence evidence;
+  // A case that names the workers it grades (a speedup's `workers`) runs on that many CPUs where the machine has
+  // more, baselines too: its thresholds then mean on 128 cores what they mean on 2 (docs/extensions.md, "Many
+  // cores"). A cpuset cgroup holds the runs to them where there is one, else their affinity.
+  const std::vector<int> cpus = usable_cpus();
+  std::vector<int> confined;
+  for (const auto& check : spec.checks)
+    if ((check.kind == CheckKind::speedup || check.kind == CheckKind::benchmark_speedup) && check.workers &&
+        *check.workers < result.machine.cores && *check.workers >= 1 && static_cast<std::size_t>(*check.workers) <= cpus.size() &&
+        (confined.empty() || static_cast<std::size_t>(*check.workers) < confined.size()))
+      confined.assign(cpus.begin(), cpus.begin() + *check.workers);
+  if (!confined.empty()) {
+    result.machine.cores = static_cast<int>(confined.size());
+    result.machine.cpus = confined;
+  }
   evidence.cores = result.machine.cores;
   evidence.repetitions = result.repetitions;
   const bool timing = spec.has_timing_check();
@@ -245,7 +259,6 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   // A graded run that timed out decides the verdict (the timeout check fails): more runs would only wait as long.
   bool graded_timed_out = false;
   // `workers` > 0: a scaling check's run, confined to that many CPUs and told so (PAREX_CORES).
-  const std::vector<int> cpus = usable_cpus();
   auto run_one = [&](const Planned& p, int index, bool counted, int workers = 0) {
     if (!tampered.empty() || graded_timed_out) return;
     if (!p.built_digest.empty()) {
@@ -273,6 +286,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
                    {"PAREX_CORES", std::to_string(workers > 0 ? workers : result.machine.cores)},
                    {"PYTHONPATH", pythonpath}};
     if (workers > 0) request.cpus.assign(cpus.begin(), cpus.begin() + std::min<std::size_t>(workers, cpus.size()));
+    else request.cpus = confined;
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
     request.unset = {"PYTHONUNBUFFERED"};
     if (sandboxed) {

@@ -17,6 +17,8 @@ struct MachineInfo {
   // A timing variant's wait for the machine's lock (MachineLock), in seconds; -1 when it ran without the lock,
   // nullopt when it has no timing check.
   std::optional<double> lock_wait_s;
+  // The CPUs a grade's runs were confined to (a speedup's `workers`, on a machine with more); empty: all of `cores`.
+  std::vector<int> cpus;
 };
 
 // Reads the machine's facts once.

@@ -481,10 +481,33 @@ TEST(Scaling, ARunConfinedToOneCpuCannotWidenItsAffinity) {
     if (run.value("workers", 0) != 1) continue;
     ++confined;
     const std::string printed = run["lines"][0]["text"];
-    if (cpuset) EXPECT_EQ(printed, "cpus 1") << graded.console;
-    else EXPECT_NE(printed, "cpus 1") << "the attack: an affinity alone is widened back";
+    if (cpuset) {
+      EXPECT_EQ(printed, "cpus 1") << graded.console;
+    } else {
+      EXPECT_NE(printed, "cpus 1") << "the attack: an affinity alone is widened back";
+    }
   }
   EXPECT_EQ(confined, 1) << graded.console;
+}
+
+// A case that grades `workers = 1` runs on one CPU of this machine's two, baselines too, and is told so
+// (PAREX_CORES); held there by a cpuset where there is one. One CPU cannot be graded for speed: `error`.
+TEST(Confined, ACaseThatNamesItsWorkersRunsOnThatManyCpus) {
+  auto graded = grade("confined", "parallel");
+  ASSERT_TRUE(graded.result.is_object()) << graded.console;
+  if (graded.result["machine"]["cpus_online"].get<int>() < 2) GTEST_SKIP() << "one CPU here: nothing to confine";
+  EXPECT_EQ(graded.result["machine"]["cores"], 1);
+  EXPECT_EQ(graded.result["machine"]["cpus"].size(), 1u) << graded.result["machine"];
+  const bool cpuset = graded.result["machine"]["containment"].get<std::string>().find("cpuset") != std::string::npos;
+  for (const auto& run : graded.result["runs"]) {
+    const std::string printed = run["lines"][0]["text"];
+    EXPECT_EQ(printed.substr(0, 8), "cores 1 ") << printed;
+    if (cpuset) {
+      EXPECT_EQ(printed, "cores 1 cpus 1") << run["variant"];
+    }
+  }
+  EXPECT_EQ(graded.result["status"], "error");
+  EXPECT_CONSOLE_HAS(graded, "needs 2 CPUs: this machine gives the runs 1");
 }
 
 TEST(Pty, UnflushedOutputInterleavesOnATerminal) {
