@@ -842,45 +842,69 @@ CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
   const double most = check.max_serial_fraction.value_or(0);
   result.threshold = most;
-  auto one = evidence.scaling.find(1);
-  if (one == evidence.scaling.end() || one->second.empty() || evidence.scaling.size() < 2) {
+  auto needs_two = [&] {
     result.cannot_judge = true;
     result.message = fmt::format("needs 2 CPUs: this machine gives the runs {}", evidence.cores);
     result.detail = "how a program scales is measured against its run on one CPU: grade it where 2 CPUs or more are free";
     return result;
+  };
+  if (evidence.cores < 2 || evidence.scaling.size() < 2 || !evidence.scaling.contains(1)) return needs_two();
+  // Runs that shared full CPUs with other processes, or lost them to the hypervisor, are left out as a speedup's
+  // pairs are; a point left without runs leaves the machine to blame, not the program.
+  std::map<int, std::vector<const Run*>> used;
+  std::vector<const Run*> all;
+  bool busy = false;
+  std::size_t left_out = 0;
+  for (const auto& [workers, runs] : evidence.scaling)
+    for (const auto& run : runs) {
+      all.push_back(&run);
+      if (disturbed(run)) {
+        ++left_out;
+        busy |= busy_during(run);
+      } else {
+        used[workers].push_back(&run);
+      }
+    }
+  if (used.size() < evidence.scaling.size()) {
+    if (busy) {
+      result.cannot_judge = true;
+      result.data["machine_busy"] = true;
+      result.message = machine_busy(all);
+      result.detail = "every run at some CPU count shared full CPUs with other processes: nothing of the program's "
+                      "scaling was measured there";
+      return result;
+    }
+    used.clear();  // steal alone, everywhere: judged on every run, as a speedup is
+    for (const auto& [workers, runs] : evidence.scaling)
+      for (const auto& run : runs) used[workers].push_back(&run);
+    left_out = 0;
   }
-  auto median_wall = [](const std::vector<Run>& runs) {
+  auto median_wall = [](const std::vector<const Run*>& runs) {
     std::vector<double> walls;
-    for (const auto& run : runs) walls.push_back(run.wall_s);
+    for (const Run* run : runs) walls.push_back(run->wall_s);
     return median(walls);
   };
-  const double single = median_wall(one->second);
+  const double single = median_wall(used.at(1));
   std::vector<std::pair<int, double>> points;
   nlohmann::json rows = nlohmann::json::array();
   std::vector<std::string> shown;
-  for (const auto& [workers, runs] : evidence.scaling) {
-    if (runs.empty()) continue;
+  for (const auto& [workers, runs] : used) {
     const double wall = median_wall(runs), speedup = single / std::max(wall, 1e-9);
     points.emplace_back(workers, speedup);
     rows.push_back({{"workers", workers}, {"wall_s", wall}, {"speedup", speedup}, {"runs", runs.size()}});
     shown.push_back(fmt::format("{}: {:.2f}x", workers, speedup));
   }
   const auto fitted = amdahl_serial_fraction(points);
-  if (!fitted) {
-    result.cannot_judge = true;
-    result.message = "no run beyond one CPU to fit";
-    return result;
-  }
-  // The interval: the fit of each repetition (the k-th run at every CPU count), from 3 points (2 beyond one CPU).
+  if (!fitted) return needs_two();
+  // The interval: the fit of each repetition (the k-th run at every CPU count, none left out), from 3 points.
   std::optional<std::pair<double, double>> interval;
   std::vector<double> fits;
-  if (points.size() >= 3) {
+  if (points.size() >= 3 && left_out == 0) {
     std::size_t repetitions = SIZE_MAX;
-    for (const auto& [workers, runs] : evidence.scaling) repetitions = std::min(repetitions, runs.size());
+    for (const auto& [workers, runs] : used) repetitions = std::min(repetitions, runs.size());
     for (std::size_t r = 0; r < repetitions; ++r) {
       std::vector<std::pair<int, double>> own;
-      for (const auto& [workers, runs] : evidence.scaling)
-        own.emplace_back(workers, one->second[r].wall_s / std::max(runs[r].wall_s, 1e-9));
+      for (const auto& [workers, runs] : used) own.emplace_back(workers, used.at(1)[r]->wall_s / std::max(runs[r]->wall_s, 1e-9));
       if (auto f = amdahl_serial_fraction(own)) fits.push_back(*f);
     }
     interval = speedup_interval(fits);
@@ -891,7 +915,9 @@ CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
   result.message = fmt::format("serial fraction {:.2f}{} {} {:.2f} (CPUs {})", *fitted, range, result.passed ? "<=" : ">",
                                most, fmt::join(shown, ", "));
   if (!interval) result.message += fmt::format(": {} points, an interval needs 3", points.size());
-  result.data = {{"points", rows}, {"serial_fraction", *fitted}, {"max_serial_fraction", most}, {"cores", evidence.cores}};
+  if (left_out > 0) result.message += fmt::format(" ({} of {} runs left out: {})", left_out, all.size(), disturbance(!busy, busy));
+  result.data = {{"points", rows}, {"serial_fraction", *fitted}, {"max_serial_fraction", most}, {"cores", evidence.cores},
+                 {"disturbed_runs", left_out}};
   if (interval) result.data["interval"] = {interval->first, interval->second};
   if (!fits.empty()) result.data["fits"] = fits;
   if (!result.passed) {
@@ -901,9 +927,11 @@ CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
                                   row["speedup"].get<double>(), row["workers"].get<int>()));
     result.detail = fmt::format(
         "Amdahl's law fitted to the median times gives a serial fraction of {:.2f}: {:.0f}% of the work does not get "
-        "faster with more CPUs (at most {:.0f}% here)\n{}\nDoes the program split its work across as many processes "
-        "as it has CPUs (PAREX_CORES), and start them all before it waits for any?",
+        "faster with more CPUs (at most {:.0f}% here)\n{}",
         *fitted, *fitted * 100, most * 100, fmt::join(table, "\n"));
+    if (left_out == 0)
+      result.detail += "\nhint: does the program split its work across as many processes as it has CPUs (PAREX_CORES), "
+                       "and start them all before it waits for any?";
   }
   return result;
 }

@@ -736,3 +736,19 @@ TEST(Speedup, OneCpuCannotBeJudged) {
   one.cores = 1;
   EXPECT_TRUE(evaluate(benchmark_check(), one).cannot_judge);
 }
+
+TEST(Scaling, AMachineBusyAtSomeCpuCountIsAnErrorNotAFailure) {
+  // Beside a busy loop on 2 cores the pool's 2-CPU runs slow to 1.33x: a serial fraction of 0.5, a failure.
+  auto e = scaled({{1, {1.2, 1.2, 1.2}}, {2, {0.9, 0.9, 0.9}}}, 2);
+  for (auto& run : e.scaling[2]) run = crowded(run, 0.5, 1.0);
+  auto result = evaluate(scaling_check(0.25), e);
+  EXPECT_TRUE(result.cannot_judge) << result.message;
+  EXPECT_TRUE(result.data["machine_busy"].get<bool>());
+  // One quiet run at 2 CPUs is enough to judge on, and says what was left out.
+  e.scaling[2].push_back(run_of(0.61));
+  result = evaluate(scaling_check(0.25), e);
+  EXPECT_FALSE(result.cannot_judge);
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_NE(result.message.find("3 of 7 runs left out: other processes took over 10% of the full CPUs"), std::string::npos)
+      << result.message;
+}
