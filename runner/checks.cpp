@@ -199,6 +199,16 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
                  {"baseline_cpu_utilisation", baseline_cpu}, {"graded_cpu_utilisation", graded_cpu},
                  {"interval_method", ratios.size() >= 6 ? "order statistics, ~95%" : "range of the pairs"}};
   if (interval) result.data["interval"] = {interval->first, interval->second};
+  // CPU-bound work cannot run faster than the cores allow: a higher bar is the machine's limit, not the learner's.
+  if (threshold > evidence.cores && baseline_cpu >= 0.5) {
+    result.data["unreachable"] = true;
+    result.cannot_judge = true;
+    result.message += fmt::format(": unreachable here ({} cores, CPU-bound work)", evidence.cores);
+    result.detail = fmt::format("the baseline keeps a core {:.0f}% busy, so no program can be more than {}x faster on "
+                                "this machine's {} cores; grade this case on a machine with more cores",
+                                baseline_cpu * 100, evidence.cores, evidence.cores);
+    return result;
+  }
   // Other processes kept the CPUs full through every pair: what was measured is the machine, not the program.
   if (paired.clean == 0 && paired.busy) {
     result.data["machine_busy"] = true;
@@ -208,16 +218,6 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
                                 "{:.0f}% of the CPUs it could use while they were full ({} pairs; foreign_share in "
                                 "each run of the results)",
                                 kBusyShare * 100, paired.all.size());
-    return result;
-  }
-  // CPU-bound work cannot run faster than the cores allow: a higher bar is the machine's limit, not the learner's.
-  if (threshold > evidence.cores && baseline_cpu >= 0.5) {
-    result.data["unreachable"] = true;
-    result.cannot_judge = true;
-    result.message += fmt::format(": unreachable here ({} cores, CPU-bound work)", evidence.cores);
-    result.detail = fmt::format("the baseline keeps a core {:.0f}% busy, so no program can be more than {}x faster on "
-                                "this machine's {} cores; grade this case on a machine with more cores",
-                                baseline_cpu * 100, evidence.cores, evidence.cores);
     return result;
   }
   // A ceiling: more than a right program can measure is work left undone (one process printing every

@@ -752,3 +752,14 @@ TEST(Scaling, AMachineBusyAtSomeCpuCountIsAnErrorNotAFailure) {
   EXPECT_NE(result.message.find("3 of 7 runs left out: other processes took over 10% of the full CPUs"), std::string::npos)
       << result.message;
 }
+
+TEST(Speedup, AnUnreachableBarIsSaidSoEvenOnABusyMachine) {
+  auto check = spec(CheckKind::speedup);
+  check.at_least = 64;
+  parex::Run serial = crowded(run_of(0.6), 0.5, 1.0), parallel = crowded(run_of(0.33), 0.5, 1.0);
+  serial.user_s = 0.6;  // CPU-bound
+  parallel.user_s = 0.66;
+  auto result = evaluate(check, evidence({parallel, parallel}, {serial, serial}));
+  EXPECT_TRUE(result.cannot_judge);
+  EXPECT_TRUE(result.data["unreachable"].get<bool>()) << result.message;
+}
