@@ -156,12 +156,13 @@ double median_utilisation(const std::vector<Run>& runs) {
   return median(values);
 }
 
-// On one CPU nothing runs in parallel: a speedup measured there says nothing of the program (docs/extensions.md).
+// On one CPU nothing runs in parallel: a speedup or scaling measured there says nothing of the program
+// (docs/extensions.md).
 bool needs_two_cpus(CheckResult& result, const Evidence& evidence) {
   if (evidence.cores >= 2) return false;
   result.cannot_judge = true;
   result.message = fmt::format("needs 2 CPUs: this machine gives the runs {}", evidence.cores);
-  result.detail = "a parallel program cannot be faster on one CPU: grade it where 2 CPUs or more are free";
+  result.detail = "nothing runs in parallel on one CPU: grade it where 2 CPUs or more are free";
   return true;
 }
 
@@ -842,13 +843,9 @@ CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
   const double most = check.max_serial_fraction.value_or(0);
   result.threshold = most;
-  auto needs_two = [&] {
-    result.cannot_judge = true;
-    result.message = fmt::format("needs 2 CPUs: this machine gives the runs {}", evidence.cores);
-    result.detail = "how a program scales is measured against its run on one CPU: grade it where 2 CPUs or more are free";
-    return result;
-  };
-  if (evidence.cores < 2 || evidence.scaling.size() < 2 || !evidence.scaling.contains(1)) return needs_two();
+  if (needs_two_cpus(result, evidence)) return result;
+  // None on 2 CPUs or more: the graded variant stopped first (a timeout), which its own checks say.
+  if (evidence.scaling.size() < 2 || !evidence.scaling.contains(1)) return fail_without_runs(result, "runs on fewer CPUs");
   // Runs that shared full CPUs with other processes, or lost them to the hypervisor, are left out as a speedup's
   // pairs are; a point left without runs leaves the machine to blame, not the program.
   std::map<int, std::vector<const Run*>> used;
@@ -895,7 +892,7 @@ CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
     shown.push_back(fmt::format("{}: {:.2f}x", workers, speedup));
   }
   const auto fitted = amdahl_serial_fraction(points);
-  if (!fitted) return needs_two();
+  if (!fitted) return fail_without_runs(result, "runs on more CPUs");
   // The interval: the fit of each repetition (the k-th run at every CPU count, none left out), from 3 points.
   std::optional<std::pair<double, double>> interval;
   std::vector<double> fits;

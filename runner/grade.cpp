@@ -239,12 +239,13 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   // more, baselines too: its thresholds then mean on 128 cores what they mean on 2 (docs/extensions.md, "Many
   // cores"). A cpuset cgroup holds the runs to them where there is one, else their affinity.
   const std::vector<int> cpus = usable_cpus();
-  std::vector<int> confined;
+  int named_workers = result.machine.cores;
   for (const auto& check : spec.checks)
-    if ((check.kind == CheckKind::speedup || check.kind == CheckKind::benchmark_speedup) && check.workers &&
-        *check.workers < result.machine.cores && *check.workers >= 1 && static_cast<std::size_t>(*check.workers) <= cpus.size() &&
-        (confined.empty() || static_cast<std::size_t>(*check.workers) < confined.size()))
-      confined.assign(cpus.begin(), cpus.begin() + *check.workers);
+    if ((check.kind == CheckKind::speedup || check.kind == CheckKind::benchmark_speedup) && check.workers)
+      named_workers = std::min(named_workers, *check.workers);
+  std::vector<int> confined;
+  if (named_workers >= 1 && named_workers < result.machine.cores && static_cast<std::size_t>(named_workers) <= cpus.size())
+    confined.assign(cpus.begin(), cpus.begin() + named_workers);
   if (!confined.empty()) {
     result.machine.cores = static_cast<int>(confined.size());
     result.machine.cpus = confined;

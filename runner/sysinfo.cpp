@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <optional>
 
 #include <sched.h>
 #include <sys/resource.h>
@@ -28,12 +29,21 @@ double cgroup_cpu_quota() {
   return 0;
 }
 
+// This process's CPU affinity, read once; nullopt where the kernel refuses it.
+const std::optional<cpu_set_t>& affinity() {
+  static const std::optional<cpu_set_t> set = []() -> std::optional<cpu_set_t> {
+    cpu_set_t read;
+    CPU_ZERO(&read);
+    if (sched_getaffinity(0, sizeof read, &read) != 0) return std::nullopt;
+    return read;
+  }();
+  return set;
+}
+
 MachineInfo read_machine_info() {
   MachineInfo info;
-  cpu_set_t set;
-  CPU_ZERO(&set);
   info.cpus_online = static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
-  info.cores = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : info.cpus_online;
+  info.cores = affinity() ? CPU_COUNT(&*affinity()) : info.cpus_online;
   if (double quota = cgroup_cpu_quota(); quota > 0)
     info.cores = std::max(1, std::min(info.cores, static_cast<int>(std::floor(quota))));
   char host[256] = {};
@@ -53,13 +63,6 @@ const MachineInfo& machine_info() {
 }
 
 CpuTimes cpu_times() {
-  static const cpu_set_t allowed = [] {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) != 0)
-      for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) CPU_SET(cpu, &set);
-    return set;
-  }();
   static const long ticks_per_second = ::sysconf(_SC_CLK_TCK);
   CpuTimes out;
   std::ifstream stat("/proc/stat");
@@ -72,7 +75,7 @@ CpuTimes cpu_times() {
     unsigned long long f[8] = {};
     if (std::sscanf(line.c_str(), "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &f[0], &f[1], &f[2], &f[3], &f[4],
                     &f[5], &f[6], &f[7]) != 9 ||
-        cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed))
+        cpu < 0 || cpu >= CPU_SETSIZE || (affinity() && !CPU_ISSET(cpu, &*affinity())))
       continue;
     busy += f[0] + f[1] + f[2] + f[5] + f[6];
     stolen += f[7];
@@ -85,12 +88,9 @@ CpuTimes cpu_times() {
 }
 
 std::vector<int> usable_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
   std::vector<int> cpus;
-  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  for (int cpu = 0; affinity() && cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &*affinity())) cpus.push_back(cpu);
   return cpus;
 }
 

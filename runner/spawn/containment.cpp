@@ -106,8 +106,7 @@ void sweep_dead_runners() {
   static const bool swept = [] {
     if (const auto& base = pids_base()) RunnerCgroup::sweep(base->dir, "pids");
     if (const auto& base = memory_base()) RunnerCgroup::sweep(base->dir, "memory");
-    if (const auto& base = cpuset_base())
-      for (int n = 0; n < 64; ++n) RunnerCgroup::sweep(base->dir, fmt::format("cpuset{}", n));
+    if (const auto& base = cpuset_base()) RunnerCgroup::sweep(base->dir, "cpuset", true);
     return true;
   }();
   (void)swept;

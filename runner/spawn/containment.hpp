@@ -84,16 +84,19 @@ class RunnerCgroup {
   RunnerCgroup& operator=(const RunnerCgroup&) = delete;
 
   // The cgroups of runners that died without removing theirs (SIGKILL, e.g. ctest's timeout): parex-<pid>-<kind>
-  // whose pid is gone. A cgroup with processes in it is not removed (rmdir refuses), nor one of a live runner.
-  static void sweep(const fs::path& base, std::string_view kind) {
+  // (with `numbered`, parex-<pid>-<kind><n>) whose pid is gone. A cgroup with processes in it is not removed (rmdir
+  // refuses), nor one of a live runner.
+  static void sweep(const fs::path& base, std::string_view kind, bool numbered = false) {
     std::error_code ec;
-    const std::string suffix = fmt::format("-{}", kind);
+    auto all_digits = [](std::string_view text) { return !text.empty() && text.find_first_not_of("0123456789") == text.npos; };
     for (const auto& entry : fs::directory_iterator(base, ec)) {
       const std::string name = entry.path().filename().string();
-      if (!name.starts_with("parex-") || !name.ends_with(suffix)) continue;
-      const std::string digits = name.substr(6, name.size() - 6 - suffix.size());
-      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-      const pid_t owner = static_cast<pid_t>(std::stol(digits));
+      const auto dash = name.find('-', 6);
+      if (!name.starts_with("parex-") || dash == std::string::npos) continue;
+      const std::string_view digits = std::string_view(name).substr(6, dash - 6), rest = std::string_view(name).substr(dash + 1);
+      if (!all_digits(digits) || !rest.starts_with(kind)) continue;
+      if (numbered ? !all_digits(rest.substr(kind.size())) : rest.size() != kind.size()) continue;
+      const pid_t owner = static_cast<pid_t>(std::stol(std::string(digits)));
       if (owner != ::getpid() && ::kill(owner, 0) != 0 && errno == ESRCH) ::rmdir(entry.path().c_str());
     }
   }

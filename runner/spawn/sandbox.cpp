@@ -62,13 +62,28 @@ int take_read_only(const char* path) {
   return fd;
 }
 
-// Puts a folder taken by take_read_only back at `path` in the cover that replaced it, making its parents.
-int put_back(int kept, const char* path, const std::vector<const char*>& parents, const char*& step) {
-  for (const char* parent : parents)
+// Puts a folder taken by take_read_only back in the cover that replaced it, making its parents.
+int put_back(int kept, const KeptFolder& folder, const char*& step) {
+  for (const char* parent : folder.parents)
     if (::mkdir(parent, 0755) != 0 && errno != EEXIST) return failed(step, "make a kept folder's parents");
-  if (::mkdir(path, 0755) != 0 && errno != EEXIST) return failed(step, "make a kept folder's mount point");
-  if (move_mount(kept, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed(step, "put a kept folder back");
+  if (::mkdir(folder.path, 0755) != 0 && errno != EEXIST) return failed(step, "make a kept folder's mount point");
+  if (move_mount(kept, "", AT_FDCWD, folder.path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed(step, "put a kept folder back");
   ::close(kept);
+  return 0;
+}
+
+// Mounts covers (`cover()`, which returns 0 or an errno) over folders holding `keeps`: each is taken along before, as
+// a detached read-only copy, and put back after. Returns 0, or an errno with `step` naming what failed.
+template <typename Cover>
+int cover_keeping(const std::vector<KeptFolder>& keeps, Cover&& cover, const char*& step) {
+  constexpr std::size_t kMaxKeep = 16;
+  int kept[kMaxKeep];
+  const std::size_t count = std::min(keeps.size(), kMaxKeep);
+  for (std::size_t i = 0; i < count; ++i)
+    if ((kept[i] = take_read_only(keeps[i].path)) < 0) return failed(step, "take a folder the run needs");
+  if (int error = cover(); error != 0) return error;
+  for (std::size_t i = 0; i < count; ++i)
+    if (int error = put_back(kept[i], keeps[i], step); error != 0) return error;
   return 0;
 }
 
@@ -257,8 +272,7 @@ bool at_or_below(const fs::path& path, const fs::path& folder) { return path == 
 struct TemplateSteps {
   std::vector<const char*> unmount;  // deepest first
   const char* home = nullptr;        // the grader's home, covered by an empty read-only tmpfs, or none
-  std::vector<const char*> home_keeps;
-  std::vector<std::vector<const char*>> home_keep_parents;
+  std::vector<KeptFolder> home_keeps;
   std::vector<const char*> hide_dirs, hide_files;
 };
 
@@ -277,15 +291,11 @@ int build_template(const TemplateSteps& t, const char*& step) {
   all_read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
   if (mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, &all_read_only) != 0) return fail("make every mount read-only");
   if (t.home) {
-    // The folders the run needs under the home are taken along (detached copies), read-only, before it is covered.
-    constexpr std::size_t kMaxKeep = 16;
-    int kept[kMaxKeep];
-    const std::size_t keeps = std::min(t.home_keeps.size(), kMaxKeep);
-    for (std::size_t i = 0; i < keeps; ++i)
-      if ((kept[i] = take_read_only(t.home_keeps[i])) < 0) return fail("take a folder the run needs");
-    if (::mount("tmpfs", t.home, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0) return fail("cover the home");
-    for (std::size_t i = 0; i < keeps; ++i)
-      if (int error = put_back(kept[i], t.home_keeps[i], t.home_keep_parents[i], step); error != 0) return error;
+    // The folders the run needs under the home are taken along, read-only, before it is covered.
+    auto cover = [&] {
+      return ::mount("tmpfs", t.home, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0 ? fail("cover the home") : 0;
+    };
+    if (int error = cover_keeping(t.home_keeps, cover, step); error != 0) return error;
     // Empty and read-only (in a user namespace the run would own its cover's root).
     if (::mount(nullptr, t.home, nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0)
       return fail("make the covered home read-only");
@@ -427,11 +437,12 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   const char* scratch_options = keep_string(fmt::format("size={}m,mode=1777", request.scratch_mb));
   for (const auto& folder : scratch_folders) scratch_.push_back(keep_string(folder.string()));
   scratch_options_ = scratch_options;
-  for (const auto& kept : scratch_keeps) {
-    Keep keep{keep_string(kept.path.string()), {}};
-    for (const auto& parent : kept.parents) keep.parents.push_back(keep_string(parent.string()));
-    scratch_keeps_.push_back(std::move(keep));
-  }
+  auto kept_folder = [&](const Kept& kept) {
+    KeptFolder folder{keep_string(kept.path.string()), {}};
+    for (const auto& parent : kept.parents) folder.parents.push_back(keep_string(parent.string()));
+    return folder;
+  };
+  for (const auto& kept : scratch_keeps) scratch_keeps_.push_back(kept_folder(kept));
   if (!request.workdir.empty()) {
     workdir_ = keep_string(request.workdir.string());
     for (fs::path parent = request.workdir.parent_path(); parent.has_relative_path(); parent = parent.parent_path())
@@ -442,11 +453,7 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   TemplateSteps steps;
   for (const auto& point : unmount) steps.unmount.push_back(keep_string(point.string()));
   if (!home.empty()) steps.home = keep_string(home.string());
-  for (const auto& kept : home_keeps) {
-    steps.home_keeps.push_back(keep_string(kept.path.string()));
-    auto& parents = steps.home_keep_parents.emplace_back();
-    for (const auto& parent : kept.parents) parents.push_back(keep_string(parent.string()));
-  }
+  for (const auto& kept : home_keeps) steps.home_keeps.push_back(kept_folder(kept));
   for (const auto& [path, folder] : hides) (folder ? steps.hide_dirs : steps.hide_files).push_back(keep_string(path.string()));
   template_.reset(make_template(steps, template_error_, template_step_));
 }
@@ -470,15 +477,12 @@ int SandboxPlan::apply_namespaces(const char*& step) const {
   // A /proc of the run's own pid namespace: the run's processes, none of the machine's.
   if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) return fail("mount a fresh /proc");
   // The folders the run needs under its scratch are taken along, read-only, before the scratch covers them.
-  constexpr std::size_t kMaxKeep = 16;
-  int kept[kMaxKeep];
-  const std::size_t keeps = std::min(scratch_keeps_.size(), kMaxKeep);
-  for (std::size_t i = 0; i < keeps; ++i)
-    if ((kept[i] = take_read_only(scratch_keeps_[i].path)) < 0) return fail("take a folder the run needs");
-  for (const char* folder : scratch_)
-    if (::mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, scratch_options_) != 0) return fail("mount the run's scratch");
-  for (std::size_t i = 0; i < keeps; ++i)
-    if (int error = put_back(kept[i], scratch_keeps_[i].path, scratch_keeps_[i].parents, step); error != 0) return error;
+  auto cover = [&] {
+    for (const char* folder : scratch_)
+      if (::mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, scratch_options_) != 0) return fail("mount the run's scratch");
+    return 0;
+  };
+  if (int error = cover_keeping(scratch_keeps_, cover, step); error != 0) return error;
   // The run's working folder, in its fresh /tmp: its own, with its files bound in read-only.
   if (workdir_) {
     for (const char* parent : work_parents_) ::mkdir(parent, 0755);  // EEXIST for /tmp itself

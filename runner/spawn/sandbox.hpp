@@ -58,6 +58,13 @@ struct SandboxSupport {
 };
 const SandboxSupport& sandbox_support();
 
+// A folder under a cover (the scratch, the grader's home) that a run needs: taken along and put back read-only,
+// with the parents to make in the cover.
+struct KeptFolder {
+  const char* path;
+  std::vector<const char*> parents;
+};
+
 // A request turned into what the child applies without allocating (it shares the runner's memory).
 class SandboxPlan {
  public:
@@ -73,11 +80,6 @@ class SandboxPlan {
   int apply_identity(const char*& step) const;
 
  private:
-  // A folder under the scratch that the run needs, taken along and put back read-only, with the parents to make.
-  struct Keep {
-    const char* path;
-    std::vector<const char*> parents;
-  };
   bool active_ = false;
   std::deque<std::string> strings_;  // owns every path and option string below, where they stay
   // What is the same for every run (the read-only root, the home covered, the hidden paths; the mounts no run
@@ -87,7 +89,7 @@ class SandboxPlan {
   const char* template_step_ = nullptr;
   std::vector<const char*> scratch_;  // /tmp and /dev/shm: a fresh tmpfs each, per run
   const char* scratch_options_ = nullptr;
-  std::vector<Keep> scratch_keeps_;
+  std::vector<KeptFolder> scratch_keeps_;  // under the scratch
   const char* workdir_ = nullptr;
   std::vector<const char*> work_parents_;  // the working folder's parents, outermost first
   struct WorkFile {
