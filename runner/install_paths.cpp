@@ -13,10 +13,10 @@ namespace {
 // env when set; else <prefix>/share/parex/<installed> beside the running parex; else the source tree's.
 fs::path locate(const char* env, const char* installed, const fs::path& in_source) {
   if (const char* dir = std::getenv(env)) return dir;
-  std::error_code ec;
+  std::error_code ec, unreachable;  // a folder this user cannot reach is not there: what needs it says so, as data
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   const fs::path share = exe.parent_path().parent_path() / "share/parex" / installed;
-  if (!ec && fs::is_directory(share)) return share;
+  if (!ec && fs::is_directory(share, unreachable)) return share;
   return in_source;
 }
 

@@ -134,7 +134,11 @@ def main():
                 os.chown(path, args.as_user, args.as_user, follow_symlinks=False)
             work.chmod(0o755)
             command = ["setpriv", f"--reuid={args.as_user}", f"--regid={args.as_user}", "--clear-groups", "--"] + command
-            probe = subprocess.run(command[:5] + [args.parex, "--version"], capture_output=True)
+            # Through a shell: setpriv's own exec reaches a binary in a folder the uid cannot search (CI's clones lie
+            # under a 0700 mktemp folder), but parex then cannot reach the support files beside it or in the source.
+            beside, source = Path(args.parex).resolve().parent.parent, Path(__file__).resolve().parents[2]
+            probe = subprocess.run(command[:5] + ["/bin/sh", "-c", 'test -x "$0" && "$0" --version && cd "$1" && cd "$2"',
+                                                  args.parex, str(beside), str(source)], capture_output=True)
             if probe.returncode != 0:
                 print(f"redteam.py: skipped: uid {args.as_user} cannot run {args.parex} here")
                 return 77
