@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "filecheck.hpp"
+#include "hang.hpp"
 #include "regex.hpp"
 
 namespace parex {
@@ -970,9 +971,16 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
     if (run.outcome == Outcome::timeout && timeout.passed) {
       timeout.passed = false;
       timeout.message = fmt::format("run {} {}", r + 1, run.error);
-      timeout.detail = fmt::format("it was still running; the whole process tree was stopped (SIGTERM, then SIGKILL)\n"
+      std::string where;
+      if (run.hang && !run.hang->processes.empty()) {
+        where = "where each process was when it timed out:\n";
+        for (const auto& line : describe_processes(*run.hang)) where += "  " + line + "\n";
+        for (const auto& line : run.hang->explanation) where += "why: " + line + "\n";
+      }
+      timeout.detail = fmt::format("{}it was still running: the whole process tree was stopped (SIGTERM, then SIGKILL)\n"
                                    "last output:\n{}",
-                                   last_output(run, 5));
+                                   where, last_output(run, 5));
+      if (run.hang) timeout.data = {{"run", r + 1}, {"explanation", run.hang->explanation}, {"cycle", run.hang->cycle}};
     }
     bool limit = run.outcome == Outcome::output_limit || run.outcome == Outcome::process_limit ||
                  run.outcome == Outcome::memory_limit;

@@ -14,9 +14,11 @@
 
 #include "digest.hpp"
 #include "edition.hpp"
+#include "hang.hpp"
 #include "install_paths.hpp"
 #include "machine_lock.hpp"
 #include "spawn.hpp"
+#include "spawn/hang.hpp"
 #include "sysinfo.hpp"
 
 namespace fs = std::filesystem;
@@ -285,7 +287,9 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     // to the host's CPU count (os.cpu_count() ignores affinity and cgroup quotas).
     request.env = {{"PAREX_TIME_SCALE", fmt::format("{}", result.time_scale)},
                    {"PAREX_CORES", std::to_string(workers > 0 ? workers : result.machine.cores)},
-                   {"PYTHONPATH", pythonpath}};
+                   {"PYTHONPATH", pythonpath},
+                   // a Python program dumps its stack on it when the run hangs (cases/support/python/sitecustomize.py)
+                   {"PAREX_STACK_SIGNAL", std::to_string(spawn::python_stack_signal())}};
     if (workers > 0) request.cpus.assign(cpus.begin(), cpus.begin() + std::min<std::size_t>(workers, cpus.size()));
     else request.cpus = confined;
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
@@ -300,6 +304,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     const CpuTimes before = timing ? cpu_times() : CpuTimes{};
     const double own_before = timing ? own_cpu_seconds() : 0;
     Run run = spawn_and_record(request);
+    if (run.hang) explain_hang(*run.hang);
     if (before.busy_s >= 0 && run.wall_s > 0) {
       const CpuTimes after = cpu_times();
       const double capacity = run.wall_s * std::max(1, after.cpus);

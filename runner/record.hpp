@@ -49,6 +49,52 @@ struct LeakedProcess {
   std::string cmdline;
 };
 
+// Where a process of a run was when the run timed out (captured before the kill; see runner/spawn/hang.hpp).
+struct HangFrame {
+  std::string function;
+  std::string file;  // the source file, "" without debug info
+  int line = 0;
+};
+
+struct HangDescriptor {
+  int fd = 0;
+  std::string object;  // "pipe:[4471]", "socket:[4480]", a path
+  char end = 'r';      // the access it was opened for: 'r', 'w' or 'b' (both)
+};
+
+struct HangProcess {
+  int pid = 0;       // as the program saw itself (its pid namespace's)
+  int host_pid = 0;  // in the runner's view
+  int ppid = 0;      // the parent, as pid; 0: outside the run
+  std::string command;
+  char state = '?';            // /proc's state letter: S sleeping, R running, D disk, T stopped, Z zombie
+  std::string syscall;         // the call it was blocked in ("read", "wait4"); "" while it ran in user space
+  std::vector<long long> args; // that call's arguments
+  std::string call;            // the call decoded: "read(fd 3: pipe:[4471], read end)"
+  std::vector<int> fds;        // the descriptors the call waits on (one for read, several for poll)
+  std::optional<int> wait_for; // a wait's pid argument: > 0 that child, -1 any child
+  std::vector<HangDescriptor> descriptors;  // its pipes and sockets
+  std::vector<HangFrame> stack;             // innermost first
+  std::string python_stack;                 // a Python program's own traceback (faulthandler), when it has one
+  std::string where;                        // the innermost line of the program's own code: "starter.cpp:17 in main"
+  std::string error;                        // what could not be captured, and why
+};
+
+// An edge of the wait-for graph: `from` cannot go on until `to` acts (exits, writes, reads).
+struct HangEdge {
+  int from = 0;
+  int to = 0;
+  std::string why;
+};
+
+struct Hang {
+  double capture_s = 0;  // the capture's own time (bounded: about 1 s at most)
+  std::vector<HangProcess> processes;
+  std::vector<HangEdge> edges;
+  std::vector<int> cycle;                // pids of a wait-for cycle, in order; empty: none
+  std::vector<std::string> explanation;  // for people: the cycle, the missing close, the spinning loop
+};
+
 enum class Role { graded, baseline };
 
 struct Run {
@@ -87,6 +133,7 @@ struct Run {
   std::vector<Line> lines;
   std::vector<ProbeRecord> probes;
   int probes_forged = 0;  // records dropped: the kernel says another process sent them than the one they name
+  std::optional<Hang> hang;  // a run that timed out: where each of its processes was
 };
 
 // Who wrote a probe record, and who the run's main process is, in one (the runner's) view of pids.

@@ -23,6 +23,30 @@ constexpr std::size_t kKeptFloodLines = 1000;
 
 }  // namespace
 
+nlohmann::json to_json(const Hang& hang) {
+  nlohmann::json processes = nlohmann::json::array(), edges = nlohmann::json::array();
+  for (const auto& p : hang.processes) {
+    nlohmann::json stack = nlohmann::json::array(), descriptors = nlohmann::json::array();
+    for (const auto& frame : p.stack) {
+      nlohmann::json f = {{"function", frame.function}};
+      if (!frame.file.empty()) f["file"] = frame.file, f["line"] = frame.line;
+      stack.push_back(std::move(f));
+    }
+    for (const auto& d : p.descriptors) descriptors.push_back({{"fd", d.fd}, {"object", d.object}, {"end", std::string(1, d.end)}});
+    nlohmann::json process = {{"pid", p.pid},       {"host_pid", p.host_pid}, {"ppid", p.ppid},
+                              {"command", p.command}, {"state", std::string(1, p.state)},
+                              {"syscall", p.syscall}, {"call", p.call},     {"where", p.where},
+                              {"stack", stack},       {"descriptors", descriptors}};
+    if (p.wait_for) process["wait_for"] = *p.wait_for;
+    if (!p.python_stack.empty()) process["python_stack"] = p.python_stack;
+    if (!p.error.empty()) process["error"] = p.error;
+    processes.push_back(std::move(process));
+  }
+  for (const auto& e : hang.edges) edges.push_back({{"from", e.from}, {"to", e.to}, {"why", e.why}});
+  return {{"capture_s", std::round(hang.capture_s * 1e6) / 1e6}, {"processes", processes}, {"edges", edges},
+          {"cycle", hang.cycle}, {"explanation", hang.explanation}};
+}
+
 nlohmann::json to_json(const Run& run) {
   nlohmann::json lines = nlohmann::json::array(), probes = nlohmann::json::array(), leaked = nlohmann::json::array();
   // A run the output limit stopped printed what nobody reads: its first and last lines are kept, the rest
@@ -78,6 +102,7 @@ nlohmann::json to_json(const Run& run) {
   if (run.workers > 0) json["workers"] = run.workers;
   if (run.foreign_share) json["foreign_share"] = std::round(*run.foreign_share * 1000) / 1000;
   if (run.load_share) json["load_share"] = std::round(*run.load_share * 1000) / 1000;
+  if (run.hang) json["hang"] = to_json(*run.hang);
   return json;
 }
 

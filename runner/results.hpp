@@ -12,6 +12,7 @@ namespace parex {
 
 inline constexpr std::string_view kResultSchema = "parex-result/1";
 
+nlohmann::json to_json(const Hang& hang);
 nlohmann::json to_json(const Run& run);
 nlohmann::json to_json(const CheckResult& check);
 nlohmann::json to_json(const VariantResult& result);

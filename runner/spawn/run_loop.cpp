@@ -32,6 +32,7 @@
 #include "child.hpp"
 #include "containment.hpp"
 #include "fork_events.hpp"
+#include "hang.hpp"
 #include "proc.hpp"
 
 using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC on Linux, the clock probes stamp with
@@ -349,6 +350,11 @@ Run spawn_and_record(const SpawnRequest& request) {
     if (!reaped) {
       if (now >= deadline && !verdict) {
         run.timed_out = true;
+        // Where every process is stuck, read before the kill changes it; the main process first.
+        auto members = tree.live_members();
+        if (init) std::erase(members, pid);  // a sandbox's init: not the program's
+        std::stable_partition(members.begin(), members.end(), [&](pid_t member) { return member == main_pid; });
+        run.hang = capture_hang(members);
         stop_tree(Outcome::timeout, SIGTERM);
       }
       if (kill_at && now >= *kill_at) {
