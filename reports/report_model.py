@@ -98,10 +98,27 @@ def _lane_of(line, lanes):
     return len(lanes) - 1
 
 
+def hang_view(hang):
+    """Where a run that timed out was stuck, for the page: processes, the wait-for edges, the cycle; else None."""
+    if not hang or not hang.get("processes"):
+        return None
+    processes = []
+    for p in hang["processes"]:
+        stack = p.get("python_stack") or "\n".join(
+            f"{f.get('function', '??')}" + (f" at {f['file']}:{f['line']}" if f.get("file") else "") for f in p.get("stack", []))
+        doing = f"waits in {p.get('call') or p.get('syscall')}" if p.get("syscall") else \
+            ("was running" if p.get("state") == "R" else f"was in state {p.get('state')}")
+        processes.append([p.get("pid"), p.get("ppid"), p.get("command", ""), doing, p.get("where", ""), stack,
+                          p.get("error", "")])
+    return {"processes": processes, "edges": [[e["from"], e["to"], e["why"]] for e in hang.get("edges", [])],
+            "cycle": hang.get("cycle", []), "explanation": hang.get("explanation", []),
+            "capture_s": hang.get("capture_s")}
+
+
 def timelines(result):
     """The lanes of a result's timelines and, per run, its facts and lines, compact (it is embedded as JSON).
 
-    Each run is [label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines]; each
+    Each run is [label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines, hang]; each
     line [t_s, stream (0 stdout, 1 stderr), lane (an index into lanes), text]. Every run is kept
     (warmups too), each with at most 2000 lines; the page draws them on demand on a shared time axis.
     """
@@ -116,7 +133,8 @@ def timelines(result):
                      1 if run.get("counted", True) else 0, round(run.get("wall_s", 0), 4), run.get("outcome", "ok"),
                      None if cpu is None else round(cpu, 3), run.get("processes_created"),
                      [[p.get("pid"), p.get("cmdline", "")] for p in run.get("leaked", [])],
-                     max(len(run.get("lines", [])) - 2000, 0) + (run.get("lines_omitted") or 0), lines])
+                     max(len(run.get("lines", [])) - 2000, 0) + (run.get("lines_omitted") or 0), lines,
+                     hang_view(run.get("hang"))])
     counted = [r for r in runs if r[2]]
     longest = max([r[3] for r in counted] + [line[0] for r in counted for line in r[9]] or [1.0]) or 1.0
     return {"lanes": [label for _, label in lanes], "longest": longest, "width": TIMELINE_WIDTH, "runs": runs}

@@ -60,8 +60,42 @@
   const badge = (st) => el("span", { class: "badge " + st }, { pass: "✓ pass", fail: "✗ fail" }[st] || "! " + st);
 
   // A run as report_model.timelines packs it.
-  function unpack([label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines]) {
-    return { label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines };
+  function unpack([label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines, hang]) {
+    return { label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines, hang };
+  }
+
+  // Where a run that timed out was stuck: the wait-for graph (cycle in red), then each process with its stack.
+  function hangs(t) {
+    const out = [];
+    for (const run of t.runs.map(unpack)) {
+      const h = run.hang;
+      if (!h) continue;
+      out.push(el("h3", null, `Where ${run.label} hung`));
+      for (const line of h.explanation) out.push(el("p", { class: "hang-why" }, line));
+      const pids = h.processes.map((p) => p[0]), W = 150, R = 18;
+      const svg = s("svg", { class: "hang-graph", width: Math.max(1, pids.length) * W + 20, height: 110, role: "img", "aria-label": "wait-for graph of " + run.label });
+      svg.append(s("defs", null, s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M 0 0 L 10 5 L 0 10 z" }))));
+      const cx = (pid) => pids.indexOf(pid) * W + W / 2 + 10;
+      const inCycle = (a, b) => { const c = h.cycle, i = c.indexOf(a); return i >= 0 && c[(i + 1) % c.length] === b; };
+      h.edges.forEach(([from, to, why], i) => {
+        const x1 = cx(from), x2 = cx(to), bend = (x2 > x1 ? -1 : 1) * (28 + 6 * (i % 3));
+        const dir = Math.sign(x2 - x1) || 1;
+        svg.append(s("path", { class: "hang-edge" + (inCycle(from, to) ? " cycle" : ""), "marker-end": "url(#arrow)", d: `M ${x1 + dir * R} 55 Q ${(x1 + x2) / 2} ${55 + bend * 1.6} ${x2 - dir * R} 55` }, s("title", null, `pid ${from} waits in ${why}`)));
+      });
+      for (const [pid, , command, doing] of h.processes) {
+        svg.append(s("circle", { class: "hang-node", cx: cx(pid), cy: 55, r: R }, s("title", null, `${command}\n${doing}`)),
+                   s("text", { x: cx(pid), y: 59, "text-anchor": "middle" }, String(pid)));
+      }
+      out.push(svg);
+      for (const [pid, ppid, command, doing, where, stack, error] of h.processes) {
+        const box = el("details", { open: "" }, el("summary", null, `pid ${pid}${ppid ? " (child of " + ppid + ")" : ""} ${doing}${where ? " at " + where : ""}`));
+        box.append(el("div", { class: "muted" }, command));
+        if (stack) box.append(el("pre", null, stack));
+        if (error) box.append(el("p", { class: "muted" }, error));
+        out.push(box);
+      }
+    }
+    return out;
   }
 
   function timeline(t) {
@@ -165,7 +199,7 @@
         implicit ? el("span", { class: "muted" }, " (run check)") : null, " — " + message, detail ? el("pre", null, detail) : null,
         plot ? scalingPlot(plot) : null));
     }
-    body.append(...timeline(d.timeline), ...durations(d.timeline), ...runs(d.timeline));
+    body.append(...hangs(d.timeline), ...timeline(d.timeline), ...durations(d.timeline), ...runs(d.timeline));
   }
 
   // A scaling check: speedup against CPUs, measured (dots), Amdahl's law with the fitted serial fraction (curve),

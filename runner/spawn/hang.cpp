@@ -2,6 +2,8 @@
 
 #include <cxxabi.h>
 #include <dirent.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -209,20 +211,40 @@ int on_frame(Dwfl_Frame* frame, void* arg) {
   if (!dwfl_frame_pc(frame, &pc, &activation)) return DWARF_CB_ABORT;
   const Dwarf_Addr at = activation ? pc : pc - 1;  // a return address points after its call
   Dwfl* dwfl = dwfl_thread_dwfl(dwfl_frame_thread(frame));
-  HangFrame out;
-  if (Dwfl_Module* module = dwfl_addrmodule(dwfl, at)) {
-    out.function = demangle(dwfl_module_addrname(module, at));
-    if (Dwfl_Line* line = dwfl_module_getsrc(module, at)) {
-      int number = 0;
-      if (const char* file = dwfl_lineinfo(line, nullptr, &number, nullptr, nullptr, nullptr)) {
-        out.file = file;
-        out.line = number;
-      }
-    }
-  } else {
-    out.function = fmt::format("{:#x}", pc);
+  Dwfl_Module* module = dwfl_addrmodule(dwfl, at);
+  if (!module) {
+    stack.push_back({fmt::format("{:#x}", pc), "", 0});
+    return stack.size() < 48 ? DWARF_CB_OK : DWARF_CB_ABORT;
   }
-  stack.push_back(std::move(out));
+  std::string file;
+  int line = 0;
+  if (Dwfl_Line* source = dwfl_module_getsrc(module, at))
+    if (const char* name = dwfl_lineinfo(source, nullptr, &line, nullptr, nullptr, nullptr)) file = name;
+  // Code inlined at this address is a frame of its own, called from the line its caller's scope names
+  // (DW_AT_call_file/line): that is how a lambda's or a helper's call shows the learner's line.
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* unit = dwfl_module_addrdie(module, at, &bias);
+  Dwarf_Die* scopes = nullptr;
+  const int count = unit ? dwarf_getscopes(unit, at - bias, &scopes) : 0;
+  Dwarf_Files* files = nullptr;
+  std::size_t file_count = 0;
+  if (count > 0 && dwarf_getsrcfiles(unit, &files, &file_count) != 0) files = nullptr;
+  for (int i = 0; i < count && files; ++i) {
+    if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine) continue;
+    Dwarf_Attribute attribute;
+    const char* name = dwarf_formstring(dwarf_attr_integrate(&scopes[i], DW_AT_linkage_name, &attribute));
+    if (!name) name = dwarf_formstring(dwarf_attr_integrate(&scopes[i], DW_AT_name, &attribute));
+    stack.push_back({demangle(name), file, line});
+    Dwarf_Word call_file = 0, call_line = 0;
+    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attribute), &call_file) != 0 ||
+        dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attribute), &call_line) != 0)
+      break;
+    const char* caller = dwarf_filesrc(files, call_file, nullptr, nullptr);
+    file = caller ? caller : "";
+    line = static_cast<int>(call_line);
+  }
+  std::free(scopes);
+  stack.push_back({demangle(dwfl_module_addrname(module, at)), file, line});
   return stack.size() < 48 ? DWARF_CB_OK : DWARF_CB_ABORT;
 }
 
@@ -263,11 +285,15 @@ std::string short_file(const std::string& file) {
   return slash == std::string::npos ? file : file.substr(slash + 1);
 }
 
-// The innermost frame of the program's own code: "starter.cpp:17 in main".
+// The innermost frame of the program's own code, "starter.cpp:17 in main": a source file before a header of
+// the case's (a helper inlined into the learner's line), a header when no source file is on the stack.
 std::string where_in(const std::vector<HangFrame>& stack) {
-  for (const auto& frame : stack)
-    if (!library_file(frame.file) && frame.line > 0)
-      return fmt::format("{}:{} in {}", short_file(frame.file), frame.line, readable_function(frame.function));
+  for (bool headers : {false, true})
+    for (const auto& frame : stack) {
+      const bool header = frame.file.ends_with(".hpp") || frame.file.ends_with(".h");
+      if (!library_file(frame.file) && frame.line > 0 && header == headers)
+        return fmt::format("{}:{} in {}", short_file(frame.file), frame.line, readable_function(frame.function));
+    }
   return {};
 }
 

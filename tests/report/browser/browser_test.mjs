@@ -53,6 +53,21 @@ try {
       .map((svg) => [...svg.querySelectorAll("text.tick")].map((tick) => tick.textContent)));
   expect(ticks.length > 0 && ticks.every((axis) => new Set(axis).size === axis.length),
          `global_isolation/parallel's time axes have distinct ticks (${JSON.stringify(ticks[0] || [])})`);
+  // pipe_deadlock/starter hangs: its section says where, with the wait-for graph and each process's stack.
+  await page.click('table.variants a[href="#pipe_deadlock--starter"]');
+  await page.waitForSelector("#pipe_deadlock--starter svg.hang-graph", { timeout: 5000 });
+  const hang = await page.evaluate(() => {
+    const section = document.getElementById("pipe_deadlock--starter");
+    const svg = section.querySelector("svg.hang-graph");
+    return { nodes: svg.querySelectorAll("circle.hang-node").length, edges: svg.querySelectorAll("path.hang-edge").length,
+             why: [...section.querySelectorAll("p.hang-why")].map((p) => p.textContent),
+             processes: [...section.querySelectorAll("details > summary")].map((s) => s.textContent).filter((t) => t.startsWith("pid ")) };
+  });
+  expect(hang.nodes >= 2 && hang.edges >= 1 && hang.why.length > 0 && hang.processes.length === hang.nodes &&
+         hang.processes.every((p) => / at \S+:\d+/.test(p)),
+         `pipe_deadlock/starter shows where it hung: ${hang.nodes} processes, ${hang.edges} wait-for edges, each with its line (${JSON.stringify(hang.processes)})`);
+  await page.locator("#pipe_deadlock--starter svg.hang-graph").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-hang.png"), fullPage: false });
   await page.click('table.variants a[href="#square_cube--parallel"]');
 
   const spans = await page.evaluate(() => {
