@@ -177,6 +177,9 @@ function(_parex_build_catalog dir bin_root out_targets)
       endif()
       add_executable(${target} ${sources_${variant}})
       target_link_libraries(${target} PRIVATE parex::support)
+      # Debug info whatever the build type: a run that hangs shows each process's source line. -g does not
+      # change the generated code, so timings are the same.
+      target_compile_options(${target} PRIVATE -g)
       # A Google Benchmark program (graded by benchmark_speedup) also gets the benchmark library.
       foreach(source IN LISTS sources_${variant})
         file(STRINGS "${source}" uses_benchmark REGEX "#include[ \t]*<benchmark/benchmark\\.h>")

@@ -112,7 +112,7 @@ def hang_view(hang):
                           p.get("error", "")])
     return {"processes": processes, "edges": [[e["from"], e["to"], e["why"]] for e in hang.get("edges", [])],
             "cycle": hang.get("cycle", []), "explanation": hang.get("explanation", []),
-            "capture_s": hang.get("capture_s")}
+            "capture_s": hang.get("capture_s"), "when": hang.get("when", "timeout")}
 
 
 def timelines(result):

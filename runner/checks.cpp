@@ -974,7 +974,9 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
       std::string where;
       if (run.hang && !run.hang->processes.empty()) {
         where = "where each process was when it timed out:\n";
-        for (const auto& line : describe_processes(*run.hang)) where += "  " + line + "\n";
+        const auto lines = describe_processes(*run.hang);
+        for (std::size_t i = 0; i < std::min<std::size_t>(lines.size(), 12); ++i) where += "  " + lines[i] + "\n";
+        if (lines.size() > 12) where += fmt::format("  ... and {} more (the results have them all)\n", lines.size() - 12);
         for (const auto& line : run.hang->explanation) where += "why: " + line + "\n";
       }
       timeout.detail = fmt::format("{}it was still running: the whole process tree was stopped (SIGTERM, then SIGKILL)\n"
@@ -996,9 +998,12 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
       std::vector<std::string> rows;
       for (const auto& leaked : run.leaked) rows.push_back(fmt::format("  pid {}: {}", leaked.pid, leaked.cmdline));
       leaks.message = fmt::format("run {} left {} process(es) running after its main process exited", r + 1, run.leaked.size());
-      leaks.detail = fmt::format("still alive when the main process exited (now killed):\n{}\n"
+      std::string where;
+      if (run.hang && run.hang->when == "leaked")
+        for (const auto& line : describe_processes(*run.hang)) where += "\n  " + line;
+      leaks.detail = fmt::format("still alive when the main process exited (now killed):\n{}\n{}"
                                  "hint: join() every process you start, and close() and join() a pool",
-                                 fmt::join(rows, "\n"));
+                                 fmt::join(rows, "\n"), where.empty() ? "" : "where they were:" + where + "\n");
     }
   }
   for (auto* check : {&timeout, &limits, &leaks})

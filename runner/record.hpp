@@ -88,6 +88,7 @@ struct HangEdge {
 };
 
 struct Hang {
+  std::string when = "timeout";  // "timeout": the run's tree at its timeout; "leaked": what outlived the main process
   double capture_s = 0;  // the capture's own time (bounded: about 1 s at most)
   std::vector<HangProcess> processes;
   std::vector<HangEdge> edges;
@@ -133,7 +134,7 @@ struct Run {
   std::vector<Line> lines;
   std::vector<ProbeRecord> probes;
   int probes_forged = 0;  // records dropped: the kernel says another process sent them than the one they name
-  std::optional<Hang> hang;  // a run that timed out: where each of its processes was
+  std::optional<Hang> hang;  // a run that timed out (or left processes behind): where each of them was
 };
 
 // Who wrote a probe record, and who the run's main process is, in one (the runner's) view of pids.

@@ -43,7 +43,7 @@ nlohmann::json to_json(const Hang& hang) {
     processes.push_back(std::move(process));
   }
   for (const auto& e : hang.edges) edges.push_back({{"from", e.from}, {"to", e.to}, {"why", e.why}});
-  return {{"capture_s", std::round(hang.capture_s * 1e6) / 1e6}, {"processes", processes}, {"edges", edges},
+  return {{"when", hang.when}, {"capture_s", std::round(hang.capture_s * 1e6) / 1e6}, {"processes", processes}, {"edges", edges},
           {"cycle", hang.cycle}, {"explanation", hang.explanation}};
 }
 

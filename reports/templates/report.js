@@ -70,7 +70,7 @@
     for (const run of t.runs.map(unpack)) {
       const h = run.hang;
       if (!h) continue;
-      out.push(el("h3", null, `Where ${run.label} hung`));
+      out.push(el("h3", null, h.when === "leaked" ? `Where the processes ${run.label} left behind were` : `Where ${run.label} hung`));
       for (const line of h.explanation) out.push(el("p", { class: "hang-why" }, line));
       const pids = h.processes.map((p) => p[0]), W = 150, R = 18;
       const svg = s("svg", { class: "hang-graph", width: Math.max(1, pids.length) * W + 20, height: 110, role: "img", "aria-label": "wait-for graph of " + run.label });

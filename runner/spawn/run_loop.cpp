@@ -293,6 +293,11 @@ Run spawn_and_record(const SpawnRequest& request) {
     auto survivors = forks.created() == 1 || init_reaped ? std::vector<pid_t>{} : tree.live_members();
     if (!verdict) {
       for (pid_t leaked : survivors) run.leaked.push_back({leaked, command_line(leaked)});
+      if (auto stuck = survivors; !stuck.empty()) {  // where the leaked ones are, before they are killed
+        if (init) std::erase(stuck, pid);
+        run.hang = capture_hang(stuck);
+        run.hang->when = "leaked";
+      }
       tree.note_seen(static_cast<int>(run.leaked.size()) + 1);
     }
     if (init && !init_reaped) {  // the run is over: its init goes, and the kernel kills what is left of it

@@ -25,6 +25,8 @@ EXPECTED = {
     "pipe_cycle_py": (["read", "read"], True, "deadlock, a wait-for cycle"),
     "full_pipe_py": (["wait4", "write"], True, "deadlock, a wait-for cycle"),
     "pool_unclosed_py": (None, False, None),  # the pool's threads wait on locks: the calls and lines only
+    # the time bound, on 201 processes: the parent waits for its children, which wait for it to write
+    "many_children": (["read"] * 200 + ["wait4"], True, "deadlock, a wait-for cycle"),
 }
 
 
@@ -60,6 +62,8 @@ def main():
         return 1
     where_ok = marked_lines(source)
     for p in hang["processes"]:
+        if not p["where"] and "time bound" in p.get("error", ""):
+            continue  # past the capture's bound: the call is known, the stack is not
         where = p["where"]
         file, _, rest = where.partition(":")
         line = int(rest.split()[0]) if rest else 0

@@ -326,6 +326,26 @@ TEST(RunFail, LeakedChildIsNamedAndKilled) {
   EXPECT_NE(graded.result["runs"][0]["leaked"][0]["cmdline"].get<std::string>().find("leak"), std::string::npos);
   EXPECT_NE(::kill(pid, 0), 0) << "leaked pid " << pid << " is still alive";
   EXPECT_CONSOLE_HAS(graded, "join() every process you start");
+  // Where it was when it was found, read before the kill: asleep in the fixture's nap (or, on a loaded machine,
+  // not yet there: running).
+  const auto& hang = graded.result["runs"][0]["hang"];
+  ASSERT_TRUE(hang.is_object()) << graded.console;
+  EXPECT_EQ(hang["when"], "leaked");
+  ASSERT_EQ(hang["processes"].size(), 1u);
+  const auto& leaked = hang["processes"][0];
+  EXPECT_TRUE(leaked["syscall"] == "clock_nanosleep" || (leaked["syscall"] == "" && leaked["state"] == "R")) << leaked.dump();
+  EXPECT_CONSOLE_HAS(graded, "where they were:");
+}
+
+TEST(RunFail, ATimeoutSaysWhereTheProgramWas) {
+  auto graded = grade("runfail", "hang", "--repetitions 1");
+  EXPECT_EQ(status_of(graded, "timeout"), "fail");
+  const auto& hang = graded.result["runs"][0]["hang"];
+  ASSERT_TRUE(hang.is_object()) << graded.console;
+  EXPECT_EQ(hang["when"], "timeout");
+  ASSERT_GE(hang["processes"].size(), 1u);
+  EXPECT_NE(hang["processes"][0]["where"].get<std::string>().find("hang.cpp:"), std::string::npos) << hang.dump();
+  EXPECT_CONSOLE_HAS(graded, "where each process was when it timed out:");
 }
 
 TEST(RunFail, DaemonisedOrphanIsFound) {

@@ -29,5 +29,20 @@ def _arm():
         pass  # no memfd or no signal here: a hang is then explained without the Python stack
 
 
+def _chain():
+    """Runs the sitecustomize this one shadows (the interpreter's, a venv's), as if it came first."""
+    import importlib.util
+    import sys
+    from importlib.machinery import PathFinder
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = PathFinder.find_spec("sitecustomize", [p for p in sys.path if os.path.abspath(p or ".") != here])
+    if spec and spec.loader and spec.origin != os.path.abspath(__file__):
+        try:
+            spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        except Exception:  # as when the interpreter runs it: a broken sitecustomize does not stop the program
+            pass
+
+
 _arm()
-del _arm
+_chain()
+del _arm, _chain
