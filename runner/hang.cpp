@@ -72,12 +72,29 @@ void explain_hang(Hang& hang) {
     if (!in && !out) continue;
     for (int fd : p.fds) {
       const HangDescriptor* d = descriptor(p, fd);
-      if (!d || d->object.starts_with("socket:")) continue;  // a socket's other end has another inode
+      if (!d) continue;
+      if (d->object.starts_with("socket:")) {  // a socketpair: the other end has its own inode, found by sock_diag
+        if (d->peer.empty()) continue;
+        std::vector<const HangProcess*> others;
+        for (const auto& q : hang.processes)
+          if (std::any_of(q.descriptors.begin(), q.descriptors.end(), [&](const auto& e) { return e.object == d->peer; }))
+            others.push_back(&q);
+        for (const auto* q : others)
+          if (q->pid != p.pid)
+            hang.edges.push_back({p.pid, q->pid,
+                                  fmt::format("{} on {}, whose other end {} pid {} holds", in ? p.syscall : "write to the full",
+                                              d->object, d->peer, q->pid)});
+        if (in && !others.empty() && std::all_of(others.begin(), others.end(), [&](const auto* q) { return q->pid == p.pid; }))
+          missing_close.push_back(fmt::format("{} reads {} but holds its other end ({}) itself, and no other process "
+                                              "does: nothing will ever arrive",
+                                              name_of(p), d->object, d->peer));
+        continue;
+      }
       auto others = holding(d->object, in);  // a reader waits for writers; a writer, on a full pipe, for readers
       for (const auto* q : others) {
         if (q->pid == p.pid) continue;
         hang.edges.push_back({p.pid, q->pid,
-                              in ? fmt::format("read on {}, whose write end pid {} holds", d->object, q->pid)
+                              in ? fmt::format("{} on {}, whose write end pid {} holds", p.syscall, d->object, q->pid)
                                  : fmt::format("write to the full {}, whose read end pid {} holds", d->object, q->pid)});
       }
       if (in) {

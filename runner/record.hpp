@@ -60,6 +60,7 @@ struct HangDescriptor {
   int fd = 0;
   std::string object;  // "pipe:[4471]", "socket:[4480]", a path
   char end = 'r';      // the access it was opened for: 'r', 'w' or 'b' (both)
+  std::string peer;    // a connected Unix socket's other end, "socket:[4481]" (sock_diag); "" unknown or none
 };
 
 struct HangProcess {

@@ -32,7 +32,10 @@ nlohmann::json to_json(const Hang& hang) {
       if (!frame.file.empty()) f["file"] = frame.file, f["line"] = frame.line;
       stack.push_back(std::move(f));
     }
-    for (const auto& d : p.descriptors) descriptors.push_back({{"fd", d.fd}, {"object", d.object}, {"end", std::string(1, d.end)}});
+    for (const auto& d : p.descriptors) {
+      descriptors.push_back({{"fd", d.fd}, {"object", d.object}, {"end", std::string(1, d.end)}});
+      if (!d.peer.empty()) descriptors.back()["peer"] = d.peer;
+    }
     nlohmann::json process = {{"pid", p.pid},       {"host_pid", p.host_pid}, {"ppid", p.ppid},
                               {"command", p.command}, {"state", std::string(1, p.state)},
                               {"syscall", p.syscall}, {"call", p.call},     {"where", p.where},

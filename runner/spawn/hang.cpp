@@ -6,8 +6,14 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <sched.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -110,10 +116,60 @@ std::vector<HangDescriptor> descriptors_of(pid_t pid, int& python_dump_fd, int n
       fifo = ::stat(proc_path(pid, fmt::format("fd/{}", fd)).c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
     }
     if (target.starts_with("pipe:") || target.starts_with("socket:") || fifo)
-      out.push_back({fd, target, end_of(pid, fd)});
+      out.push_back({fd, target, end_of(pid, fd), ""});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.fd < b.fd; });
   return out;
+}
+
+// Each Unix socket's peer (inode -> inode) in the network namespace `pid` is in: a sock_diag dump, asked from a
+// thread that joins that namespace (a sandboxed run has its own). Empty when it cannot be asked.
+std::map<unsigned, unsigned> unix_peers(pid_t pid) {
+  std::map<unsigned, unsigned> peers;
+  std::thread([&] {
+    const int ns = ::open(proc_path(pid, "ns/net").c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns < 0) return;
+    struct stat theirs{}, ours{};
+    const bool same = ::fstat(ns, &theirs) == 0 && ::stat("/proc/thread-self/ns/net", &ours) == 0 && theirs.st_ino == ours.st_ino;
+    const bool joined = same || ::setns(ns, CLONE_NEWNET) == 0;  // this thread only
+    ::close(ns);
+    if (!joined) return;
+    const int sock = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (sock < 0) return;
+    timeval patience{0, 200000};
+    ::setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
+    struct {
+      nlmsghdr header;
+      unix_diag_req request;
+    } ask{};
+    ask.header.nlmsg_len = sizeof ask;
+    ask.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    ask.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    ask.request.sdiag_family = AF_UNIX;
+    ask.request.udiag_states = ~0u;
+    ask.request.udiag_show = UDIAG_SHOW_PEER;
+    if (::send(sock, &ask, sizeof ask, 0) == static_cast<ssize_t>(sizeof ask)) {
+      alignas(nlmsghdr) char buffer[32768];
+      for (bool done = false; !done;) {
+        ssize_t n = ::recv(sock, buffer, sizeof buffer, 0);
+        if (n <= 0) break;
+        for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+          if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+            done = true;
+            break;
+          }
+          const auto* message = static_cast<const unix_diag_msg*>(NLMSG_DATA(h));
+          int length = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *message));
+          for (auto* attribute = reinterpret_cast<rtattr*>(const_cast<unix_diag_msg*>(message) + 1); RTA_OK(attribute, length);
+               attribute = RTA_NEXT(attribute, length))
+            if (attribute->rta_type == UNIX_DIAG_PEER)
+              peers[message->udiag_ino] = *static_cast<const std::uint32_t*>(RTA_DATA(attribute));
+        }
+      }
+    }
+    ::close(sock);
+  }).join();
+  return peers;
 }
 
 std::string describe_fd(const HangProcess& process, int fd) {
@@ -346,6 +402,17 @@ Hang capture_hang(const std::vector<pid_t>& host_pids, std::chrono::milliseconds
     auto parent = ns_of.find(host_ppid[process.host_pid]);
     process.ppid = parent == ns_of.end() ? 0 : parent->second;
   }
+  // The other ends of Unix sockets (a socketpair's two ends have two inodes), per network namespace.
+  std::map<std::string, std::map<unsigned, unsigned>> peers_in;
+  for (auto& process : hang.processes)
+    for (auto& d : process.descriptors) {
+      if (!d.object.starts_with("socket:[")) continue;
+      const std::string net = read_link(proc_path(process.host_pid, "ns/net"));
+      auto known = peers_in.find(net);
+      if (known == peers_in.end()) known = peers_in.emplace(net, unix_peers(process.host_pid)).first;
+      auto peer = known->second.find(static_cast<unsigned>(std::strtoul(d.object.c_str() + 8, nullptr, 10)));
+      if (peer != known->second.end() && peer->second != 0) d.peer = fmt::format("socket:[{}]", peer->second);
+    }
   // 2. Python programs dump their own stacks on a signal; they write while the native stacks are read.
   for (const auto& [pid, fd] : python_dump) ::kill(pid, python_stack_signal());
   // 3. Native stacks (not of Python programs: the interpreter's frames say nothing of the program's lines).

@@ -25,6 +25,7 @@ EXPECTED = {
     "pipe_cycle_py": (["read", "read"], True, "deadlock, a wait-for cycle"),
     "full_pipe_py": (["wait4", "write"], True, "deadlock, a wait-for cycle"),
     "pool_unclosed_py": (None, False, None),  # the pool's threads wait on locks: the calls and lines only
+    "pool_blocked": (["poll", "read", "read"], True, "deadlock, a wait-for cycle"),  # a socketpair's peers
     # the time bound, on 201 processes: the parent waits for its children, which wait for it to write
     "many_children": (["read"] * 200 + ["wait4"], True, "deadlock, a wait-for cycle"),
 }

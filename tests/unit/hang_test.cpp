@@ -32,7 +32,7 @@ bool mentions(const Hang& hang, std::string_view text) {
 
 TEST(Hang, AReaderHoldingTheOnlyWriteEndIsAMissingClose) {
   Hang hang;
-  hang.processes = {waiting(2, 0, 3), process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r'}, {4, "pipe:[10]", 'w'}})};
+  hang.processes = {waiting(2, 0, 3), process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r', ""}, {4, "pipe:[10]", 'w', ""}})};
   explain_hang(hang);
   ASSERT_EQ(hang.edges.size(), 1u);
   EXPECT_EQ(hang.edges[0].from, 2);
@@ -43,8 +43,8 @@ TEST(Hang, AReaderHoldingTheOnlyWriteEndIsAMissingClose) {
 
 TEST(Hang, AWriteEndHeldElsewhereIsNoMissingClose) {
   Hang hang;  // the parent still holds a write end: the reader waits for it, its own end is not the cause
-  hang.processes = {process(2, 0, "futex", {}, {{4, "pipe:[10]", 'w'}}),
-                    process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r'}, {4, "pipe:[10]", 'w'}})};
+  hang.processes = {process(2, 0, "futex", {}, {{4, "pipe:[10]", 'w', ""}}),
+                    process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r', ""}, {4, "pipe:[10]", 'w', ""}})};
   explain_hang(hang);
   ASSERT_EQ(hang.edges.size(), 1u);
   EXPECT_EQ(hang.edges[0].to, 2);
@@ -53,8 +53,8 @@ TEST(Hang, AWriteEndHeldElsewhereIsNoMissingClose) {
 
 TEST(Hang, TwoReadersOfEachOtherAreACycle) {
   Hang hang;
-  hang.processes = {process(2, 0, "read", {5}, {{5, "pipe:[11]", 'r'}, {4, "pipe:[10]", 'w'}}),
-                    process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r'}, {6, "pipe:[11]", 'w'}})};
+  hang.processes = {process(2, 0, "read", {5}, {{5, "pipe:[11]", 'r', ""}, {4, "pipe:[10]", 'w', ""}}),
+                    process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r', ""}, {6, "pipe:[11]", 'w', ""}})};
   explain_hang(hang);
   EXPECT_EQ(hang.cycle, (std::vector<int>{2, 3}));
   EXPECT_TRUE(mentions(hang, "deadlock, a wait-for cycle"));
@@ -62,16 +62,35 @@ TEST(Hang, TwoReadersOfEachOtherAreACycle) {
 
 TEST(Hang, AParentWaitingForAWriterOnAFullPipeIsACycle) {
   Hang hang;
-  hang.processes = {waiting(2, 0, 3, {{3, "pipe:[10]", 'r'}}), process(3, 2, "write", {4}, {{4, "pipe:[10]", 'w'}})};
+  hang.processes = {waiting(2, 0, 3, {{3, "pipe:[10]", 'r', ""}}), process(3, 2, "write", {4}, {{4, "pipe:[10]", 'w', ""}})};
   explain_hang(hang);
   EXPECT_EQ(hang.cycle, (std::vector<int>{2, 3}));
   EXPECT_NE(hang.edges[1].why.find("full pipe:[10]"), std::string::npos);
 }
 
+TEST(Hang, ASocketpairsOtherEndIsFoundByItsPeer) {
+  Hang hang;  // the parent polls its end of a socketpair; the worker holds the other end and reads a pipe the parent writes
+  hang.processes = {process(2, 0, "poll", {5}, {{5, "socket:[20]", 'b', "socket:[21]"}, {4, "pipe:[10]", 'w', ""}}),
+                    process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r', ""}, {6, "socket:[21]", 'b', "socket:[20]"}})};
+  explain_hang(hang);
+  EXPECT_EQ(hang.cycle, (std::vector<int>{2, 3}));
+  ASSERT_FALSE(hang.edges.empty());
+  EXPECT_NE(hang.edges[0].why.find("poll on socket:[20], whose other end socket:[21] pid 3 holds"), std::string::npos)
+      << hang.edges[0].why;
+}
+
+TEST(Hang, ASocketWithoutAKnownPeerAddsNoEdge) {
+  Hang hang;  // sock_diag could not be asked (no peer): nothing is guessed
+  hang.processes = {process(2, 0, "read", {5}, {{5, "socket:[20]", 'b', ""}}),
+                    process(3, 2, "read", {6}, {{6, "socket:[21]", 'b', ""}})};
+  explain_hang(hang);
+  EXPECT_TRUE(hang.edges.empty());
+}
+
 TEST(Hang, WaitingForAnyChildWaitsForEachChild) {
   Hang hang;
-  hang.processes = {waiting(2, 0, -1), process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r'}}),
-                    process(4, 2, "read", {3}, {{3, "pipe:[12]", 'r'}})};
+  hang.processes = {waiting(2, 0, -1), process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r', ""}}),
+                    process(4, 2, "read", {3}, {{3, "pipe:[12]", 'r', ""}})};
   explain_hang(hang);
   ASSERT_EQ(hang.edges.size(), 2u);
   EXPECT_TRUE(mentions(hang, "no process holds its write end"));
