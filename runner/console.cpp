@@ -105,6 +105,8 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
   const std::string time = fmt::format("[{:.2f} s]", result.duration_s);
   if (result.pairs > result.repetitions)
     fmt::print(out, "  note: the speedup was undecided after {} pairs; {} pairs were run\n", result.repetitions, result.pairs);
+  if (!result.stopped_early.empty() && result.pairs < result.repetitions)
+    fmt::print(out, "  note: {} of {} pairs run: {}\n", result.pairs, result.repetitions, terminal_safe(result.stopped_early));
   if (result.status == Status::error) {
     fmt::print(out, "{} {}: cannot be graded: {}\n", paint(style, yellow | fmt::emphasis::bold, "ERROR"), id,
                terminal_safe(result.error));

@@ -259,11 +259,12 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   // a graded program could have replaced or changed it since (a runner with no sandbox leaves the bin folder
   // writable to it).
   std::string tampered;
-  // A graded run that timed out decides the verdict (the timeout check fails): more runs would only wait as long.
-  bool graded_timed_out = false;
+  // A graded run that failed a check every run must pass (it timed out, its output was wrong, it ran in one process)
+  // sealed the verdict: more runs could not change it, so none are run. A starter fails in one pair, not three.
+  std::string sealed;
   // `workers` > 0: a scaling check's run, confined to that many CPUs and told so (PAREX_CORES).
   auto run_one = [&](const Planned& p, int index, bool counted, int workers = 0) {
-    if (!tampered.empty() || graded_timed_out) return;
+    if (!tampered.empty() || !sealed.empty()) return;
     if (!p.built_digest.empty()) {
       const std::string now = file_digest(p.command.argv.front());
       if (now != p.built_digest) {
@@ -328,13 +329,15 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     run.index = index;
     run.counted = counted;
     if (options.on_run) options.on_run(run);
-    if (counted && p.role == Role::graded && run.outcome == Outcome::timeout) graded_timed_out = true;
     result.runs.push_back(run);
     if (counted && workers > 0) {
       evidence.scaling[workers].push_back(std::move(run));
     } else if (counted) {
       if (p.role == Role::graded) evidence.graded.push_back(std::move(run));
       else evidence.baselines[p.variant->name].push_back(std::move(run));
+      if (p.role == Role::graded)
+        if (auto failed = sealing_failure(spec.checks, evidence))
+          sealed = fmt::format("'{}' failed ({}), and it must hold on every run", failed->name, failed->message);
     }
   };
 
@@ -364,22 +367,27 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   auto undecided = [&] {
     return std::any_of(spec.checks.begin(), spec.checks.end(), [&](const CheckSpec& c) { return speedup_undecided(c, evidence); });
   };
-  while (!benchmark && !graded_timed_out && pairs < max_pairs && undecided()) {
+  while (!benchmark && sealed.empty() && pairs < max_pairs && undecided()) {
     for (const auto& p : participants) run_one(p, spec.warmup + pairs, true);
     ++pairs;
   }
-  result.pairs = graded_timed_out ? static_cast<int>(evidence.graded.size()) : pairs;
+  result.pairs = sealed.empty() ? pairs : static_cast<int>(evidence.graded.size());
+  result.stopped_early = sealed;
   // A benchmark program measures itself, once: a run the hypervisor disturbed is run again, for a quiet one.
   for (int runs = 1; benchmark && runs < kMaxBenchmarkRuns && undecided(); ++runs)
     for (const auto& p : participants)
       if (p.once) run_one(p, spec.warmup + runs, true);
 
   // A scaling check: the graded variant again, on 1, 2, 4, ... CPUs, the points of a repetition run one after the
-  // other so that drift hits them alike.
+  // other so that drift hits them alike. The last point, all the cores the runs get, is what the graded runs
+  // already measured (the same CPUs, the same PAREX_CORES): they serve as it, and it is not run again.
   if (std::any_of(spec.checks.begin(), spec.checks.end(), [](const CheckSpec& c) { return c.kind == CheckKind::scaling; }) &&
-      result.machine.cores >= 2)
+      result.machine.cores >= 2 && sealed.empty()) {
     for (int rep = 0; rep < result.repetitions; ++rep)
-      for (int workers : scaling_points(result.machine.cores)) run_one(participants.back(), spec.warmup + rep, true, workers);
+      for (int workers : scaling_points(result.machine.cores))
+        if (workers < result.machine.cores) run_one(participants.back(), spec.warmup + rep, true, workers);
+    if (sealed.empty() && tampered.empty()) evidence.scaling[result.machine.cores] = evidence.graded;
+  }
 
   if (!tampered.empty()) {
     result.error = tampered;

@@ -46,6 +46,7 @@ struct VariantResult {
   double duration_s = 0;
   int repetitions = 0;
   int pairs = 0;                                 // counted runs of each participant, adaptive ones included
+  std::string stopped_early;                     // why fewer than `repetitions` pairs ran: the verdict was sealed
   int warmup = 0;
   double timeout_s = 0;
   Capture capture = Capture::pipe;

@@ -152,6 +152,7 @@ nlohmann::json to_json(const VariantResult& result) {
       {"config",
        {{"repetitions", result.repetitions},
         {"pairs", result.pairs},
+        {"stopped_early", result.stopped_early.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.stopped_early)},
         {"warmup", result.warmup},
         {"timeout", result.timeout_s},
         {"capture", to_string(result.capture)}}},

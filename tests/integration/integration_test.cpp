@@ -240,6 +240,11 @@ TEST(TwoTasks, SequentialFailsInterleaved) {
   EXPECT_EQ(status_of(graded, "interleaved"), "fail");
   EXPECT_CONSOLE_HAS(graded, "overlap 0% of the shorter span");
   EXPECT_CONSOLE_HAS(graded, "one finished before the other started");
+  // Its first pair sealed the verdict (interleaved must hold on every run): the other two of 3 were not run.
+  EXPECT_EQ(graded.result["config"]["pairs"], 1);
+  EXPECT_EQ(graded.result["runs"].size(), 2u);
+  EXPECT_NE(graded.result["config"]["stopped_early"].get<std::string>().find("'interleaved "), std::string::npos);
+  EXPECT_CONSOLE_HAS(graded, "note: 1 of 3 pairs run: 'interleaved ");
 }
 
 TEST(TwoTasks, ReorderedFailsInOrder) {
