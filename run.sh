@@ -32,6 +32,10 @@ install_packages() {
 }
 
 install_packages
+# The slurm tests' one-node cluster: slurm-wlm and munge, installed without starting their services.
+if [ "$job" = test ]; then
+  if [ "$(id -u)" -eq 0 ]; then tests/slurm/cluster.sh install; else sudo tests/slurm/cluster.sh install; fi
+fi
 # Debian's python3 has Jinja2; a python3 earlier on PATH (pyenv, venv) may not.
 cmake --preset default -DPAREX_PYTHON=/usr/bin/python3 >/dev/null
 cmake --build --preset default

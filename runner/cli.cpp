@@ -320,12 +320,27 @@ int run_cli(int argc, char** argv) {
 
   ClassOptions class_options;
   std::vector<std::string> class_args;
-  std::string class_on = "local";
   auto* class_cmd = app.add_subcommand("grade-class", "Grade a class: CATALOG... SUBMISSIONS_DIR, one folder per learner");
   class_cmd->add_option("paths", class_args, "The instructor's catalog folders, then the folder of submissions")
       ->required()->expected(2, -1);
   class_cmd->add_option("--out", class_options.out, "grades.csv, class.html and each learner's results and page")->required();
-  class_cmd->add_option("--on", class_on, "Where the timed runs happen (local; slurm is to come)")->check(CLI::IsMember({"local"}));
+  class_cmd->add_option("--on", class_options.on, "Where the learners are graded: local (this machine), or slurm (a job "
+                                                  "array, a task per learner on an exclusive node)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "slurm"}));
+  class_cmd->add_option("--partition", class_options.slurm.partition, "slurm: the partition (one hardware class)");
+  class_cmd->add_option("--constraint", class_options.slurm.constraint, "slurm: a node feature the nodes must have");
+  class_cmd->add_option("--account", class_options.slurm.account, "slurm: the account to bill");
+  class_cmd->add_option("--cpus", class_options.slurm.cpus, "slurm: bind each task's grade to this many cores (default: "
+                                                            "the whole node)")
+      ->check(CLI::PositiveNumber);
+  class_cmd->add_option("--time-limit", class_options.slurm.time_limit,
+                        "slurm: each task's time limit (Slurm's format; default: from the cases' timeouts and repetitions)");
+  class_cmd->add_option("--poll", class_options.slurm.poll_s, "slurm: seconds between squeue polls")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  // What each array task runs (written into the job's script): grade the learner on line $SLURM_ARRAY_TASK_ID.
+  class_cmd->add_option("--slurm-task", class_options.task_list, "")->group("");
   class_cmd->add_flag("--regrade", class_options.regrade, "Grade again even the submissions that did not change");
   bool class_no_sandbox = false, class_require_sandbox = false;
   class_cmd->add_flag("--no-sandbox", class_no_sandbox, "Run the programs unsandboxed");
@@ -424,17 +439,27 @@ int run_cli(int argc, char** argv) {
     }
     if (*filecheck_cmd) return command_filecheck(check_file, input_file);
     if (*class_cmd) {
-      if (auto refusal = sandbox_refusal(class_require_sandbox, class_no_sandbox); !refusal.empty())
-        throw std::invalid_argument(refusal);
+      // On Slurm the runs happen on the nodes, and each task decides there (--require-sandbox is passed on).
+      if (class_options.on != "slurm")
+        if (auto refusal = sandbox_refusal(class_require_sandbox, class_no_sandbox); !refusal.empty())
+          throw std::invalid_argument(refusal);
       class_options.sandbox = !class_no_sandbox;
+      class_options.require_sandbox = class_require_sandbox;
       class_options.submissions = class_args.back();
       class_options.catalogs.assign(class_args.begin(), class_args.end() - 1);
       ClassReport report = grade_class(class_options);
-      fmt::print("parex grade-class: {} learner(s): {} graded, {} unchanged since their last grade{}; builds {:.1f} s, "
-                 "timed runs {:.1f} s (the graded submissions' runs alone: {:.1f} s) -> {}\n",
-                 report.learners, report.graded, report.cached,
-                 report.flagged ? fmt::format(", {} FLAGGED (a case never graded)", report.flagged) : "", report.build_s,
-                 report.run_s, report.run_sum_s, (class_options.out / "grades.csv").string());
+      const std::string flagged =
+          report.flagged ? fmt::format(", {} FLAGGED (a case never graded)", report.flagged) : "";
+      if (report.slurm_job.empty())
+        fmt::print("parex grade-class: {} learner(s): {} graded, {} unchanged since their last grade{}; builds {:.1f} s, "
+                   "timed runs {:.1f} s (the graded submissions' runs alone: {:.1f} s) -> {}\n",
+                   report.learners, report.graded, report.cached, flagged, report.build_s, report.run_s,
+                   report.run_sum_s, (class_options.out / "grades.csv").string());
+      else
+        fmt::print("parex grade-class: {} learner(s): {} graded, {} unchanged since their last grade{}; Slurm job {} took "
+                   "{:.1f} s (the graded submissions' timed runs alone: {:.1f} s) -> {}\n",
+                   report.learners, report.graded, report.cached, flagged, report.slurm_job, report.run_s,
+                   report.run_sum_s, (class_options.out / "grades.csv").string());
       return report.flagged ? kMissedExpect : kOk;
     }
     if (*grade_cmd) {
