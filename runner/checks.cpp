@@ -1030,16 +1030,17 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
   return out;
 }
 
-std::optional<CheckResult> sealing_failure(const std::vector<CheckSpec>& checks, const Evidence& evidence) {
+std::optional<CheckResult> sealing_failure(const std::vector<CheckSpec>& checks, const Evidence& evidence, bool declared) {
   if (evidence.graded.empty()) return std::nullopt;
   auto sealed = [](const CheckResult& r) { return !r.passed && !r.cannot_judge; };
+  for (auto& result : implicit_checks(checks, evidence))
+    if (result.kind != "baseline" && sealed(result)) return std::move(result);
+  if (!declared) return std::nullopt;
   for (const auto& check : checks) {
     if (check.kind == CheckKind::speedup || check.kind == CheckKind::benchmark_speedup || check.kind == CheckKind::scaling)
       continue;
     if (CheckResult result = evaluate(check, evidence); sealed(result)) return result;
   }
-  for (auto& result : implicit_checks(checks, evidence))
-    if (result.kind != "baseline" && sealed(result)) return std::move(result);
   return std::nullopt;
 }
 

@@ -49,10 +49,10 @@ CheckResult evaluate(const CheckSpec& check, const Evidence& evidence);
 // no limit exceeded, no leaked processes, and baselines that ran cleanly.
 std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, const Evidence& evidence);
 
-// The first check that failed in a way more runs cannot undo, as the first run of each kind shows it: a check that must
-// hold on every run (output, processes, isolation, exit, timeout, limits, leaks) failed on one of `evidence`'s runs.
-// nullopt while each of them holds (timing checks and baselines are not judged here).
-std::optional<CheckResult> sealing_failure(const std::vector<CheckSpec>& checks, const Evidence& evidence);
+// The first check that failed in a way more runs cannot undo: a run check that zeroes a score (exit, timeout, limits,
+// leaks) failed on one of `evidence`'s runs, or, with `declared`, a declared check that must hold on every run
+// (output, processes, isolation). nullopt while each of them holds (timing checks and baselines are not judged here).
+std::optional<CheckResult> sealing_failure(const std::vector<CheckSpec>& checks, const Evidence& evidence, bool declared);
 
 // The speedup check's interval for the median ratio: order statistics (~95%) from 6 pairs, else the
 // range of the ratios (it covers the median with probability 1 - 2^(1-n): 75% for 3 pairs).

@@ -259,9 +259,11 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   // a graded program could have replaced or changed it since (a runner with no sandbox leaves the bin folder
   // writable to it).
   std::string tampered;
-  // A graded run that failed a check every run must pass (it timed out, its output was wrong, it ran in one process)
-  // sealed the verdict: more runs could not change it, so none are run. A starter fails in one pair, not three.
-  std::string sealed;
+  // A graded run that failed a check every run must pass sealed the verdict: more runs could not change it, so none
+  // are run. A run check (it timed out, crashed, broke a limit, leaked) seals any variant: its score is 0 whatever
+  // else is measured. A declared one (wrong output, one process) seals only a variant expected to fail, such as a
+  // catalog's starter (one pair, not three): a submission's other checks still earn points, on every pair.
+  std::string sealed, sealed_by;
   // `workers` > 0: a scaling check's run, confined to that many CPUs and told so (PAREX_CORES).
   auto run_one = [&](const Planned& p, int index, bool counted, int workers = 0) {
     if (!tampered.empty() || !sealed.empty()) return;
@@ -336,8 +338,10 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
       if (p.role == Role::graded) evidence.graded.push_back(std::move(run));
       else evidence.baselines[p.variant->name].push_back(std::move(run));
       if (p.role == Role::graded)
-        if (auto failed = sealing_failure(spec.checks, evidence))
+        if (auto failed = sealing_failure(spec.checks, evidence, result.expect == Expect::fail)) {
+          sealed_by = failed->name;
           sealed = fmt::format("'{}' failed ({}), and it must hold on every run", failed->name, failed->message);
+        }
     }
   };
 
@@ -401,6 +405,17 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
       return finish();
     }
   for (const auto& check : spec.checks) result.checks.push_back(evaluate(check, evidence));
+  // A speedup measured on fewer pairs than asked, because the verdict was sealed, is shown, not judged: one pair of an
+  // interpreter's runs ranges 0.7-1.7x, and a check passed on it would earn points it never showed.
+  if (!sealed.empty() && result.pairs < result.repetitions)
+    for (auto& check : result.checks)
+      if (check.kind == "speedup" && !check.cannot_judge) {
+        check.passed = false;
+        check.message = fmt::format("not judged: {} of {} pairs ran, as '{}' failed ({})", result.pairs,
+                                    result.repetitions, sealed_by, check.message);
+        check.detail.clear();
+        check.data["sealed"] = true;
+      }
   for (auto& check : implicit_checks(spec.checks, evidence)) result.checks.push_back(std::move(check));
 
   // A check that could not be judged makes the grade an error, unless another check failed: that verdict stands

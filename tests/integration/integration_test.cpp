@@ -245,6 +245,10 @@ TEST(TwoTasks, SequentialFailsInterleaved) {
   EXPECT_EQ(graded.result["runs"].size(), 2u);
   EXPECT_NE(graded.result["config"]["stopped_early"].get<std::string>().find("'interleaved "), std::string::npos);
   EXPECT_CONSOLE_HAS(graded, "note: 1 of 3 pairs run: 'interleaved ");
+  // Its speedup, on one pair, is shown but not judged (nor scored).
+  EXPECT_EQ(status_of(graded, "speedup"), "fail");
+  EXPECT_NE(graded.by_kind["speedup"]["message"].get<std::string>().find("not judged: 1 of 3 pairs ran, as 'interleaved "),
+            std::string::npos) << graded.by_kind["speedup"]["message"];
 }
 
 TEST(TwoTasks, ReorderedFailsInOrder) {

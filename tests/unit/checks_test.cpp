@@ -275,8 +275,9 @@ TEST(Implicit, TimeoutLimitsLeaksAndBaseline) {
   EXPECT_TRUE(by_kind["exit"].passed);  // a timed-out run's status is not trusted, and 0 otherwise
 }
 
-// A check every run must pass that failed on one seals the verdict: the runner runs no more pairs. A slow run, a
-// refused pattern or a broken baseline does not: more runs (or the author) can still change what is judged.
+// A check every run must pass that failed on one seals the verdict: the runner runs no more pairs. A run check (the
+// score is 0 anyway) seals any variant; a declared one only a variant expected to fail (`declared`), since a
+// submission's other checks still earn points. A slow run, a refused pattern or a broken baseline never seals.
 TEST(Sealing, AFailedEveryRunCheckSealsTheVerdictATimingOrUnjudgeableOneDoesNot) {
   auto speedup = spec(CheckKind::speedup);
   speedup.at_least = 1.8;
@@ -285,33 +286,38 @@ TEST(Sealing, AFailedEveryRunCheckSealsTheVerdictATimingOrUnjudgeableOneDoesNot)
   const std::vector<CheckSpec> checks = {speedup, interleaved};
 
   // The reference's first pair: every check holds, nothing is sealed, even at 1.0x (the speedup may still pass).
-  EXPECT_FALSE(sealing_failure(checks, evidence({run_of(0.6, kParallelLines)}, {run_of(0.6, kSerialLines)})));
-  // A starter's first pair: squares, then cubes: sealed by interleaved, named, with its message.
-  auto sealed = sealing_failure(checks, evidence({run_of(0.6, kSerialLines)}, {run_of(0.6, kSerialLines)}));
+  EXPECT_FALSE(sealing_failure(checks, evidence({run_of(0.6, kParallelLines)}, {run_of(0.6, kSerialLines)}), true));
+  // A starter's first pair: squares, then cubes: sealed by interleaved, named, with its message...
+  auto sealed = sealing_failure(checks, evidence({run_of(0.6, kSerialLines)}, {run_of(0.6, kSerialLines)}), true);
   ASSERT_TRUE(sealed);
   EXPECT_EQ(sealed->kind, "interleaved");
   EXPECT_EQ(sealed->message.rfind("run 1: ", 0), 0u) << sealed->message;
+  // ...but not a submission's: its speedup still earns its points, measured on every pair.
+  EXPECT_FALSE(sealing_failure(checks, evidence({run_of(0.6, kSerialLines)}, {run_of(0.6, kSerialLines)}), false));
 
-  // Implicit checks seal too: a timeout, a non-zero exit.
+  // Run checks seal any variant: a timeout, a non-zero exit.
   auto timed_out = run_of(1.0, kParallelLines);
   timed_out.outcome = Outcome::timeout;
   timed_out.error = "timed out after 1 s";
-  ASSERT_TRUE(sealing_failure(checks, evidence({timed_out}, {run_of(0.6, kSerialLines)})));
-  EXPECT_EQ(sealing_failure(checks, evidence({timed_out}, {run_of(0.6, kSerialLines)}))->kind, "timeout");
+  for (bool declared : {true, false}) {
+    auto by_timeout = sealing_failure(checks, evidence({timed_out}, {run_of(0.6, kSerialLines)}), declared);
+    ASSERT_TRUE(by_timeout);
+    EXPECT_EQ(by_timeout->kind, "timeout");
+  }
   auto crashed = run_of(0.3, kParallelLines);
   crashed.exit_code = 1;
-  EXPECT_EQ(sealing_failure(checks, evidence({crashed}, {run_of(0.6, kSerialLines)}))->kind, "exit");
+  EXPECT_EQ(sealing_failure(checks, evidence({crashed}, {run_of(0.6, kSerialLines)}), false)->kind, "exit");
 
-  // Not sealed: a baseline that crashed (the grader's problem), a pattern the engine refuses (the author's).
+  // Never sealed: a baseline that crashed (the grader's problem), a pattern the engine refuses (the author's).
   auto broken = run_of(0.6, kSerialLines);
   broken.exit_code = 3;
   broken.outcome = Outcome::exit_nonzero;
-  EXPECT_FALSE(sealing_failure(checks, evidence({run_of(0.3, kParallelLines)}, {broken})));
+  EXPECT_FALSE(sealing_failure(checks, evidence({run_of(0.3, kParallelLines)}, {broken}), true));
   auto refused = spec(CheckKind::in_order);
   refused.pattern = "^a(?=b)";  // a lookahead: refused by the engine
   auto judged = evaluate(refused, evidence({run_of(0.3, kParallelLines)}, {run_of(0.6, kSerialLines)}));
   ASSERT_TRUE(judged.cannot_judge) << judged.message;
-  EXPECT_FALSE(sealing_failure({refused}, evidence({run_of(0.3, kParallelLines)}, {run_of(0.6, kSerialLines)})));
+  EXPECT_FALSE(sealing_failure({refused}, evidence({run_of(0.3, kParallelLines)}, {run_of(0.6, kSerialLines)}), true));
 }
 
 TEST(Speedup, UndecidedWhileTheIntervalStraddlesTheThreshold) {
