@@ -186,6 +186,16 @@ ClassReport grade_task(const ClassOptions& options, const std::vector<CaseSpec>&
 // The Slurm back end: a job array of `learners`, each task `parex grade-class --slurm-task` on a node of its own.
 void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& specs,
                     const std::vector<std::string>& learners, ClassReport& report) {
+  // Refused before anything is written or submitted.
+  require_slurm_commands();
+  int time_limit_s = class_task_seconds(specs);
+  if (!options.slurm.time_limit.empty()) {
+    const auto seconds = parse_slurm_time(options.slurm.time_limit);
+    if (!seconds || *seconds <= 0)
+      throw std::invalid_argument(fmt::format("--time-limit {}: not a Slurm time (minutes, M:S, H:M:S, D-H, D-H:M, D-H:M:S)",
+                                              options.slurm.time_limit));
+    time_limit_s = *seconds;
+  }
   if (learners.empty()) return;
   const fs::path dir = fs::absolute(options.out) / ".slurm";
   fs::create_directories(dir / "tasks");
@@ -200,15 +210,7 @@ void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& sp
   SlurmJob job;
   job.dir = dir;
   job.tasks = static_cast<int>(learners.size());
-  if (!options.slurm.time_limit.empty()) {
-    const auto seconds = parse_slurm_time(options.slurm.time_limit);
-    if (!seconds || *seconds <= 0)
-      throw std::invalid_argument(fmt::format("--time-limit {}: not a Slurm time (minutes, M:S, H:M:S, D-H, D-H:M, D-H:M:S)",
-                                              options.slurm.time_limit));
-    job.time_limit_s = *seconds;
-  } else {
-    job.time_limit_s = class_task_seconds(specs);
-  }
+  job.time_limit_s = time_limit_s;
   job.command = {fs::read_symlink("/proc/self/exe").string(), "grade-class"};
   for (const auto& catalog : options.catalogs) job.command.push_back(fs::absolute(catalog).string());
   job.command.insert(job.command.end(), {fs::absolute(options.submissions).string(), "--out",

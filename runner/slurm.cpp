@@ -109,12 +109,16 @@ std::optional<int> slurm_array_task() {
   return static_cast<int>(value);
 }
 
-std::string run_slurm_job(const SlurmJob& job, const SlurmOptions& options, const std::function<void()>& progress) {
+void require_slurm_commands() {
   for (const char* tool : {"sbatch", "squeue"})
     if (!on_path(tool))
       throw std::invalid_argument(fmt::format("--on slurm needs Slurm's commands, and {} is not on PATH (Debian: apt-get "
                                               "install slurm-client; on a cluster, a login node has them)",
                                               tool));
+}
+
+std::string run_slurm_job(const SlurmJob& job, const SlurmOptions& options, const std::function<void()>& progress) {
+  require_slurm_commands();
   fs::create_directories(job.dir);
   const fs::path script = job.dir / "grade.sh";
   {

@@ -38,6 +38,9 @@ std::vector<std::string> sbatch_command(const SlurmJob& job, const SlurmOptions&
 // The batch script every task of `job` runs: its command, bound to `options.cpus` cores when given.
 std::string slurm_script(const SlurmJob& job, const SlurmOptions& options);
 
+// Throws, saying what to install, when Slurm's commands (sbatch, squeue) are not on PATH.
+void require_slurm_commands();
+
 // Submits `job` and waits until none of its tasks is pending, running or requeued; `progress` is called after each
 // poll. Returns the job id; throws when Slurm's commands are missing or refuse the job.
 std::string run_slurm_job(const SlurmJob& job, const SlurmOptions& options, const std::function<void()>& progress);

@@ -91,6 +91,14 @@ def test_class(args):
         ["right", "right", "handout", "right", "threaded", "handout", "broken", "right", "missing", "handout"])}
     root = make_class(args, learners)
     local, slurm = os.path.join(args.work, "local"), os.path.join(args.work, "slurm")
+    # Bad input is a clear refusal, before anything is submitted: no Slurm commands, a time limit Slurm cannot read.
+    refused = run([args.parex, "grade-class", args.catalog, root, "--out", slurm, "--case", CASE, "--on", "slurm"],
+                  env={**os.environ, "PATH": "/nonexistent"})
+    if refused.returncode != 2 or "sbatch is not on PATH" not in refused.stderr:
+        fail("--on slurm without Slurm's commands did not refuse, naming sbatch")
+    refused = grade_class(args, root, slurm, "--on", "slurm", "--time-limit", "5m")
+    if refused.returncode != 2 or "--time-limit 5m: not a Slurm time" not in refused.stderr:
+        fail("--time-limit 5m was not refused as not a Slurm time")
     started = time.monotonic()
     if grade_class(args, root, local).returncode != 0:
         fail("grade-class --on local failed")
