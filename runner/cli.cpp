@@ -284,7 +284,8 @@ int run_cli(int argc, char** argv) {
   run->add_option("--repetitions", run_args.repetitions, "Counted runs per variant (overrides case.toml)")->check(CLI::PositiveNumber);
   run->add_option("--time-scale", run_args.time_scale, "PAREX_TIME_SCALE for the runs (overrides case.toml)")->check(CLI::PositiveNumber);
   run->add_option("--python", run_args.python,
-                  "Interpreter for commands that start with python3 or python (default: as PATH finds them)");
+                  "Interpreter for commands that start with python3 or python (default: the python3 on PATH, resolved "
+                  "to its real executable, so that a pyenv shim costs nothing)");
   run->add_flag("-v,--verbose", run_args.verbose, "Print each run as it ends and details of passing checks");
   run->add_flag("--no-sandbox", run_args.no_sandbox, "Run the programs unsandboxed (docs/process-control.md: what that gives up)");
   run->add_flag("--require-sandbox", run_args.require_sandbox, "Refuse to grade where runs cannot be sandboxed");

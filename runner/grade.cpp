@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "build.hpp"
 #include "digest.hpp"
 #include "edition.hpp"
 #include "hang.hpp"
@@ -25,6 +26,25 @@ namespace fs = std::filesystem;
 
 namespace parex {
 namespace {
+
+// The python3 on PATH, resolved to its real executable (sys.executable), once per runner: a pyenv shim on PATH
+// costs ~0.2 s and a dozen processes a start, on both sides of every speedup ratio (ctest passes the build's
+// resolution as --python; this is the same for a hand-run `parex run` or `parex grade`). "" when it cannot be.
+std::string path_python() {
+  static const std::string resolved = [] {
+    const BuildOutcome asked = run_build_command({"python3", "-c", "import sys; print(sys.executable)"});
+    if (!asked.ok) return std::string();
+    std::string last;  // the last line: a warning on stderr may come first
+    for (std::size_t start = 0; start < asked.log.size();) {
+      std::size_t end = asked.log.find('\n', start);
+      if (end == std::string::npos) end = asked.log.size();
+      if (end > start) last = asked.log.substr(start, end - start);
+      start = end + 1;
+    }
+    return !last.empty() && last.front() == '/' && ::access(last.c_str(), X_OK) == 0 ? last : std::string();
+  }();
+  return resolved;
+}
 
 // SHA-256 of a file's bytes in lowercase hex, "" when it cannot be read.
 std::string file_digest(const std::filesystem::path& path) {
@@ -216,7 +236,9 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   };
   std::vector<Planned> participants;
   auto plan = [&](const VariantSpec& v, Role role) {
-    Command command = command_for(spec, v, options.bin_dir, options.python);
+    const bool python_command = !v.command.empty() && (v.command.front() == "python3" || v.command.front() == "python");
+    Command command = command_for(spec, v, options.bin_dir,
+                                  options.python.empty() && python_command ? path_python() : options.python);
     const bool once = role == Role::graded ? benchmark : benchmark_baselines.contains(v.name);
     if (once) command.argv.insert(command.argv.end(), benchmark_args.begin(), benchmark_args.end());
     SandboxRequest sandbox = sandbox_for(spec, v, options, command);

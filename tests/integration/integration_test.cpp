@@ -463,6 +463,29 @@ TEST(RunFail, AScriptVariantGetsAWorkingFolderOfItsOwn) {
             std::string::npos) << graded.result["machine"]["sandbox"];
 }
 
+// A python3 on PATH that is a shim (pyenv's runs the interpreter as a child, for ~0.2 s a start) is resolved once per
+// runner to the interpreter it runs: a run starts the interpreter itself, one process, and times the program alone.
+TEST(RunFail, APythonShimOnPathIsResolvedToTheRealInterpreter) {
+  if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "no /usr/bin/python3 for the shim to run";
+  const fs::path shim_dir = results_dir() / "shim";
+  fs::create_directories(shim_dir);
+  {
+    std::ofstream shim(shim_dir / "python3");
+    shim << "#!/bin/sh\n# a shim, as pyenv's: the interpreter runs as its child\n/usr/bin/python3 \"$@\"\n";
+  }
+  fs::permissions(shim_dir / "python3", fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin";
+  ::setenv("PATH", (shim_dir.string() + ":" + path).c_str(), 1);
+  auto graded = grade("runfail", "which_python", "--no-sandbox");  // sandboxed, the private /tmp would hide the shim
+  ::setenv("PATH", path.c_str(), 1);
+  ASSERT_EQ(graded.result["status"], "pass") << graded.console;
+  const std::string executable = stdout_of(graded);
+  EXPECT_EQ(executable.find(shim_dir.string()), std::string::npos) << executable;
+  const auto& run = graded.result["runs"][0];
+  const int processes = run["processes_created"].is_null() ? run["peak_processes"].get<int>() : run["processes_created"].get<int>();
+  EXPECT_EQ(processes, 1) << "the shim ran: " << run.dump();
+}
+
 // A sandboxed run is a pid namespace whose init dies with the runner: a runner killed outright (ctest's timeout)
 // takes every process of its run along, a daemon that left the run's session and process group included.
 TEST(RunFail, ASandboxedRunDiesWithItsRunner) {
