@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
@@ -24,6 +25,27 @@ std::vector<std::string> build_targets(const CaseSpec& spec) {
   for (const auto& [name, variant] : spec.variants)
     if (variant.compiled) targets.push_back(fmt::format("parex_{}_{}", spec.name, name));
   return targets;
+}
+
+std::filesystem::path find_on_path(const std::string& program) {
+  namespace fs = std::filesystem;
+  if (program.find('/') != std::string::npos) return program;
+  const char* path = std::getenv("PATH");
+  for (std::string_view rest = path ? path : ""; !rest.empty();) {
+    const auto colon = rest.find(':');
+    const fs::path candidate = fs::path(rest.substr(0, colon)) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+  }
+  return {};
+}
+
+std::vector<std::string> last_lines(const std::string& text, std::size_t count) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  if (lines.size() > count) lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(count));
+  return lines;
 }
 
 std::string compiler_messages(const std::string& log, std::size_t max_lines) {

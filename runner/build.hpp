@@ -36,6 +36,13 @@ BuildOutcome build_case(const CaseSpec& spec, const BuildOptions& options);
 // `hide` when that is not empty (see BuildOptions::hide).
 BuildOutcome run_build_command(std::vector<std::string> args, const std::vector<std::filesystem::path>& hide = {});
 
+// Where exec would find `program` (a name without '/') on PATH; `program` itself when it has a '/'; empty when
+// there is none.
+std::filesystem::path find_on_path(const std::string& program);
+
+// The last `count` lines of a command's output (or any text), without their line breaks.
+std::vector<std::string> last_lines(const std::string& text, std::size_t count);
+
 // The compiler's messages in a build log: no progress lines, no command lines, at most `max_lines`.
 std::string compiler_messages(const std::string& log, std::size_t max_lines = 40);
 

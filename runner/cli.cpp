@@ -451,16 +451,14 @@ int run_cli(int argc, char** argv) {
       ClassReport report = grade_class(class_options);
       const std::string flagged =
           report.flagged ? fmt::format(", {} FLAGGED (a case never graded)", report.flagged) : "";
-      if (report.slurm_job.empty())
-        fmt::print("parex grade-class: {} learner(s): {} graded, {} unchanged since their last grade{}; builds {:.1f} s, "
-                   "timed runs {:.1f} s (the graded submissions' runs alone: {:.1f} s) -> {}\n",
-                   report.learners, report.graded, report.cached, flagged, report.build_s, report.run_s,
-                   report.run_sum_s, (class_options.out / "grades.csv").string());
-      else
-        fmt::print("parex grade-class: {} learner(s): {} graded, {} unchanged since their last grade{}; Slurm job {} took "
-                   "{:.1f} s (the graded submissions' timed runs alone: {:.1f} s) -> {}\n",
-                   report.learners, report.graded, report.cached, flagged, report.slurm_job, report.run_s,
-                   report.run_sum_s, (class_options.out / "grades.csv").string());
+      const std::string took =
+          report.slurm_job.empty()
+              ? fmt::format("builds {:.1f} s, timed runs {:.1f} s (the graded submissions' runs alone: {:.1f} s)",
+                            report.build_s, report.run_s, report.run_sum_s)
+              : fmt::format("Slurm job {} took {:.1f} s (the graded submissions' timed runs alone: {:.1f} s)",
+                            report.slurm_job, report.run_s, report.run_sum_s);
+      fmt::print("parex grade-class: {} learner(s): {} graded, {} unchanged since their last grade{}; {} -> {}\n",
+                 report.learners, report.graded, report.cached, flagged, took, (class_options.out / "grades.csv").string());
       return report.flagged ? kMissedExpect : kOk;
     }
     if (*grade_cmd) {

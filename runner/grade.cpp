@@ -33,17 +33,18 @@ namespace {
 std::string path_python() {
   static const std::string resolved = [] {
     const BuildOutcome asked = run_build_command({"python3", "-c", "import sys; print(sys.executable)"});
-    if (!asked.ok) return std::string();
-    std::string last;  // the last line: a warning on stderr may come first
-    for (std::size_t start = 0; start < asked.log.size();) {
-      std::size_t end = asked.log.find('\n', start);
-      if (end == std::string::npos) end = asked.log.size();
-      if (end > start) last = asked.log.substr(start, end - start);
-      start = end + 1;
-    }
-    return !last.empty() && last.front() == '/' && ::access(last.c_str(), X_OK) == 0 ? last : std::string();
+    const auto last = last_lines(asked.log, 1);  // the last line: a warning on stderr may come first
+    if (!asked.ok || last.empty()) return std::string();
+    const std::string& executable = last.front();
+    return !executable.empty() && executable.front() == '/' && ::access(executable.c_str(), X_OK) == 0 ? executable
+                                                                                                     : std::string();
   }();
   return resolved;
+}
+
+// A command the python3/python of a case runs: the one `--python` (or the resolved python3 on PATH) replaces.
+bool runs_python(const std::vector<std::string>& argv) {
+  return !argv.empty() && (argv.front() == "python3" || argv.front() == "python");
 }
 
 // SHA-256 of a file's bytes in lowercase hex, "" when it cannot be read.
@@ -72,17 +73,7 @@ constexpr int kMaxBenchmarkRuns = 3;
 // The folder an interpreter lives in with its libraries (…/bin/python3 -> …), found as exec would find it.
 fs::path interpreter_prefix(const std::string& program) {
   std::error_code ec;
-  fs::path found = program;
-  if (program.find('/') == std::string::npos) {
-    found.clear();
-    const char* path = std::getenv("PATH");
-    for (std::string_view rest = path ? path : ""; found.empty() && !rest.empty();) {
-      const auto colon = rest.find(':');
-      const fs::path candidate = fs::path(rest.substr(0, colon)) / program;
-      if (::access(candidate.c_str(), X_OK) == 0) found = candidate;
-      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
-    }
-  }
+  const fs::path found = find_on_path(program);
   if (found.empty()) return {};
   const fs::path real = fs::canonical(found, ec);
   return ec ? fs::path() : real.parent_path().parent_path();
@@ -147,7 +138,7 @@ Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::
     command.cwd = spec.dir;
     // The build's interpreter, resolved to its real executable: a pyenv shim on PATH costs 0.2 s a start,
     // the same on both sides of a speedup ratio, which drags a 2x program's ratio below 1.8.
-    if (!python.empty() && (command.argv[0] == "python3" || command.argv[0] == "python")) command.argv[0] = python;
+    if (!python.empty() && runs_python(command.argv)) command.argv[0] = python;
   } else {
     fs::path exe = bin_dir / variant.name;
     if (!fs::exists(exe)) {
@@ -236,9 +227,8 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   };
   std::vector<Planned> participants;
   auto plan = [&](const VariantSpec& v, Role role) {
-    const bool python_command = !v.command.empty() && (v.command.front() == "python3" || v.command.front() == "python");
     Command command = command_for(spec, v, options.bin_dir,
-                                  options.python.empty() && python_command ? path_python() : options.python);
+                                  options.python.empty() && runs_python(v.command) ? path_python() : options.python);
     const bool once = role == Role::graded ? benchmark : benchmark_baselines.contains(v.name);
     if (once) command.argv.insert(command.argv.end(), benchmark_args.begin(), benchmark_args.end());
     SandboxRequest sandbox = sandbox_for(spec, v, options, command);

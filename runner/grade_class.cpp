@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -58,8 +60,9 @@ class Progress {
 };
 
 // What grades one learner: the shared options of every back end.
-SubmissionOptions options_for(const ClassOptions& options, const std::string& learner) {
+SubmissionOptions options_for(const ClassOptions& options, const std::string& learner, double budget_s) {
   SubmissionOptions o;
+  o.budget_s = budget_s;
   o.catalogs = options.catalogs;
   o.submission = options.submissions / learner;
   o.results = options.out / "learners" / learner / "results";
@@ -86,8 +89,7 @@ void grade_here(const ClassOptions& options, const std::vector<CaseSpec>& specs,
   const int jobs = options.jobs > 0 ? options.jobs : std::max(1u, std::thread::hardware_concurrency());
   auto builder = [&] {
     for (std::size_t i = next++; i < learners.size(); i = next++) {
-      auto o = options_for(options, learners[i]);
-      o.budget_s = budget_s;
+      const auto o = options_for(options, learners[i], budget_s);
       auto skip = [&](const std::string& key) {
         if (options.regrade) return false;
         auto previous = read_json(o.results / "submission.json");
@@ -116,8 +118,7 @@ void grade_here(const ClassOptions& options, const std::vector<CaseSpec>& specs,
       ++report.cached;
     } else if (prepared[i]) {
       // Workspaces are removed after the timed phase, not between its runs.
-      auto o = options_for(options, learners[i]);
-      o.budget_s = budget_s;
+      auto o = options_for(options, learners[i], budget_s);
       o.keep_work = true;
       SubmissionReport graded = run_submission(*prepared[i], specs, o);
       report.run_sum_s += graded.run_s;
@@ -143,33 +144,34 @@ std::vector<std::string> read_lines(const fs::path& path) {
   return lines;
 }
 
+// The last `count` lines of a file, indented, for a message.
 std::string tail_of(const fs::path& path, std::size_t count) {
-  const auto lines = read_lines(path);
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::string out;
-  for (std::size_t i = lines.size() > count ? lines.size() - count : 0; i < lines.size(); ++i) out += "    " + lines[i] + "\n";
+  for (const auto& line : last_lines(text, count)) out += "    " + line + "\n";
   return out;
 }
 
 // A Slurm array task: grade the one learner on its line of the task list, here, and say so for the submitter.
 ClassReport grade_task(const ClassOptions& options, const std::vector<CaseSpec>& specs) {
-  const auto index = slurm_array_task();
-  if (!index) throw std::invalid_argument("--slurm-task is for a Slurm array task: SLURM_ARRAY_TASK_ID is not set");
+  const auto slurm = slurm_array_task();
+  if (!slurm) throw std::invalid_argument("--slurm-task is for a Slurm array task: SLURM_ARRAY_TASK_ID is not set");
   const auto learners = read_lines(options.task_list);
-  if (*index >= static_cast<int>(learners.size()))
-    throw std::invalid_argument(fmt::format("task {} has no line in {} ({} learners)", *index, options.task_list.string(),
-                                            learners.size()));
-  const std::string& learner = learners[static_cast<std::size_t>(*index)];
+  if (slurm->task >= static_cast<int>(learners.size()))
+    throw std::invalid_argument(fmt::format("task {} has no line in {} ({} learners)", slurm->task,
+                                            options.task_list.string(), learners.size()));
+  const std::string& learner = learners[static_cast<std::size_t>(slurm->task)];
   ClassReport report;
   report.learners = 1;
   // The grade must end before Slurm's time limit kills the task: cases past the budget are `error`, not lost.
   double budget_s = 0;
   if (const char* limit = std::getenv("PAREX_SLURM_BUDGET_S")) budget_s = std::atof(limit);
   grade_here(options, specs, {learner}, budget_s, report);
-  auto env = [](const char* name) { const char* v = std::getenv(name); return std::string(v ? v : ""); };
   const nlohmann::json record = {{"learner", learner},
-                                 {"job", env("SLURM_ARRAY_JOB_ID")},
-                                 {"task", *index},
-                                 {"restarts", std::atoi(env("SLURM_RESTART_COUNT").c_str())},
+                                 {"job", slurm->job},
+                                 {"task", slurm->task},
+                                 {"restarts", slurm->restarts},
                                  {"node", machine_info().hostname},
                                  {"cpus", usable_cpus()},
                                  {"graded", report.graded},

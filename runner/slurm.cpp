@@ -1,11 +1,7 @@
 #include "slurm.hpp"
 
-#include <unistd.h>
-
-#include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <stdexcept>
 #include <thread>
 
@@ -13,6 +9,7 @@
 #include <fmt/ranges.h>
 
 #include "build.hpp"
+#include "regex.hpp"
 
 namespace fs = std::filesystem;
 
@@ -26,42 +23,21 @@ std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  for (std::size_t start = 0; start <= dirs.size();) {
-    std::size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    const fs::path candidate = fs::path(dirs.substr(start, end - start)) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
-std::string last_lines(const std::string& text, std::size_t count) {
-  std::vector<std::string> lines;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  const std::size_t from = lines.size() > count ? lines.size() - count : 0;
-  return fmt::format("{}", fmt::join(lines.begin() + static_cast<std::ptrdiff_t>(from), lines.end(), "\n"));
-}
-
 }  // namespace
 
 std::optional<int> parse_slurm_time(const std::string& text) {
   // Slurm's forms (sbatch(1), --time): minutes, minutes:seconds, hours:minutes:seconds, days-hours,
   // days-hours:minutes, days-hours:minutes:seconds.
-  static const std::regex plain(R"((\d+)(?::(\d+))?(?::(\d+))?)"), days(R"((\d+)-(\d+)(?::(\d+))?(?::(\d+))?)");
-  std::smatch m;
-  auto num = [&](int i) { return m[i].matched ? std::stoi(m[i].str()) : 0; };
-  if (std::regex_match(text, m, days)) return ((num(1) * 24 + num(2)) * 60 + num(3)) * 60 + num(4);
-  if (!std::regex_match(text, m, plain)) return std::nullopt;
-  if (m[3].matched) return (num(1) * 60 + num(2)) * 60 + num(3);  // H:M:S
+  static const regex::Pattern plain(R"(^(\d{1,6})(?::(\d{1,6}))?(?::(\d{1,6}))?$)"),
+      days(R"(^(\d{1,6})-(\d{1,6})(?::(\d{1,6}))?(?::(\d{1,6}))?$)");
+  std::optional<regex::Pattern::Found> m;
+  auto num = [&](std::size_t i) {
+    const auto& group = m->groups[i - 1];
+    return group ? std::stoi(text.substr(group->pos, group->len)) : 0;
+  };
+  if ((m = days.find(text))) return ((num(1) * 24 + num(2)) * 60 + num(3)) * 60 + num(4);
+  if (!(m = plain.find(text))) return std::nullopt;
+  if (m->groups[2]) return (num(1) * 60 + num(2)) * 60 + num(3);  // H:M:S
   return num(1) * 60 + num(2);                                     // M or M:S
 }
 
@@ -100,18 +76,20 @@ std::string slurm_script(const SlurmJob& job, const SlurmOptions& options) {
       step, fmt::join(quoted, " "));
 }
 
-std::optional<int> slurm_array_task() {
+std::optional<SlurmTask> slurm_array_task() {
   const char* id = std::getenv("SLURM_ARRAY_TASK_ID");
-  if (!id || !*id) return std::nullopt;
+  const char* job = std::getenv("SLURM_ARRAY_JOB_ID");
+  if (!id || !*id || !job) return std::nullopt;
   char* end = nullptr;
   const long value = std::strtol(id, &end, 10);
   if (*end || value < 0) return std::nullopt;
-  return static_cast<int>(value);
+  const char* restarts = std::getenv("SLURM_RESTART_COUNT");
+  return SlurmTask{job, static_cast<int>(value), restarts ? std::atoi(restarts) : 0};
 }
 
 void require_slurm_commands() {
   for (const char* tool : {"sbatch", "squeue"})
-    if (!on_path(tool))
+    if (find_on_path(tool).empty())
       throw std::invalid_argument(fmt::format("--on slurm needs Slurm's commands, and {} is not on PATH (Debian: apt-get "
                                               "install slurm-client; on a cluster, a login node has them)",
                                               tool));
@@ -146,7 +124,7 @@ std::string run_slurm_job(const SlurmJob& job, const SlurmOptions& options, cons
       // A job that has left the controller's memory makes squeue say "Invalid job id": it has ended.
       if (listed.log.find("Invalid job id") != std::string::npos) break;
       if (++failures >= 30)
-        throw std::runtime_error(fmt::format("squeue failed 30 times in a row for job {}: {}", id, last_lines(listed.log, 3)));
+        throw std::runtime_error(fmt::format("squeue failed 30 times in a row for job {}: {}", id, fmt::join(last_lines(listed.log, 3), "\n")));
       continue;
     }
     failures = 0;

@@ -45,7 +45,12 @@ void require_slurm_commands();
 // poll. Returns the job id; throws when Slurm's commands are missing or refuse the job.
 std::string run_slurm_job(const SlurmJob& job, const SlurmOptions& options, const std::function<void()>& progress);
 
-// The array task this process is (SLURM_ARRAY_TASK_ID), or nullopt outside one.
-std::optional<int> slurm_array_task();
+// The Slurm array task this process runs in, from Slurm's environment; nullopt outside one.
+struct SlurmTask {
+  std::string job;   // SLURM_ARRAY_JOB_ID: the array's id
+  int task = 0;      // SLURM_ARRAY_TASK_ID
+  int restarts = 0;  // SLURM_RESTART_COUNT: how often it was requeued (its node failed)
+};
+std::optional<SlurmTask> slurm_array_task();
 
 }  // namespace parex

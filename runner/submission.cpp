@@ -15,6 +15,7 @@
 #include "fd.hpp"
 #include "install_paths.hpp"
 #include "results.hpp"
+#include "slurm.hpp"
 #include "sysinfo.hpp"
 
 namespace fs = std::filesystem;
@@ -282,11 +283,8 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
   // Where it was graded: the node, the CPUs its runs could use (the one rule for cores), and the Slurm task if any.
   report.audit["node"] = machine_info().hostname;
   report.audit["cpus"] = usable_cpus();
-  if (const char* job = std::getenv("SLURM_ARRAY_JOB_ID"); job && *job) {
-    const char* task = std::getenv("SLURM_ARRAY_TASK_ID");
-    const char* restarts = std::getenv("SLURM_RESTART_COUNT");
-    report.audit["slurm"] = {{"job", job}, {"task", task ? std::atoi(task) : 0}, {"restarts", restarts ? std::atoi(restarts) : 0}};
-  }
+  if (const auto slurm = slurm_array_task())
+    report.audit["slurm"] = {{"job", slurm->job}, {"task", slurm->task}, {"restarts", slurm->restarts}};
   report.audit["build_s"] = prepared.build_s;
   report.audit["run_s"] = report.run_s;
   report.audit["duration_s"] = elapsed();
