@@ -41,7 +41,9 @@ include_guard(GLOBAL)
 # own calls enable_testing() there, as for any add_test().
 enable_testing()
 
-set(_PAREX_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
+# A cache entry, not a variable: a project that brings parex in with add_subdirectory() (the learner edition's copy)
+# calls parex_add_catalog() from its own directory, where a variable set in parex's directory is not seen.
+set(_PAREX_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}" CACHE INTERNAL "Where parex's CMake modules are")
 
 # The interpreter for the `python3`/`python` commands of Python cases: PAREX_CASE_PYTHON, else the python3
 # on PATH resolved to its real executable (sys.executable), since a pyenv shim costs ~0.2 s a start, on

@@ -2,7 +2,8 @@
 #   cmake -DPAREX=<parex> -DPREFIX=<install prefix> -DCATALOG=<cases> -DCASES=<regex of cases to grade>
 #         -DPYTHON=<python3> -DWORK=<dir> -DGENERATOR=<generator> -P learner_edition.cmake
 # 1. parex export writes it, and no reference content is in it (checked by content, archives too);
-# 2. built against the installed prefix, every starter test fails, with its messages and its points;
+# 2. its case variants build with the copy of parex it carries (no installed parex);
+#    built against the installed prefix, every starter test fails, with its messages and its points;
 # 3. with the references laid over the starters, every test passes.
 cmake_minimum_required(VERSION 3.20)
 file(REMOVE_RECURSE "${WORK}")
@@ -28,6 +29,19 @@ foreach(file CMakeLists.txt README.md .gitignore .devcontainer/devcontainer.json
     message(FATAL_ERROR "the learner edition lacks ${file}")
   endif()
 endforeach()
+
+# Without an installed parex, as its README's two commands do on a learner's machine: the edition builds parex from
+# its copy (add_subdirectory), and each case variant's link still records its digest (a module variable set in the
+# copy's directory scope is not seen from the edition's own).
+run("${CMAKE_COMMAND}" -S "${edition}" -B "${edition}/build-bundled" -G "${GENERATOR}" -Dparex_DIR=/nonexistent)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "configuring the edition with its own copy of parex failed:\n${out}")
+endif()
+run("${CMAKE_COMMAND}" --build "${edition}/build-bundled" --target parex_join_semantics_starter)
+if(NOT rc EQUAL 0 OR NOT EXISTS "${edition}/build-bundled/parex-bin/join_semantics/starter.sha256")
+  message(FATAL_ERROR "a case variant of the edition does not build with its copy of parex:\n${out}")
+endif()
+file(REMOVE_RECURSE "${edition}/build-bundled")
 
 run("${CMAKE_COMMAND}" -S "${edition}" -B "${edition}/build" -G "${GENERATOR}" "-DCMAKE_PREFIX_PATH=${PREFIX}")
 if(NOT rc EQUAL 0)
