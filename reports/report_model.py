@@ -129,6 +129,8 @@ def timelines(result):
                   line.get("text", "")] for line in run.get("lines", [])[:2000]]
         cpu = run.get("cpu_utilisation")
         on = f" on {run['workers']} CPU{'s' if run['workers'] > 1 else ''}" if run.get("workers") else ""
+        if run.get("reused_from"):  # a baseline run another grade of the case made (docs/extensions.md)
+            on += f" (recorded by {run['reused_from']})"
         runs.append([f"{run.get('variant')} #{run.get('index', 0) + 1}{on}", run.get("role", "graded"),
                      1 if run.get("counted", True) else 0, round(run.get("wall_s", 0), 4), run.get("outcome", "ok"),
                      None if cpu is None else round(cpu, 3), run.get("processes_created"),

@@ -103,6 +103,8 @@ int command_run(const RunArgs& args) {
   options.bin_dir = args.bin_dir.empty() ? spec.dir : fs::path(args.bin_dir);
   options.sandbox = !args.no_sandbox;
   if (!args.results.empty()) options.hide.push_back(fs::absolute(args.results));
+  // The case's grades share their baselines' recorded runs there (the folder is hidden from the runs).
+  if (!args.results.empty()) options.baseline_cache = fs::absolute(args.results) / spec.name / ".baselines";
   if (args.repetitions > 0) options.repetitions = args.repetitions;
   if (args.time_scale > 0) options.time_scale = args.time_scale;
   options.python = args.python;

@@ -107,6 +107,10 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
     fmt::print(out, "  note: the speedup was undecided after {} pairs; {} pairs were run\n", result.repetitions, result.pairs);
   if (!result.stopped_early.empty() && result.pairs < result.repetitions)
     fmt::print(out, "  note: {} of {} pairs run: {}\n", result.pairs, result.repetitions, terminal_safe(result.stopped_early));
+  for (const auto& run : result.runs)
+    if (!run.reused_from.empty())
+      fmt::print(out, "  note: baseline '{}' was not run again: its run is the one {}'s grade recorded\n",
+                 terminal_safe(run.variant), terminal_safe(run.reused_from));
   if (result.status == Status::error) {
     fmt::print(out, "{} {}: cannot be graded: {}\n", paint(style, yellow | fmt::emphasis::bold, "ERROR"), id,
                terminal_safe(result.error));

@@ -56,6 +56,13 @@ std::string ctest_script(const std::vector<CaseSpec>& cases, const CtestLayout& 
                                            grade_budget_s(spec), bracket(fixtures));
       // Timing tests hold a lock and run alone, so that a neighbour's CPU load cannot flip a speedup verdict.
       if (spec.has_timing_check()) properties += " RESOURCE_LOCK parex_timing RUN_SERIAL TRUE";
+      // An expected-to-fail variant after the case's others: it may reuse the run of a baseline they recorded.
+      std::vector<std::string> before;
+      if (spec.variants.at(variant).expect == Expect::fail && !spec.baselines().empty())
+        for (const auto& other : spec.graded())
+          if (spec.variants.at(other).expect.value_or(Expect::pass) == Expect::pass)
+            before.push_back(fmt::format("{}/{}", spec.name, other));
+      if (!before.empty()) properties += fmt::format(" DEPENDS {}", bracket(fmt::format("{}", fmt::join(before, ";"))));
       out += fmt::format("set_tests_properties({} PROPERTIES {})\n", bracket(name), properties);
     }
   }

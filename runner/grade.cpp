@@ -8,10 +8,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "baseline_cache.hpp"
 #include "build.hpp"
 #include "digest.hpp"
 #include "edition.hpp"
@@ -63,6 +65,26 @@ std::string recorded_digest(const std::filesystem::path& executable) {
   std::string digest;
   in >> digest;
   return digest.size() == 64 ? digest : "";
+}
+
+// How long a baseline's recorded runs stand in for its own (docs/extensions.md, "Reused baseline runs"): a ctest
+// session's grades of one case follow each other within seconds.
+constexpr double kRecordedBaselineMaxAge_s = 600;
+
+// What a baseline run's record depends on: this runner, the program and what it reads (the case's folder, the
+// support modules, the executable the build made), and the settings of the run (scale, CPUs, sandbox).
+std::string baseline_key(const CaseSpec& spec, const Command& command, const std::string& built_digest, bool sandboxed,
+                         double time_scale, const std::vector<int>& cpus, int cores) {
+  Sha256 sha;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const auto self_time = ec ? fs::file_time_type{} : fs::last_write_time(self, ec);
+  sha.update(fmt::format("parex {} {} {} {}\n", PAREX_VERSION, self.string(), ec ? 0 : fs::file_size(self, ec),
+                         self_time.time_since_epoch().count()));
+  sha.update(fmt::format("{}\n{}\n", fmt::join(command.argv, "\x1f"), command.cwd.string()));
+  sha.update(fmt::format("{} {} {} {} {} [{}]\n", built_digest, sandboxed, time_scale, spec.timeout_s, cores, fmt::join(cpus, ",")));
+  sha.update(folder_digest(spec.dir) + folder_digest(support_python_dir()));
+  return sha.hex();
 }
 
 // Runs of a benchmark program, at most, while steal disturbs them (docs/extensions.md).
@@ -370,8 +392,45 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   const int graded_runs = benchmark ? 1 : result.repetitions;
   for (int w = 0; w < spec.warmup; ++w)
     for (const auto& p : participants) run_one(p, w, false);
+
+  // An expected-to-fail variant (a catalog's starter, a foil) most often seals its verdict on its first graded run,
+  // and of that pair's baseline run the grade then uses only what it printed: the same program, run moments ago by
+  // another grade of the case, printed it too. Its first graded run then goes first, beside that recorded run; only
+  // when the verdict stays open does the baseline run here, and every pair after it as always.
+  std::map<const Planned*, std::string> baseline_keys;
+  if (!options.baseline_cache.empty() && !benchmark)
+    for (const auto& p : participants)
+      if (p.role == Role::baseline)
+        baseline_keys[&p] = baseline_key(spec, p.command, p.built_digest, p.sandbox.enabled && sandbox_support().available,
+                                         result.time_scale, confined, result.machine.cores);
+  std::vector<Run> reused;
+  if (result.expect == Expect::fail && spec.warmup == 0 && !baseline_keys.empty() && sealed.empty()) {
+    for (const auto& [p, key] : baseline_keys)
+      if (auto recorded = load_recorded_baseline(options.baseline_cache, p->variant->name, key, kRecordedBaselineMaxAge_s);
+          recorded && recorded->runs.front().outcome == Outcome::ok) {
+        Run run = std::move(recorded->runs.front());
+        run.index = 0;
+        run.reused_from = recorded->from;
+        reused.push_back(std::move(run));
+      }
+    if (reused.size() != baseline_keys.size()) reused.clear();
+  }
+  int first_pair = 0;
+  if (!reused.empty()) {
+    for (const auto& run : reused) evidence.baselines[run.variant].push_back(run);
+    run_one(participants.back(), spec.warmup, true);
+    if (!sealed.empty() && !result.runs.empty() && result.runs.back().role == Role::graded) {
+      result.runs.insert(result.runs.end() - 1, reused.begin(), reused.end());  // shown as the pair they made
+    } else {
+      for (const auto& run : reused) evidence.baselines.erase(run.variant);
+      reused.clear();
+      for (const auto& p : participants)
+        if (p.role == Role::baseline) run_one(p, spec.warmup, true);
+    }
+    first_pair = 1;
+  }
   // Baseline and graded runs alternate so that drift of the machine's speed hits both alike.
-  for (int rep = 0; rep < std::max(graded_runs, benchmark ? result.repetitions : 0); ++rep)
+  for (int rep = first_pair; rep < std::max(graded_runs, benchmark ? result.repetitions : 0); ++rep)
     for (const auto& p : participants)
       if (!p.once || rep < graded_runs) run_one(p, spec.warmup + rep, true);
 
@@ -408,6 +467,15 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   if (!tampered.empty()) {
     result.error = tampered;
     return finish();
+  }
+  // The baseline runs made here, recorded for the case's next grade (any of them that failed is not).
+  for (const auto& [p, key] : baseline_keys) {
+    const auto found = evidence.baselines.find(p->variant->name);
+    if (found == evidence.baselines.end()) continue;
+    const std::vector<Run>& runs = found->second;
+    if (!runs.empty() && runs.front().reused_from.empty() &&
+        std::all_of(runs.begin(), runs.end(), [](const Run& r) { return r.outcome == Outcome::ok; }))
+      record_baseline(options.baseline_cache, p->variant->name, key, fmt::format("{}/{}", spec.name, variant_name), runs);
   }
   // A run that could not start (its sandbox refused, exec failed), or whose runner was stopped, says nothing of the
   // program: the grader's fault.

@@ -29,6 +29,8 @@ struct GradeOptions {
   std::function<void(const Run&)> on_run;        // progress, called after each run
   bool sandbox = true;                           // sandbox every run where the runner can (docs/process-control.md)
   std::vector<std::filesystem::path> hide;       // more for runs never to see: the results folder, instructor files
+  std::filesystem::path baseline_cache;          // baseline runs recorded here for the case's other grades, and
+                                                 // reused from here (docs/extensions.md); "": neither
 };
 
 struct VariantResult {

@@ -136,6 +136,7 @@ struct Run {
   std::vector<ProbeRecord> probes;
   int probes_forged = 0;  // records dropped: the kernel says another process sent them than the one they name
   std::optional<Hang> hang;  // a run that timed out (or left processes behind): where each of them was
+  std::string reused_from;   // a baseline run another grade made and recorded ("<case>/<variant>"): not run again
 };
 
 // Who wrote a probe record, and who the run's main process is, in one (the runner's) view of pids.

@@ -106,7 +106,67 @@ nlohmann::json to_json(const Run& run) {
   if (run.foreign_share) json["foreign_share"] = std::round(*run.foreign_share * 1000) / 1000;
   if (run.load_share) json["load_share"] = std::round(*run.load_share * 1000) / 1000;
   if (run.hang) json["hang"] = to_json(*run.hang);
+  if (!run.reused_from.empty()) json["reused_from"] = run.reused_from;
   return json;
+}
+
+std::optional<Run> run_from_json(const nlohmann::json& json) {
+  try {
+    Run run;
+    run.variant = json.at("variant").get<std::string>();
+    run.role = json.at("role").get<std::string>() == "baseline" ? Role::baseline : Role::graded;
+    run.index = json.at("index").get<int>();
+    run.counted = json.at("counted").get<bool>();
+    run.wall_s = json.at("wall_s").get<double>();
+    run.user_s = json.at("user_s").get<double>();
+    run.sys_s = json.at("sys_s").get<double>();
+    if (!json.at("exit_code").is_null()) run.exit_code = json["exit_code"].get<int>();
+    if (!json.at("signal").is_null()) {
+      run.signal = signal_number(json["signal"].get<std::string>());
+      if (!run.signal) return std::nullopt;
+    }
+    run.timed_out = json.at("timed_out").get<bool>();
+    const std::string outcome = json.at("outcome").get<std::string>();
+    bool known = false;
+    for (Outcome o : {Outcome::ok, Outcome::exit_nonzero, Outcome::signal, Outcome::timeout, Outcome::output_limit,
+                      Outcome::process_limit, Outcome::memory_limit, Outcome::spawn_error, Outcome::runner_stopped})
+      if (to_string(o) == outcome) run.outcome = o, known = true;
+    if (!known) return std::nullopt;
+    run.error = json.at("error").get<std::string>();
+    run.pid = json.at("pid").get<int>();
+    run.host_pid = json.at("host_pid").get<int>();
+    run.capture = json.at("capture").get<std::string>();
+    run.peak_processes = json.at("peak_processes").get<int>();
+    if (!json.at("processes_created").is_null()) run.processes_created = json["processes_created"].get<int>();
+    run.max_rss_kb = json.at("max_rss_kb").get<long>();
+    run.peak_memory_kb = json.at("peak_memory_kb").get<long>();
+    run.output_bytes = json.at("output_bytes").get<std::size_t>();
+    run.output_truncated = json.at("output_truncated").get<bool>();
+    run.workers = json.value("workers", 0);
+    run.probes_forged = json.at("probes_forged").get<int>();
+    for (const auto& p : json.at("leaked")) run.leaked.push_back({p.at("pid").get<int>(), p.at("cmdline").get<std::string>()});
+    for (const auto& l : json.at("lines"))
+      run.lines.push_back({l.at("t_s").get<double>(), l.at("stream").get<std::string>() == "stderr" ? Stream::err : Stream::out,
+                           l.at("text").get<std::string>()});
+    for (const auto& p : json.at("probes")) {
+      ProbeRecord record;
+      record.t_s = p.at("t_s").get<double>();
+      record.pid = p.at("pid").get<int>();
+      record.tid = p.value("tid", record.pid);
+      record.host_pid = p.value("host_pid", 0);
+      record.name = p.at("name").get<std::string>();
+      record.value = p.at("value").get<std::string>();
+      record.arrived_s = p.value("arrived_s", record.t_s);
+      run.probes.push_back(std::move(record));
+    }
+    for (auto [name, share] : {std::pair{"stolen_share", &Run::stolen_share}, std::pair{"foreign_share", &Run::foreign_share},
+                               std::pair{"load_share", &Run::load_share}})
+      if (json.contains(name)) run.*share = json[name].get<double>();
+    run.reused_from = json.value("reused_from", "");
+    return run;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
 }
 
 nlohmann::json to_json(const CheckResult& check) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,9 @@ inline constexpr std::string_view kResultSchema = "parex-result/1";
 
 nlohmann::json to_json(const Hang& hang);
 nlohmann::json to_json(const Run& run);
+// A run as to_json wrote it, but its hang (a run that hung is never read back); nullopt when `json` is not one.
+// A flood's omitted lines stay omitted.
+std::optional<Run> run_from_json(const nlohmann::json& json);
 nlohmann::json to_json(const CheckResult& check);
 nlohmann::json to_json(const VariantResult& result);
 

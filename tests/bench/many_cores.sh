@@ -1,10 +1,12 @@
 #!/bin/bash
-# Many-core figures (docs/PERFORMANCE.md row 10): the pool cases graded as the catalog has them
-# (workers = 4) on every CPU of the machine, then without `workers` on 2..all CPUs (taskset), which
-# shows what each core count does to "one worker per core" and what `workers` protects against.
+# Many-core figures (docs/PERFORMANCE.md row 10): the timing cases graded as the catalog has them
+# (the pools name `workers`) on every CPU of the machine, ROUNDS times (default 1), then, unless
+# SWEEP=0, the pools without `workers` on 2..all CPUs (taskset), which shows what each core count
+# does to "one worker per core" and what `workers` protects against.
 #
 #   tests/bench/many_cores.sh pack DIR      # here: parex, the case binaries and their libraries
 #   tests/bench/many_cores.sh grade DIR OUT # there (a machine without our packages): results in OUT
+#   ROUNDS=8 SWEEP=0 BUDGET_S=300 tests/bench/many_cores.sh grade DIR OUT   # the catalog's flips there
 #
 # The machine needs glibc >= 2.34 and a python3; everything else travels in DIR.
 set -u
@@ -77,9 +79,12 @@ EOF
 
 all=$(nproc)
 # 1. the catalog as it is: a case naming workers = 4 runs on 4 of the machine's CPUs
-for c in pool_map pool_map_py pool_bench; do
-  for v in parallel starter; do grade catalog "$all" "$src/cases/$c" $v; done
+for round in $(seq "${ROUNDS:-1}"); do
+  for c in pool_map pool_map_py pool_bench square_cube square_cube_py; do
+    for v in parallel starter; do grade catalog "$all" "$src/cases/$c" $v; done
+  done
 done
+[ "${SWEEP:-1}" = 0 ] && { echo "done in ${SECONDS}s"; exit 0; }
 # 2. without `workers`: one worker per core, on 2..all CPUs (the largest first, as they matter most)
 nw=$out/.cases-without-workers
 mkdir -p "$nw"

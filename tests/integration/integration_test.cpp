@@ -40,8 +40,8 @@ const auto* const kCleanResults = ::testing::AddGlobalTestEnvironment(new CleanR
 
 // `parex run <fixture case> --variant V`, the binaries from `bin_root`/<fixture>; returns the console output and
 // the result JSON (grade() takes the fixtures' own binaries).
-Graded grade_in(const fs::path& bin_root, const std::string& fixture, const std::string& variant, const std::string& extra = "") {
-  const fs::path& results = results_dir();
+Graded grade_into(const fs::path& results, const fs::path& bin_root, const std::string& fixture, const std::string& variant,
+                  const std::string& extra = "") {
   std::string command = std::string(PAREX_EXE) + " run " + PAREX_FIXTURES + "/" + fixture + " --bin-dir " +
                         (bin_root / fixture).string() + " --variant " + variant + " --results " + results.string() +
                         " " + extra + " 2>&1";
@@ -59,6 +59,10 @@ Graded grade_in(const fs::path& bin_root, const std::string& fixture, const std:
     if (!graded.by_kind.contains(check["kind"])) graded.by_kind[check["kind"]] = check;
   }
   return graded;
+}
+
+Graded grade_in(const fs::path& bin_root, const std::string& fixture, const std::string& variant, const std::string& extra = "") {
+  return grade_into(results_dir(), bin_root, fixture, variant, extra);
 }
 
 Graded grade(const std::string& fixture, const std::string& variant, const std::string& extra = "") {
@@ -249,6 +253,62 @@ TEST(TwoTasks, SequentialFailsInterleaved) {
   EXPECT_EQ(status_of(graded, "speedup"), "fail");
   EXPECT_NE(graded.by_kind["speedup"]["message"].get<std::string>().find("not judged: 1 of 3 pairs ran, as 'interleaved "),
             std::string::npos) << graded.by_kind["speedup"]["message"];
+}
+
+// A starter sealed on its first pair needs of that pair's baseline run only what it printed: the run the case's
+// reference grade recorded moments ago serves (docs/extensions.md, "Reused baseline runs").
+TEST(ReusedBaseline, AnExpectedFailureSealedOnItsFirstRunReusesTheBaselineRunItsCaseRecorded) {
+  const fs::path results = fs::temp_directory_path() / ("parex-reuse-" + std::to_string(::getpid()));
+  const auto in_results = [&](const std::string& variant, const std::string& extra = "") {
+    return grade_into(results, PAREX_FIXTURE_BIN, "twotasks", variant, extra);
+  };
+  auto reused_from = [](const Graded& graded) {
+    std::vector<std::string> from;
+    for (const auto& run : graded.result["runs"]) from.push_back(run.value("reused_from", ""));
+    return from;
+  };
+  // Run alone, a starter runs its baseline: there is no record yet.
+  auto alone = in_results("sequential");
+  ASSERT_EQ(alone.result["runs"].size(), 2u) << alone.console;
+  EXPECT_EQ(reused_from(alone), (std::vector<std::string>{"", ""}));
+  fs::remove_all(results);
+
+  auto reference = in_results("parallel");
+  EXPECT_EQ(reference.result["status"], "pass") << reference.console;
+  EXPECT_EQ(reused_from(reference), std::vector<std::string>(reference.result["runs"].size(), ""));
+  EXPECT_TRUE(fs::exists(results / "twotasks" / ".baselines" / "serial.json"));
+
+  auto starter = in_results("sequential");
+  ASSERT_EQ(starter.result["runs"].size(), 2u) << starter.console;
+  EXPECT_EQ(starter.result["runs"][0]["variant"], "serial");
+  EXPECT_EQ(reused_from(starter), (std::vector<std::string>{"twotasks/parallel", ""}));
+  EXPECT_CONSOLE_HAS(starter, "note: baseline 'serial' was not run again: its run is the one twotasks/parallel's grade recorded");
+  // The same evidence as a baseline run of its own: its output checks judged, its speedup shown, not judged.
+  EXPECT_EQ(starter.result["status"], "pass");  // expect = "fail", and it does
+  EXPECT_EQ(status_of(starter, "interleaved"), "fail");
+  EXPECT_EQ(status_of(starter, "same_lines"), "pass");
+  EXPECT_EQ(status_of(starter, "in_order"), "pass");
+  EXPECT_NE(starter.by_kind["speedup"]["message"].get<std::string>().find("not judged: 1 of 3 pairs ran"), std::string::npos);
+  EXPECT_LT(starter.by_kind["speedup"]["measured"].get<double>(), 1.2);
+
+  // Another time scale is another run of the baseline: not reused.
+  auto rescaled = in_results("sequential", "--time-scale 0.5");
+  EXPECT_EQ(reused_from(rescaled), (std::vector<std::string>{"", ""})) << rescaled.console;
+
+  // A foil whose first run seals nothing runs its baseline after it, and every pair as always: nothing reused is judged.
+  in_results("parallel");
+  auto laggard = in_results("laggard");
+  EXPECT_EQ(laggard.result["status"], "pass") << laggard.console;  // it fails its speedup, as expected
+  EXPECT_EQ(laggard.result["config"]["stopped_early"], nullptr);
+  const auto& runs = laggard.result["runs"];
+  ASSERT_EQ(runs.size(), 2u * laggard.result["config"]["pairs"].get<unsigned>()) << laggard.console;
+  EXPECT_EQ(runs[0]["variant"], "laggard");
+  EXPECT_EQ(runs[1]["variant"], "serial");
+  EXPECT_EQ(reused_from(laggard), std::vector<std::string>(runs.size(), ""));
+  EXPECT_EQ(status_of(laggard, "speedup"), "fail");
+  EXPECT_EQ(laggard.by_kind["speedup"]["message"].get<std::string>().find("not judged"), std::string::npos);
+  EXPECT_EQ(status_of(laggard, "interleaved"), "pass");
+  fs::remove_all(results);
 }
 
 TEST(TwoTasks, ReorderedFailsInOrder) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "baseline_cache.hpp"
 #include "results.hpp"
 #include "../utf8.hpp"
 
@@ -111,4 +112,68 @@ TEST(RunJson, AFloodKeepsItsFirstAndLastLinesAndCountsTheRest) {
   json kept = to_json(many);
   EXPECT_EQ(kept["lines"].size(), 5000u);
   EXPECT_FALSE(kept.contains("lines_omitted"));
+}
+
+// A baseline run recorded for another grade to reuse reads back as the checks saw it.
+TEST(RunJson, ARunReadsBackAsItWasWritten) {
+  parex::Run run;
+  run.variant = "serial";
+  run.role = Role::baseline;
+  run.index = 2;
+  run.wall_s = 1.25;
+  run.user_s = 0.5;
+  run.sys_s = 0.125;
+  run.exit_code = 3;
+  run.outcome = Outcome::exit_nonzero;
+  run.pid = 2;
+  run.host_pid = 4711;
+  run.processes_created = 3;
+  run.peak_processes = 2;
+  run.stolen_share = 0.012;
+  run.foreign_share = 0.25;
+  run.lines = {{0.1, Stream::out, "square 4"}, {0.2, Stream::err, "warning"}};
+  run.probes.push_back({0.15, 4712, 4712, "task_start", "square", 0, 0.16});
+  run.leaked.push_back({4713, "sleep 9"});
+  run.reused_from = "square_cube/parallel";
+  const std::optional<parex::Run> back = run_from_json(to_json(run));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(to_json(*back), to_json(run));
+  EXPECT_EQ(back->role, Role::baseline);
+  EXPECT_EQ(back->outcome, Outcome::exit_nonzero);
+  EXPECT_EQ(back->lines[1].stream, Stream::err);
+
+  nlohmann::json killed = to_json(run);
+  killed["signal"] = "SIGKILL";
+  EXPECT_EQ(run_from_json(killed)->signal, 9);
+  for (const char* broken : {"outcome", "lines", "wall_s"}) {
+    nlohmann::json json = to_json(run);
+    if (std::string(broken) == "outcome") json[broken] = "vanished";
+    else json.erase(broken);
+    EXPECT_FALSE(run_from_json(json)) << broken;
+  }
+}
+
+// A recorded baseline is read back under its own key only, while it is recent, and never when it is not one.
+TEST(RecordedBaseline, IsReusedUnderItsOwnKeyOnlyAndWhileRecent) {
+  const fs::path dir = fs::temp_directory_path() / ("parex-recorded-" + std::to_string(::getpid()));
+  parex::Run run;
+  run.variant = "serial";
+  run.role = Role::baseline;
+  run.lines = {{0.1, Stream::out, "A 1"}};
+  record_baseline(dir, "serial", "key-1", "twotasks/parallel", {run, run});
+  auto recorded = load_recorded_baseline(dir, "serial", "key-1", 600);
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->from, "twotasks/parallel");
+  ASSERT_EQ(recorded->runs.size(), 2u);
+  EXPECT_EQ(recorded->runs[0].lines[0].text, "A 1");
+  EXPECT_FALSE(load_recorded_baseline(dir, "serial", "key-2", 600)) << "another key";
+  EXPECT_FALSE(load_recorded_baseline(dir, "other", "key-1", 600)) << "another baseline";
+  EXPECT_FALSE(load_recorded_baseline(dir, "serial", "key-1", 0)) << "too old";
+  parex::Run graded = run;
+  graded.role = Role::graded;
+  record_baseline(dir, "serial", "key-1", "twotasks/parallel", {graded});
+  EXPECT_FALSE(load_recorded_baseline(dir, "serial", "key-1", 600)) << "a graded run is no baseline run";
+  std::ofstream(dir / "serial.json") << "{\"schema\": \"parex-baseline-runs/1\", \"key\": \"key-1\", \"runs\": [";
+  EXPECT_FALSE(load_recorded_baseline(dir, "serial", "key-1", 600)) << "half a file";
+  fs::remove_all(dir);
 }
