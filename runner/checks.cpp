@@ -798,6 +798,8 @@ std::optional<std::pair<double, double>> speedup_interval(const std::vector<doub
   return std::make_pair(*low, *high);
 }
 
+bool disturbed_run(const Run& run) { return disturbed(run); }
+
 std::vector<int> scaling_points(int cores) {
   std::vector<int> points;
   for (int workers = 1; workers < cores; workers *= 2) points.push_back(workers);

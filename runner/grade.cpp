@@ -87,8 +87,9 @@ std::string baseline_key(const CaseSpec& spec, const Command& command, const std
   return sha.hex();
 }
 
-// Runs of a benchmark program, at most, while steal disturbs them (docs/extensions.md).
-constexpr int kMaxBenchmarkRuns = 3;
+// Runs of a benchmark program, or of a scaling check's lone 1-CPU point, at most, while disturbances spoil them
+// (docs/extensions.md).
+constexpr int kMaxQuietTries = 3;
 
 // What a run of `variant` must not see, and the folders under /tmp it needs kept (docs/process-control.md):
 // the other variants' executables, the hidden variants' sources, parex itself, and what the caller adds.
@@ -449,7 +450,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   result.pairs = sealed.empty() ? pairs : static_cast<int>(evidence.graded.size());
   result.stopped_early = sealed;
   // A benchmark program measures itself, once: a run the hypervisor disturbed is run again, for a quiet one.
-  for (int runs = 1; benchmark && runs < kMaxBenchmarkRuns && undecided(); ++runs)
+  for (int runs = 1; benchmark && runs < kMaxQuietTries && undecided(); ++runs)
     for (const auto& p : participants)
       if (p.once) run_one(p, spec.warmup + runs, true);
 
@@ -458,9 +459,19 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
   // already measured (the same CPUs, the same PAREX_CORES): they serve as it, and it is not run again.
   if (std::any_of(spec.checks.begin(), spec.checks.end(), [](const CheckSpec& c) { return c.kind == CheckKind::scaling; }) &&
       result.machine.cores >= 2 && sealed.empty()) {
-    for (int rep = 0; rep < result.repetitions; ++rep)
-      for (int workers : scaling_points(result.machine.cores))
+    // An interval needs 3 points: with 2 (a 2-CPU machine) the 1-CPU point runs once, and again only while a
+    // disturbance leaves it without a quiet run.
+    const std::vector<int> points = scaling_points(result.machine.cores);
+    const int repetitions = points.size() >= 3 ? result.repetitions : 1;
+    for (int rep = 0; rep < repetitions; ++rep)
+      for (int workers : points)
         if (workers < result.machine.cores) run_one(participants.back(), spec.warmup + rep, true, workers);
+    auto unquiet = [&] {
+      const auto one = evidence.scaling.find(1);
+      return one != evidence.scaling.end() && std::all_of(one->second.begin(), one->second.end(), disturbed_run);
+    };
+    for (int rep = repetitions; points.size() < 3 && rep < kMaxQuietTries && tampered.empty() && unquiet(); ++rep)
+      run_one(participants.back(), spec.warmup + rep, true, 1);
     if (sealed.empty() && tampered.empty()) evidence.scaling[result.machine.cores] = evidence.graded;
   }
 

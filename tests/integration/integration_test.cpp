@@ -602,6 +602,23 @@ TEST(Scaling, ARunConfinedToOneCpuCannotWidenItsAffinity) {
   EXPECT_EQ(confined, 1) << graded.console;
 }
 
+// On 2 CPUs the fit has 2 points and no interval: its 1-CPU point runs once, whatever `repetitions`, and again only
+// while the hypervisor or other processes disturb it.
+TEST(Scaling, OnTwoCpusTheOneCpuPointRunsOnceUnlessDisturbed) {
+  auto graded = grade("scaling", "widen", "--repetitions 3");
+  ASSERT_TRUE(graded.result.is_object()) << graded.console;
+  if (graded.result["machine"]["cores"] != 2) GTEST_SKIP() << "a 2-CPU machine's case";
+  std::vector<json> lone;
+  for (const auto& run : graded.result["runs"])
+    if (run.value("workers", 0) == 1) lone.push_back(run);
+  ASSERT_GE(lone.size(), 1u) << graded.console;
+  ASSERT_LE(lone.size(), 3u) << graded.console;
+  for (std::size_t r = 0; r + 1 < lone.size(); ++r)
+    EXPECT_TRUE(lone[r].value("stolen_share", 0.0) > 0.1 || lone[r].value("foreign_share", 0.0) > 0.1)
+        << "a quiet 1-CPU run was run again: " << lone[r].dump();
+  EXPECT_EQ(graded.result["config"]["pairs"], 3);
+}
+
 // A case that grades `workers = 1` runs on one CPU of this machine's two, baselines too, and is told so
 // (PAREX_CORES); held there by a cpuset where there is one. One CPU cannot be graded for speed: `error`.
 TEST(Confined, ACaseThatNamesItsWorkersRunsOnThatManyCpus) {
