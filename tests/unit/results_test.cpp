@@ -115,22 +115,12 @@ TEST(RunJson, AFloodKeepsItsFirstAndLastLinesAndCountsTheRest) {
 }
 
 // A baseline run recorded for another grade to reuse reads back as the checks saw it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"  // designated: the members not named keep their defaults
 TEST(RunJson, ARunReadsBackAsItWasWritten) {
-  parex::Run run;
-  run.variant = "serial";
-  run.role = Role::baseline;
-  run.index = 2;
-  run.wall_s = 1.25;
-  run.user_s = 0.5;
-  run.sys_s = 0.125;
-  run.exit_code = 3;
-  run.outcome = Outcome::exit_nonzero;
-  run.pid = 2;
-  run.host_pid = 4711;
-  run.processes_created = 3;
-  run.peak_processes = 2;
-  run.stolen_share = 0.012;
-  run.foreign_share = 0.25;
+  parex::Run run{.variant = "serial", .role = Role::baseline, .index = 2, .pid = 2, .host_pid = 4711, .wall_s = 1.25,
+                 .user_s = 0.5, .sys_s = 0.125, .exit_code = 3, .outcome = Outcome::exit_nonzero,
+                 .processes_created = 3, .peak_processes = 2, .stolen_share = 0.012, .foreign_share = 0.25};
   run.lines = {{0.1, Stream::out, "square 4"}, {0.2, Stream::err, "warning"}};
   run.probes.push_back({0.15, 4712, 4712, "task_start", "square", 0, 0.16});
   run.leaked.push_back({4713, "sleep 9"});
@@ -152,6 +142,7 @@ TEST(RunJson, ARunReadsBackAsItWasWritten) {
     EXPECT_FALSE(run_from_json(json)) << broken;
   }
 }
+#pragma GCC diagnostic pop
 
 // A recorded baseline is read back under its own key only, while it is recent, and never when it is not one.
 TEST(RecordedBaseline, IsReusedUnderItsOwnKeyOnlyAndWhileRecent) {
