@@ -133,7 +133,8 @@
   function durations(t) {
     const byVariant = new Map();
     for (const run of t.runs.map(unpack)) if (run.counted) {
-      const variant = run.label.replace(/ #\d+$/, "");
+      // "parallel #2 on 1 CPU" counts as "parallel on 1 CPU", a reused run apart ("serial (recorded by …)")
+      const variant = run.label.replace(/ #\d+/, "");
       if (!byVariant.has(variant)) byVariant.set(variant, []);
       byVariant.get(variant).push(run.wall_s);
     }

@@ -1,6 +1,7 @@
 // Loads a parex report from file:// in headless Chromium and checks what a person would:
 // no console errors, the status filter hides rows, following a row's link draws its section, and
-// square_cube/parallel's timeline shows square and cube lines at the same time. Saves a screenshot.
+// square_cube/parallel's timeline shows square and cube lines at the same time, and a reused baseline run says whose
+// it is. Saves a screenshot.
 //   node browser_test.mjs REPORT_HTML SCREENSHOT_PNG
 import { launch, tally, watch } from "./harness.mjs";
 
@@ -66,6 +67,17 @@ try {
   expect(hang.nodes >= 2 && hang.edges >= 1 && hang.why.length > 0 && hang.processes.length === hang.nodes &&
          hang.processes.every((p) => / at \S+:\d+/.test(p)),
          `pipe_deadlock/starter shows where it hung: ${hang.nodes} processes, ${hang.edges} wait-for edges, each with its line (${JSON.stringify(hang.processes)})`);
+  // square_cube_py/starter reused the baseline run its reference recorded: its timeline and times say whose.
+  await page.click('table.variants a[href="#square_cube_py--starter"]');
+  await page.waitForSelector("#square_cube_py--starter svg.timeline", { timeout: 5000 });
+  const reused = await page.evaluate(() => {
+    const section = document.getElementById("square_cube_py--starter");
+    return { timelines: [...section.querySelectorAll("svg.timeline")].map((svg) => svg.dataset.variant),
+             times: [...section.querySelectorAll("svg[aria-label^='wall times of']")].map((svg) => svg.getAttribute("aria-label")) };
+  });
+  expect(reused.timelines.includes("serial #1 (recorded by square_cube_py/parallel)") &&
+         reused.times.includes("wall times of serial (recorded by square_cube_py/parallel)"),
+         `square_cube_py/starter's reused baseline run says whose it is (${JSON.stringify(reused)})`);
   await page.locator("#pipe_deadlock--starter svg.hang-graph").scrollIntoViewIfNeeded();
   await page.screenshot({ path: screenshot.replace(/\.png$/, "-hang.png"), fullPage: false });
   await page.click('table.variants a[href="#square_cube--parallel"]');
