@@ -599,7 +599,8 @@ TEST(Scaling, ARunConfinedToOneCpuCannotWidenItsAffinity) {
       EXPECT_NE(printed, "cpus 1") << "the attack: an affinity alone is widened back";
     }
   }
-  EXPECT_EQ(confined, 1) << graded.console;
+  // Once, or again while disturbed: one 10 ms tick of steal is over 10% of a 2 ms run (OnTwoCpusTheOneCpuPoint…).
+  EXPECT_GE(confined, 1) << graded.console;
 }
 
 // On 2 CPUs the fit has 2 points and no interval: its 1-CPU point runs once, whatever `repetitions`, and again only
