@@ -670,9 +670,15 @@ TEST(BenchmarkBaseline, AForgedBaselineInTheProgramPassesButTheInstructorsDoesNo
   EXPECT_LT(instructor["measured"].get<double>(), 1.5);
   EXPECT_EQ(instructor["data"]["baseline_variant"], "serial");
   EXPECT_NE(instructor["message"].get<std::string>().find("BM_Serial of 'serial'"), std::string::npos);
-  int serial_runs = 0;
-  for (const auto& run : graded.result["runs"]) serial_runs += run["variant"] == "serial";
-  EXPECT_EQ(serial_runs, 1);  // a benchmark baseline runs once, like the graded program, not once per repetition
+  // A benchmark baseline runs once with the graded program, not once per repetition; the two run again together
+  // only when steal or other processes disturbed every run so far (kMaxQuietTries: it happened in a CI run).
+  std::vector<json> serial, forged_runs;
+  for (const auto& run : graded.result["runs"]) (run["variant"] == "serial" ? serial : forged_runs).push_back(run);
+  ASSERT_EQ(serial.size(), forged_runs.size()) << graded.console;
+  auto shaken = [](const json& run) { return run.value("stolen_share", 0.0) > 0.1 || run.value("foreign_share", 0.0) > 0.1; };
+  for (std::size_t r = 0; r + 1 < serial.size(); ++r)
+    EXPECT_TRUE(shaken(serial[r]) || shaken(forged_runs[r]))
+        << "a benchmark run again, undisturbed: " << serial[r].dump() << forged_runs[r].dump();
 }
 
 TEST(CrashExpected, ExitCheckAcceptsTheSignal) {
