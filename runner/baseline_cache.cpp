@@ -2,11 +2,9 @@
 
 #include <chrono>
 #include <fstream>
-#include <iterator>
 
 #include <nlohmann/json.hpp>
 
-#include "digest.hpp"
 #include "results.hpp"
 
 namespace fs = std::filesystem;
@@ -52,24 +50,6 @@ void record_baseline(const fs::path& dir, const std::string& variant, const std:
   } catch (const std::exception&) {
     // The next grade runs its baseline itself.
   }
-}
-
-std::string folder_digest(const fs::path& dir) {
-  std::error_code ec;
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.is_regular_file(ec)) files.push_back(entry.path());
-  if (ec) return "";
-  std::sort(files.begin(), files.end());
-  Sha256 sha;
-  for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    const std::string bytes{std::istreambuf_iterator<char>(in), {}};
-    sha.update(file.filename().string());
-    sha.update(std::string(1, '\0') + std::to_string(bytes.size()) + '\0');
-    sha.update(bytes);
-  }
-  return sha.hex();
 }
 
 }  // namespace parex

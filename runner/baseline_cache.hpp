@@ -26,7 +26,4 @@ std::optional<RecordedBaseline> load_recorded_baseline(const std::filesystem::pa
 void record_baseline(const std::filesystem::path& dir, const std::string& variant, const std::string& key,
                      const std::string& from, const std::vector<Run>& runs);
 
-// SHA-256 over the names and bytes of the regular files directly in `dir`, in name order ("" if unreadable).
-std::string folder_digest(const std::filesystem::path& dir);
-
 }  // namespace parex

@@ -100,7 +100,6 @@ bool busy_during(const Run& run) {
   return *run.foreign_share - tick_error > kBusyShare && *run.load_share > kSaturated;
 }
 
-bool disturbed(const Run& run) { return stolen_from(run) || busy_during(run); }
 
 // Why runs were left out, in words: "the hypervisor took over 10% of the CPUs", or other processes did.
 std::string disturbance(bool steal, bool busy) {
@@ -766,6 +765,8 @@ CheckResult implicit(std::string kind, std::string name) {
 
 }  // namespace
 
+bool disturbed(const Run& run) { return stolen_from(run) || busy_during(run); }
+
 double median(std::vector<double> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -797,8 +798,6 @@ std::optional<std::pair<double, double>> speedup_interval(const std::vector<doub
   auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
   return std::make_pair(*low, *high);
 }
-
-bool disturbed_run(const Run& run) { return disturbed(run); }
 
 std::vector<int> scaling_points(int cores) {
   std::vector<int> points;

@@ -66,7 +66,7 @@ bool speedup_undecided(const CheckSpec& check, const Evidence& evidence);
 std::vector<int> scaling_points(int cores);
 
 // A timing run the hypervisor (steal) or the machine's other processes disturbed: timing checks leave it out.
-bool disturbed_run(const Run& run);
+bool disturbed(const Run& run);
 
 // Amdahl's serial fraction f fitted to (workers, speedup) points, speedup = 1 / (f + (1 - f) / workers), by least
 // squares on 1/speedup; nullopt without a point beyond one worker.

@@ -139,17 +139,33 @@ void copy_source_release(const fs::path& source, const fs::path& dest) {
 }
 
 
+namespace {
+
+// Adds every file below dir to sha: "<prefix><path>\n<size>\n" and its bytes, in path order.
+void hash_files_below(Sha256& sha, const fs::path& dir, const std::string& prefix) {
+  for (const auto& file : files_below(dir)) {
+    const std::string content = read_file(dir / file);
+    sha.update(fmt::format("{}{}\n{}\n", prefix, file.generic_string(), content.size()));
+    sha.update(content);
+  }
+}
+
+}  // namespace
+
 std::string catalog_hash(const std::vector<fs::path>& catalogs) {
   Sha256 sha;
   for (const auto& catalog : catalogs)
-    for (const auto& dir : find_cases(catalog)) {
-      const std::string name = dir.filename().string();
-      for (const auto& file : files_below(dir)) {
-        const std::string content = read_file(dir / file);
-        sha.update(fmt::format("{}/{}\n{}\n", name, file.generic_string(), content.size()));
-        sha.update(content);
-      }
-    }
+    for (const auto& dir : find_cases(catalog)) hash_files_below(sha, dir, dir.filename().string() + "/");
+  return sha.hex();
+}
+
+std::string files_digest(const fs::path& dir) {
+  Sha256 sha;
+  try {
+    hash_files_below(sha, dir, "");
+  } catch (const std::exception&) {
+    return "";
+  }
   return sha.hex();
 }
 

@@ -35,6 +35,9 @@ void copy_source_release(const std::filesystem::path& source, const std::filesys
 // sha256 of every file of the catalogs' cases (paths and contents, in path order), as hex.
 std::string catalog_hash(const std::vector<std::filesystem::path>& catalogs);
 
+// sha256 of the files below dir as files_below lists them (paths and contents), as hex; "" if unreadable.
+std::string files_digest(const std::filesystem::path& dir);
+
 // The case.toml a learner gets: without [submission], hidden variants and checks that are not visible, and
 // with the submission variant graded expect = "pass". Comments and layout of what is kept stay as written.
 // With `keep_hidden_checks`, the instructor's copy for grading a submission: every check is kept.

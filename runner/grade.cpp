@@ -83,7 +83,7 @@ std::string baseline_key(const CaseSpec& spec, const Command& command, const std
                          self_time.time_since_epoch().count()));
   sha.update(fmt::format("{}\n{}\n", fmt::join(command.argv, "\x1f"), command.cwd.string()));
   sha.update(fmt::format("{} {} {} {} {} [{}]\n", built_digest, sandboxed, time_scale, spec.timeout_s, cores, fmt::join(cpus, ",")));
-  sha.update(folder_digest(spec.dir) + folder_digest(support_python_dir()));
+  sha.update(files_digest(spec.dir) + files_digest(support_python_dir()));
   return sha.hex();
 }
 
@@ -468,7 +468,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
         if (workers < result.machine.cores) run_one(participants.back(), spec.warmup + rep, true, workers);
     auto unquiet = [&] {
       const auto one = evidence.scaling.find(1);
-      return one != evidence.scaling.end() && std::all_of(one->second.begin(), one->second.end(), disturbed_run);
+      return one != evidence.scaling.end() && std::all_of(one->second.begin(), one->second.end(), disturbed);
     };
     for (int rep = repetitions; points.size() < 3 && rep < kMaxQuietTries && tampered.empty() && unquiet(); ++rep)
       run_one(participants.back(), spec.warmup + rep, true, 1);
