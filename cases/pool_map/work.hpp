@@ -10,7 +10,7 @@ inline constexpr int kItems = 10000;
 // A chain of dependent multiply-adds seeded by n: the compiler can neither vectorise nor precompute it.
 inline std::uint64_t do_work(std::uint64_t n) {
   std::uint64_t state = n, sum = 0;
-  for (std::uint64_t x = 0; x < 50000; ++x) {
+  for (std::uint64_t x = 0; x < 25000; ++x) {
     state = state * 6364136223846793005ULL + x;
     sum += state >> 33;
   }
