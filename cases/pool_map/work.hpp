@@ -8,10 +8,9 @@
 inline constexpr int kItems = 10000;
 
 // A chain of dependent multiply-adds seeded by n: the compiler can neither vectorise nor precompute it.
-// Never inlined, and at the start of a cache line: every program runs the same machine code at the same
-// alignment. Its speed depends on where the loop falls: a serial loop that inlined it ran 14% slower than the
-// pool's copy (2.2x on 2 CPUs), and out-of-line copies 16 or 32 bytes into a line differed by 12%.
-[[gnu::noinline, gnu::aligned(64)]] inline std::uint64_t do_work(std::uint64_t n) {
+// Its speed depends on where its loop falls in a cache line; parex_add_catalog starts every loop at a line, so
+// each variant runs it equally fast (docs/authoring-cases.md, "The same loop, the same speed").
+inline std::uint64_t do_work(std::uint64_t n) {
   std::uint64_t state = n, sum = 0;
   for (std::uint64_t x = 0; x < 25000; ++x) {
     state = state * 6364136223846793005ULL + x;
