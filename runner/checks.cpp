@@ -100,7 +100,6 @@ bool busy_during(const Run& run) {
   return *run.foreign_share - tick_error > kBusyShare && *run.load_share > kSaturated;
 }
 
-
 // Why runs were left out, in words: "the hypervisor took over 10% of the CPUs", or other processes did.
 std::string disturbance(bool steal, bool busy) {
   if (steal && busy) return fmt::format("the hypervisor or other processes took over {:.0f}% of the CPUs", kBusyShare * 100);
