@@ -39,7 +39,7 @@ fi
 # Debian's python3 has Jinja2; a python3 earlier on PATH (pyenv, venv) may not. The Python cases run with it too:
 # grades then do not depend on the shell's PATH (here pyenv's python3 starts 50 ms slower, a site hook importing
 # certifi, and runs the pool lesson 45% slower, a build without PGO).
-python_options=(-DPAREX_PYTHON=/usr/bin/python3 -DPAREX_CASE_PYTHON=/usr/bin/python3)
+python_options=(-DPAREX_PYTHON=/usr/bin/python3 -DPAREX_CASE_PYTHON=/usr/bin/python3 -DPython3_EXECUTABLE=/usr/bin/python3)
 cmake --preset default "${python_options[@]}" >/dev/null
 cmake --build --preset default
 

@@ -98,14 +98,20 @@ def _lane_of(line, lanes):
     return len(lanes) - 1
 
 
+def frame_line(frame):
+    """One native frame for people: `main at /src/spin.cpp:14`, or `__libc_start_main in libc.so.6` without a file."""
+    where = f" at {frame['file']}:{frame['line']}" if frame.get("file") else \
+        (f" in {frame['module'].rsplit('/', 1)[-1]}" if frame.get("module") else "")
+    return f"{frame.get('function', '??')}{where}"
+
+
 def hang_view(hang):
     """Where a run that timed out was stuck, for the page: processes, the wait-for edges, the cycle; else None."""
     if not hang or not hang.get("processes"):
         return None
     processes = []
     for p in hang["processes"]:
-        stack = p.get("python_stack") or "\n".join(
-            f"{f.get('function', '??')}" + (f" at {f['file']}:{f['line']}" if f.get("file") else "") for f in p.get("stack", []))
+        stack = p.get("python_stack") or "\n".join(frame_line(f) for f in p.get("stack", []))
         doing = f"waits in {p.get('call') or p.get('syscall')}" if p.get("syscall") else \
             ("was running" if p.get("state") == "R" else f"was in state {p.get('state')}")
         processes.append([p.get("pid"), p.get("ppid"), p.get("command", ""), doing, p.get("where", ""), stack,

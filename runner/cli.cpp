@@ -273,7 +273,7 @@ int command_filecheck(const std::string& check_file, const std::string& input_fi
 }  // namespace
 
 int run_cli(int argc, char** argv) {
-  CLI::App app{"parex: grade parallel-programming exercises (run, check, list, new, filecheck)", "parex"};
+  CLI::App app{"parex: grade parallel-programming exercises (each subcommand below has its own --help)", "parex"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(PAREX_VERSION));
 

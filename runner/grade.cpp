@@ -319,6 +319,8 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     request.limits = spec.limits;
     request.capture = spec.capture;
     request.sandbox = p.sandbox;
+    // The case's own files, and headers it shares with a sibling case (pool_bench's ../pool_map/work.hpp).
+    request.source_roots = {spec.dir, spec.dir.parent_path()};
     std::string pythonpath = support_python_dir().string();
     if (const char* existing = std::getenv("PYTHONPATH"); existing && *existing) pythonpath += std::string(":") + existing;
     // PAREX_CORES: what the threshold counts as available, so that a pool sizes itself to it rather than

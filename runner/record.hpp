@@ -52,8 +52,9 @@ struct LeakedProcess {
 // Where a process of a run was when the run timed out (captured before the kill; see runner/spawn/hang.hpp).
 struct HangFrame {
   std::string function;
-  std::string file;  // the source file, "" without debug info
+  std::string file;    // the source file, "" without debug info
   int line = 0;
+  std::string module;  // the executable or shared library it runs in, as the process maps it ("" unknown)
 };
 
 struct HangDescriptor {

@@ -30,6 +30,7 @@ nlohmann::json to_json(const Hang& hang) {
     for (const auto& frame : p.stack) {
       nlohmann::json f = {{"function", frame.function}};
       if (!frame.file.empty()) f["file"] = frame.file, f["line"] = frame.line;
+      if (!frame.module.empty()) f["module"] = frame.module;
       stack.push_back(std::move(f));
     }
     for (const auto& d : p.descriptors) {

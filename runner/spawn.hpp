@@ -23,6 +23,7 @@ struct SpawnRequest {
   Capture capture = Capture::pipe;
   SandboxRequest sandbox;                                 // what the run may see and change
   std::vector<int> cpus;                                  // the CPUs the run may use (its affinity); empty: ours
+  std::vector<std::filesystem::path> source_roots;        // the case's folders: a hang's `where` is a line of theirs
 };
 
 // Runs `request` to completion and returns what it did; never throws for the program's faults

@@ -295,7 +295,7 @@ Run spawn_and_record(const SpawnRequest& request) {
       for (pid_t leaked : survivors) run.leaked.push_back({leaked, command_line(leaked)});
       if (auto stuck = survivors; !stuck.empty()) {  // where the leaked ones are, before they are killed
         if (init) std::erase(stuck, pid);
-        run.hang = capture_hang(stuck);
+        run.hang = capture_hang(stuck, request.source_roots);
         run.hang->when = "leaked";
       }
       tree.note_seen(static_cast<int>(run.leaked.size()) + 1);
@@ -359,7 +359,7 @@ Run spawn_and_record(const SpawnRequest& request) {
         auto members = tree.live_members();
         if (init) std::erase(members, pid);  // a sandbox's init: not the program's
         std::stable_partition(members.begin(), members.end(), [&](pid_t member) { return member == main_pid; });
-        run.hang = capture_hang(members);
+        run.hang = capture_hang(members, request.source_roots);
         stop_tree(Outcome::timeout, SIGTERM);
       }
       if (kill_at && now >= *kill_at) {

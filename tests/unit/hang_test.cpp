@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "spawn/hang.hpp"
+
 namespace parex {
 namespace {
 
@@ -112,6 +114,66 @@ TEST(Hang, ProcessesWaitingOnNothingOfTheRunAreSaidSo) {
   explain_hang(hang);
   EXPECT_TRUE(hang.edges.empty());
   EXPECT_TRUE(mentions(hang, "none of them for another process of the run"));
+}
+
+// where_in: which captured frame is the learner's line (pure: frames as libdw gives them, innermost first).
+using spawn::where_in;
+
+const std::string kProgram = "/build/hang-bin/hang/spin_global";
+const std::string kLibc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+const std::vector<std::filesystem::path> kRoots = {"/src/cases/hang", "/src/cases"};
+
+std::vector<HangFrame> libc_start() {
+  return {{"__libc_start_call_main", "../sysdeps/nptl/libc_start_call_main.h", 58, kLibc},
+          {"__libc_start_main@@GLIBC_2.34", "../csu/libc-start.c", 360, kLibc}};
+}
+
+std::vector<HangFrame> with_libc_start(std::vector<HangFrame> own) {
+  for (auto& frame : libc_start()) own.push_back(frame);
+  return own;
+}
+
+TEST(HangWhere, ASpinStoppedInsideAnInlinedAtomicNamesTheLoopsLine) {
+  // The spin loop's load is std::atomic's, inlined twice into main: each inlined level is a frame at its call site.
+  auto stack = with_libc_start({{"std::__atomic_base<bool>::load", "/usr/include/c++/12/bits/atomic_base.h", 488, kProgram},
+                                {"std::atomic<bool>::operator bool", "/usr/include/c++/12/atomic", 87, kProgram},
+                                {"main", "/src/cases/hang/spin_global.cpp", 14, kProgram}});
+  EXPECT_EQ(where_in(stack, kProgram, kRoots), "spin_global.cpp:14 in main");
+}
+
+TEST(HangWhere, TheCLibrarysFramesAreNeverTheProgramsOwnLine) {
+  // The stack the old scope walk gave (the call site of operator bool missing), with the C library's debug info.
+  auto stack = with_libc_start({{"std::__atomic_base<bool>::load", "/usr/include/c++/12/bits/atomic_base.h", 488, kProgram},
+                                {"main", "/usr/include/c++/12/atomic", 87, kProgram}});
+  EXPECT_EQ(where_in(stack, kProgram, kRoots), "");
+  // A library's frame whose file even looks like the case's is not the program's: its module says so.
+  auto foreign = with_libc_start({{"helper", "/src/cases/hang/spin_global.cpp", 9, "/src/cases/hang/libhelper.so"}});
+  EXPECT_EQ(where_in(foreign, kProgram, kRoots), "");
+}
+
+TEST(HangWhere, AStackWhoseOnlyOwnFrameIsInACaseHeaderNamesTheHeader) {
+  // pool_bench's work lives in a sibling case's header; the pool and main are parex's support headers.
+  auto stack = with_libc_start({{"do_work(long)", "/src/cases/pool_bench/../pool_map/work.hpp", 21, kProgram},
+                                {"parex::Pool::map", "/src/cases/support/parex/pool.hpp", 140, kProgram},
+                                {"main", "/src/cases/support/parex/benchmark_main.hpp", 3, kProgram}});
+  EXPECT_EQ(where_in(stack, kProgram, {"/src/cases/pool_bench", "/src/cases"}), "work.hpp:21 in do_work(long)");
+  // Without the catalog folder among the roots, the sibling's header is not the case's.
+  EXPECT_EQ(where_in(stack, kProgram, {"/src/cases/pool_bench"}), "");
+}
+
+TEST(HangWhere, ASourceFilesLineComesBeforeACaseHeadersInlinedIntoIt) {
+  auto stack = with_libc_start({{"ping_pong::receive", "/src/cases/hang/ping_pong.hpp", 30, kProgram},
+                                {"main", "/src/cases/hang/starter.cpp", 17, kProgram}});
+  EXPECT_EQ(where_in(stack, kProgram, kRoots), "starter.cpp:17 in main");
+}
+
+TEST(HangWhere, AStackWithNoOwnFrameHasNoWhere) {
+  EXPECT_EQ(where_in(libc_start(), kProgram, kRoots), "");
+  EXPECT_EQ(where_in({}, kProgram, kRoots), "");
+  // A file of the program's module outside the case's folders (a vendored library) is not the learner's line.
+  auto vendored = with_libc_start({{"vendor::spin", "/opt/vendor/spin.cpp", 5, kProgram}});
+  EXPECT_EQ(where_in(vendored, kProgram, kRoots), "");
+  EXPECT_EQ(where_in(vendored, kProgram, {}), "spin.cpp:5 in vendor::spin");  // no roots: any file not a library's
 }
 
 }  // namespace
