@@ -10,7 +10,7 @@ usage() { echo "usage: ./run.sh grade|test" >&2; exit 2; }
 job=$1
 
 packages=(build-essential cmake ninja-build pkg-config
-          libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libre2-dev libssl-dev libdw-dev
+          libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libre2-dev libssl-dev libdw-dev libseccomp-dev
           libgtest-dev libgmock-dev libbenchmark-dev
           python3 python3-jinja2)
 if [ "$job" = test ]; then

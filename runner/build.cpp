@@ -70,12 +70,18 @@ std::string compiler_messages(const std::string& log, std::size_t max_lines) {
   return out;
 }
 
-BuildOutcome build_case(const CaseSpec& spec, const BuildOptions& options) {
+std::vector<std::string> build_command(const CaseSpec& spec, const BuildOptions& options) {
   std::vector<std::string> args = {options.cmake.string(), "--build", options.build_dir.string()};
   if (!options.config.empty()) args.insert(args.end(), {"--config", options.config});
   args.push_back("--target");
   for (const auto& target : build_targets(spec)) args.push_back(target);
-  if (args.back() == "--target") {  // nothing to build: a catalog of scripts
+  if (args.back() == "--target") return {};  // nothing to build: a catalog of scripts
+  return args;
+}
+
+BuildOutcome build_case(const CaseSpec& spec, const BuildOptions& options) {
+  auto args = build_command(spec, options);
+  if (args.empty()) {
     BuildOutcome outcome;
     outcome.ok = true;
     return outcome;

@@ -29,7 +29,11 @@ struct BuildOutcome {
 // The CMake targets of a case's compiled variants: parex_<case>_<variant> (see ParexCatalog.cmake).
 std::vector<std::string> build_targets(const CaseSpec& spec);
 
-// Builds the compiled variants of `spec` in its CMake build tree (cmake --build --target ...).
+// The command that builds the compiled variants of `spec` in its CMake build tree (cmake --build --target ...);
+// empty when the case has none.
+std::vector<std::string> build_command(const CaseSpec& spec, const BuildOptions& options);
+
+// Builds the compiled variants of `spec` in its CMake build tree (build_command).
 BuildOutcome build_case(const CaseSpec& spec, const BuildOptions& options);
 
 // Runs a build tool's command (configure or build), its output captured, in a mount namespace that hides

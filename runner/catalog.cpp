@@ -155,7 +155,7 @@ class Validator {
 
 const std::vector<std::string> kTopKeys = {"title", "about", "tags", "timeout", "time_scale", "repetitions",
                                            "warmup", "capture", "sandbox", "limits", "variants", "checks", "submission"};
-const std::vector<std::string> kSubmissionKeys = {"variant", "files", "hidden_variants"};
+const std::vector<std::string> kSubmissionKeys = {"variant", "files", "hidden_variants", "build_timeout"};
 const std::vector<std::string> kVisibilities = {"visible", "hidden", "after_due_date"};
 const std::vector<std::string> kLimitKeys = {"max_processes", "max_output_bytes", "memory_mb"};
 const std::vector<std::string> kVariantKeys = {"expect", "args", "command"};
@@ -518,6 +518,9 @@ void read_submission(const toml::table& root, CaseSpec& spec, Validator& v) {
   if (table) {
     v.reject_unknown_keys(*table, kSubmissionKeys, "[submission]");
     submission.variant = v.string(*table, "variant").value_or("");
+    auto build_timeout = v.number(*table, "build_timeout");
+    v.require_range(*table, "build_timeout", build_timeout, 1.0, 3600.0, "between 1 and 3600 seconds");
+    if (build_timeout) submission.build_timeout_s = *build_timeout;
   }
   if (submission.variant.empty()) {
     if (!spec.variants.contains("starter")) {

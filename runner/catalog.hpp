@@ -89,6 +89,7 @@ struct SubmissionSpec {
   std::vector<std::string> files;          // globs, relative to the case folder; default: that variant's sources
   std::vector<std::string> hidden_variants;  // never shipped; default: all but `variant` and the baselines checks name
   bool declared = false;                   // the case.toml has a [submission] table
+  double build_timeout_s = 60;             // a learner's build of the case (configure, compile) is stopped past it
 };
 
 struct CaseSpec {

@@ -14,6 +14,7 @@
 #include "ctest_file.hpp"
 #include "autograder.hpp"
 #include "build.hpp"
+#include "build_jail.hpp"
 #include "edition.hpp"
 #include "filecheck.hpp"
 #include "grade.hpp"
@@ -53,6 +54,7 @@ struct RunArgs {
   int repetitions = 0;
   double time_scale = 0;
   std::string python;
+  std::vector<std::string> pass_env;
   bool verbose = false;
   bool no_sandbox = false, require_sandbox = false;
 };
@@ -108,6 +110,7 @@ int command_run(const RunArgs& args) {
   if (args.repetitions > 0) options.repetitions = args.repetitions;
   if (args.time_scale > 0) options.time_scale = args.time_scale;
   options.python = args.python;
+  options.pass_env = args.pass_env;
   ConsoleStyle style = console_style_for(stdout);
   style.verbose = args.verbose;
   if (args.verbose)
@@ -288,6 +291,7 @@ int run_cli(int argc, char** argv) {
   run->add_option("--python", run_args.python,
                   "Interpreter for commands that start with python3 or python (default: the python3 on PATH, resolved "
                   "to its real executable, so that a pyenv shim costs nothing)");
+  run->add_option("--pass-env", run_args.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
   run->add_flag("-v,--verbose", run_args.verbose, "Print each run as it ends and details of passing checks");
   run->add_flag("--no-sandbox", run_args.no_sandbox, "Run the programs unsandboxed (docs/process-control.md: what that gives up)");
   run->add_flag("--require-sandbox", run_args.require_sandbox, "Refuse to grade where runs cannot be sandboxed");
@@ -351,6 +355,7 @@ int run_cli(int argc, char** argv) {
   class_cmd->add_option("--case", class_options.cases, "Grade only this case (repeatable)");
   class_cmd->add_option("-j,--jobs", class_options.jobs, "Builds at once (default: the CPUs)");
   class_cmd->add_option("--python", class_options.python, "Interpreter for commands that start with python3 or python");
+  class_cmd->add_option("--pass-env", class_options.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
   class_cmd->add_flag("!--no-pages", class_options.pages, "Skip the feedback pages and the class page");
 
   std::vector<std::string> export_catalogs;
@@ -388,6 +393,7 @@ int run_cli(int argc, char** argv) {
   grade_cmd->add_option("--case", grade_options.cases, "Grade only this case (repeatable)");
   grade_cmd->add_option("--budget", grade_options.budget_s, "Wall-clock budget in seconds; cases past it are error, not scored");
   grade_cmd->add_option("--python", grade_options.python, "Interpreter for commands that start with python3 or python");
+  grade_cmd->add_option("--pass-env", grade_options.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
   grade_cmd->add_flag("--keep-work", grade_options.keep_work, "Keep the private workspace (its path is in the audit)");
   bool grade_no_sandbox = false, grade_require_sandbox = false;
   grade_cmd->add_flag("--no-sandbox", grade_no_sandbox, "Run the programs unsandboxed");
@@ -398,6 +404,8 @@ int run_cli(int argc, char** argv) {
         fmt::format("Also write {}'s results.json here", platform));
 
   std::string check_file, input_file;
+  // What a learner's build runs in (runner/build_jail.hpp): a request on stdin, the run on stdout. Internal.
+  auto* jailed_build_cmd = app.add_subcommand("jailed-build", "")->group("");
   auto* filecheck_cmd = app.add_subcommand("filecheck", "Match input against FileCheck directives; exit 0 on match, 1 on mismatch");
   filecheck_cmd->add_option("check_file", check_file, "File with CHECK directives")->required();
   filecheck_cmd->add_option("--input", input_file, "Input file (default: stdin)");
@@ -441,6 +449,7 @@ int run_cli(int argc, char** argv) {
       return kOk;
     }
     if (*filecheck_cmd) return command_filecheck(check_file, input_file);
+    if (*jailed_build_cmd) return serve_jailed_build();
     if (*class_cmd) {
       // On Slurm the runs happen on the nodes, and each task decides there (--require-sandbox is passed on).
       if (class_options.on != "slurm")

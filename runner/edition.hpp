@@ -24,7 +24,7 @@ struct EditionReport {
 // What a machine needs to build parex and grade with it (Debian/Ubuntu package names).
 inline constexpr const char* kDebianPackages =
     "build-essential cmake ninja-build pkg-config libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev "
-    "libre2-dev libssl-dev libdw-dev libbenchmark-dev python3 python3-jinja2";
+    "libre2-dev libssl-dev libdw-dev libseccomp-dev libbenchmark-dev python3 python3-jinja2";
 
 // The regular files below dir, relative to it, sorted; hidden folders, __pycache__ and *.pyc left out.
 std::vector<std::filesystem::path> files_below(const std::filesystem::path& dir);

@@ -204,6 +204,12 @@ VariantResult unrun_result(const CaseSpec& spec, const std::string& variant, Sta
   return result;
 }
 
+std::vector<std::string> run_environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> names = {"PATH", "HOME", "LANG", "TERM"};
+  names.insert(names.end(), extra.begin(), extra.end());
+  return names;
+}
+
 VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_name, const GradeOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   VariantResult result;
@@ -334,6 +340,7 @@ VariantResult grade_variant(const CaseSpec& spec, const std::string& variant_nam
     else request.cpus = confined;
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
     request.unset = {"PYTHONUNBUFFERED"};
+    request.pass_env = run_environment(options.pass_env);
     if (sandboxed) {
       // The private scratch is the only writable place: a compiled program's working folder, TMPDIR and HOME.
       request.env.insert(request.env.end(), {{"TMPDIR", "/tmp"}, {"HOME", "/tmp"}});

@@ -31,7 +31,12 @@ struct GradeOptions {
   std::vector<std::filesystem::path> hide;       // more for runs never to see: the results folder, instructor files
   std::filesystem::path baseline_cache;          // baseline runs recorded here for the case's other grades, and
                                                  // reused from here (docs/extensions.md); "": neither
+  std::vector<std::string> pass_env;             // more names of the grader's environment for the runs (--pass-env)
 };
+
+// The names of the grader's environment a graded run gets: PATH, HOME, LANG, TERM and `extra` (parex's own
+// PAREX_* always). Nothing else of it: CI and platform tokens, a grader's secrets.
+std::vector<std::string> run_environment(const std::vector<std::string>& extra);
 
 struct VariantResult {
   std::string case_name;

@@ -68,6 +68,7 @@ SubmissionOptions options_for(const ClassOptions& options, const std::string& le
   o.results = options.out / "learners" / learner / "results";
   o.cases = options.cases;
   o.python = options.python;
+  o.pass_env = options.pass_env;
   o.quiet = true;
   o.sandbox = options.sandbox;
   o.hide = {fs::absolute(options.submissions), fs::absolute(options.out)};
@@ -220,6 +221,7 @@ void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& sp
                                          "--no-pages"});
   for (const auto& c : options.cases) job.command.insert(job.command.end(), {"--case", c});
   if (!options.python.empty()) job.command.insert(job.command.end(), {"--python", options.python});
+  for (const auto& name : options.pass_env) job.command.insert(job.command.end(), {"--pass-env", name});
   if (options.regrade) job.command.push_back("--regrade");
   if (!options.sandbox) job.command.push_back("--no-sandbox");
   if (options.require_sandbox) job.command.push_back("--require-sandbox");

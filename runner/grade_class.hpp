@@ -21,6 +21,7 @@ struct ClassOptions {
   bool regrade = false;               // grade again even where nothing changed
   int jobs = 0;                       // builds at once (default: the CPUs)
   std::string python;                 // for Python cases, as GradeOptions::python
+  std::vector<std::string> pass_env;  // as GradeOptions::pass_env
   bool pages = true;                  // render the feedback pages and the class page (needs Python with Jinja2)
   bool sandbox = true;                // sandbox the runs where the runner can
   bool require_sandbox = false;       // refuse to grade where runs cannot be sandboxed (checked where they run)

@@ -4,11 +4,13 @@
 #include <stdlib.h>
 
 #include <chrono>
+#include <limits>
 #include <fstream>
 
 #include <fmt/format.h>
 
 #include "build.hpp"
+#include "build_jail.hpp"
 #include "console.hpp"
 #include "digest.hpp"
 #include "edition.hpp"
@@ -150,14 +152,39 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
   }
   std::ofstream(work / "CMakeLists.txt") << kWorkspaceCMake;
 
+  // The build is jailed (build_jail.hpp): it sees the toolchain, parex's package and this workspace, and of each
+  // case.toml the learner's view. It stops at the case's build_timeout, or sooner where the budget has less left.
+  fs::create_directories(work / "build");
+  BuildJail jail;
+  jail.workspace = work;
+  jail.sandbox = options.sandbox;
+  double build_timeout_s = 0;
+  for (const auto& spec : specs) {
+    const fs::path view = work / "learner-view" / (spec.name + ".toml");
+    fs::create_directories(view.parent_path());
+    std::ofstream(view) << learner_case_toml(spec, read_file(spec.dir / "case.toml"));
+    jail.also.push_back({work / "catalog" / spec.name / "case.toml", false, view});
+    build_timeout_s = std::max(build_timeout_s, spec.submission->build_timeout_s);
+  }
+  auto budget_left = [&] {
+    return options.budget_s > 0 ? options.budget_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+                                : std::numeric_limits<double>::infinity();
+  };
+  auto limit_to = [&](double case_timeout_s) {
+    jail.timeout_s = std::min(case_timeout_s, budget_left());
+    jail.timeout_reason = jail.timeout_s < case_timeout_s ? fmt::format("what the grading budget of {:g} s had left", options.budget_s)
+                                                          : "the case's [submission] build_timeout";
+  };
   // The same compiler, flags and generator as the CMake build of this parex, recorded when it was configured.
-  const std::vector<fs::path> hide = instructor_paths(options.catalogs);
   std::vector<std::string> configure = {"cmake", "-S", work.string(), "-B", (work / "build").string(),
                                         "-G", PAREX_CMAKE_GENERATOR, "-Dparex_DIR=" + parex_package_dir().string(),
                                         std::string("-DCMAKE_CXX_COMPILER=") + PAREX_CXX_COMPILER,
                                         std::string("-DCMAKE_BUILD_TYPE=") + PAREX_BUILD_TYPE,
                                         std::string("-DCMAKE_CXX_FLAGS=") + PAREX_CXX_FLAGS};
-  BuildOutcome configured = run_build_command(configure, hide);
+  limit_to(build_timeout_s);
+  BuildOutcome configured = budget_left() > 0 ? run_jailed_build(configure, jail) : BuildOutcome{};
+  if (budget_left() <= 0 && configured.messages.empty())
+    configured.messages = fmt::format("the grading budget of {:g} s ran out before the build", options.budget_s);
   prepared.audit = {{"catalog_hash", catalog},
                     {"parex_version", PAREX_VERSION},
                     {"compiler", PAREX_CXX_COMPILER},
@@ -201,8 +228,13 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
       p.why = "the workspace's case.toml is invalid: " + format_diagnostic(loaded.errors.front());
       continue;
     }
-    BuildOptions build{.cmake = "cmake", .build_dir = work / "build", .config = "", .hide = hide};
-    BuildOutcome built = build_case(*loaded.spec, build);
+    BuildOptions build{.cmake = "cmake", .build_dir = work / "build", .config = "", .hide = {}};
+    const auto command = build_command(*loaded.spec, build);
+    limit_to(spec.submission->build_timeout_s);
+    BuildOutcome built;
+    if (command.empty()) built.ok = true;
+    else if (budget_left() <= 0) built.messages = fmt::format("the grading budget of {:g} s ran out before this case was built", options.budget_s);
+    else built = run_jailed_build(command, jail);
     p.spec = std::move(*loaded.spec);
     if (!built.ok) {
       // The learner's paths, not the workspace's: "square_cube/starter.cpp:3:1: error: ...".
@@ -232,6 +264,9 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
   std::vector<fs::path> run_hide = instructor_paths(options.catalogs);
   for (const auto& path : {options.submission, options.results})
     if (!path.empty()) run_hide.push_back(fs::absolute(path));
+  // The workspace's case.toml holds the hidden checks, and the learner-view copies are the build's.
+  for (const auto& spec : specs) run_hide.push_back(prepared.work / "catalog" / spec.name / "case.toml");
+  run_hide.push_back(prepared.work / "learner-view");
   run_hide.insert(run_hide.end(), options.hide.begin(), options.hide.end());
   for (const auto& spec : specs) {
     SubmissionCase& c = prepared.cases[spec.name];
@@ -260,6 +295,7 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
     GradeOptions grade;
     grade.bin_dir = prepared.work / "build" / "parex-bin" / spec.name;
     grade.python = options.python;
+    grade.pass_env = options.pass_env;
     grade.sandbox = options.sandbox;
     grade.hide = run_hide;
     const auto run_started = std::chrono::steady_clock::now();

@@ -23,6 +23,7 @@ struct SubmissionOptions {
   double budget_s = 0;                          // wall-clock budget for the whole grade; 0: none
   int regrades = 2;                             // more tries for a case that could not be graded
   std::string python;                           // as GradeOptions::python
+  std::vector<std::string> pass_env;            // as GradeOptions::pass_env
   bool keep_work = false;                       // leave the workspace for a look (its path is in the audit)
   bool quiet = false;                           // print nothing (a class is graded by grade-class)
   bool sandbox = true;                          // sandbox the runs where the runner can

@@ -95,6 +95,10 @@ int child_main(void* raw) {
     rlimit memory{bytes, bytes};
     ::setrlimit(RLIMIT_AS, &memory);
   }
+  if (request.max_file_bytes > 0) {
+    rlimit file_size{static_cast<rlim_t>(request.max_file_bytes), static_cast<rlim_t>(request.max_file_bytes)};
+    ::setrlimit(RLIMIT_FSIZE, &file_size);
+  }
   if (!request.cwd.empty() && ::chdir(request.cwd.c_str()) != 0) {
     setup.exec_errno = errno;
     ::_exit(127);
@@ -171,7 +175,9 @@ std::vector<char*> build_environment(const SpawnRequest& request, std::vector<st
     bool replaced = std::any_of(request.env.begin(), request.env.end(), [&](const auto& kv) { return named(item, kv.first); }) ||
                     std::any_of(request.unset.begin(), request.unset.end(), [&](const auto& name) { return named(item, name); }) ||
                     named(item, std::string_view(extra).substr(0, extra.find('=')));
-    if (!replaced) env.push_back(*entry);
+    const bool passed = !request.pass_env || item.starts_with("PAREX_") ||
+                        std::any_of(request.pass_env->begin(), request.pass_env->end(), [&](const auto& name) { return named(item, name); });
+    if (!replaced && passed) env.push_back(*entry);
   }
   owned.clear();
   owned.reserve(request.env.size() + 1);

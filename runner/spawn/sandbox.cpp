@@ -28,6 +28,8 @@
 
 #include <fmt/format.h>
 
+#include "spawn/seccomp.hpp"
+
 namespace fs = std::filesystem;
 
 namespace parex {
@@ -79,8 +81,11 @@ int cover_keeping(const std::vector<KeptFolder>& keeps, Cover&& cover, const cha
   constexpr std::size_t kMaxKeep = 16;
   int kept[kMaxKeep];
   const std::size_t count = std::min(keeps.size(), kMaxKeep);
-  for (std::size_t i = 0; i < count; ++i)
-    if ((kept[i] = take_read_only(keeps[i].path)) < 0) return failed(step, "take a folder the run needs");
+  for (std::size_t i = 0; i < count; ++i) {
+    kept[i] = keeps[i].as_is ? open_tree(AT_FDCWD, keeps[i].path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE)
+                             : take_read_only(keeps[i].path);
+    if (kept[i] < 0) return failed(step, "take a folder the run needs");
+  }
   if (int error = cover(); error != 0) return error;
   for (std::size_t i = 0; i < count; ++i)
     if (int error = put_back(kept[i], keeps[i], step); error != 0) return error;
@@ -274,7 +279,71 @@ struct TemplateSteps {
   const char* home = nullptr;        // the grader's home, covered by an empty read-only tmpfs, or none
   std::vector<KeptFolder> home_keeps;
   std::vector<const char*> hide_dirs, hide_files;
+  // An allow-list root instead (SandboxRequest::root): each entry taken from the runner's file system and put at
+  // `staged`, below the folder the new root is assembled in (kRootStaging) before it becomes the root.
+  struct RootEntry {
+    const char* source;  // what is bound
+    const char* staged;
+    const char* link;  // a symbolic link made anew, pointing there; nullptr: a bind of `path`
+    bool folder, writable, device;
+  };
+  std::vector<RootEntry> root;
+  std::vector<const char*> root_folders;  // staged folders to make, parents first
 };
+
+// Where an allow-list root is assembled in the helper's own mount namespace: a tmpfs over /tmp there, mounted
+// after every bind was taken, so that nothing below the runner's /tmp is covered before it is.
+constexpr const char* kRootStaging = "/tmp";
+
+// The new root, from `t.root`: a small tmpfs of mount points, each bind taken from the runner's file system
+// (read-only unless writable; devices keep their nodes), then pivot_root into it, the old root detached, and
+// the tmpfs itself made read-only. Returns 0, or an errno with `step` naming what failed.
+int build_root(const TemplateSteps& t, const char*& step) {
+  auto fail = [&](const char* what) { return failed(step, what); };
+  constexpr std::size_t kMaxBinds = 64;
+  if (t.root.size() > kMaxBinds) return errno = E2BIG, fail("take the root's folders (too many)");
+  int taken[kMaxBinds];
+  for (std::size_t i = 0; i < t.root.size(); ++i) {
+    const auto& entry = t.root[i];
+    taken[i] = -1;
+    if (entry.link) continue;
+    // /proc is the one exception: the runner's, alone (no submount), under the fresh one each run mounts, since in
+    // a user namespace the kernel mounts a proc only where one is already fully visible.
+    const bool proc = std::strcmp(entry.source, "/proc") == 0;
+    taken[i] = open_tree(AT_FDCWD, entry.source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (proc ? 0 : AT_RECURSIVE));
+    if (taken[i] < 0) return fail("take a folder of the root");
+    mount_attr attributes{};
+    attributes.attr_set = proc ? MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
+                               : MOUNT_ATTR_NOSUID | (entry.device ? 0 : MOUNT_ATTR_NODEV) | (entry.writable ? 0 : MOUNT_ATTR_RDONLY);
+    if (mount_setattr(taken[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &attributes) != 0) return fail("set a root folder's flags");
+  }
+  if (::mount("tmpfs", kRootStaging, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0) return fail("make the root");
+  for (const char* folder : t.root_folders)
+    if (::mkdir(folder, 0755) != 0 && errno != EEXIST) return fail("make the root's folders");
+  for (std::size_t i = 0; i < t.root.size(); ++i) {
+    const auto& entry = t.root[i];
+    if (entry.link) {
+      if (::symlink(entry.link, entry.staged) != 0) return fail("make a link of the root");
+      continue;
+    }
+    // A mount point, unless an earlier bind holds one there (a file bound over another's).
+    if (::access(entry.staged, F_OK) != 0 &&
+        (entry.folder ? ::mkdir(entry.staged, 0755) != 0 : ::close(::open(entry.staged, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) != 0))
+      return fail("make a mount point in the root");
+    if (move_mount(taken[i], "", AT_FDCWD, entry.staged, MOVE_MOUNT_F_EMPTY_PATH) != 0) return fail("bind a folder into the root");
+    ::close(taken[i]);
+  }
+  const std::string old_root = std::string(kRootStaging) + "/.old-root";
+  if (::mkdir(old_root.c_str(), 0700) != 0) return fail("make the old root's mount point");
+  if (::syscall(SYS_pivot_root, kRootStaging, old_root.c_str()) != 0) return fail("pivot into the root");
+  if (::chdir("/") != 0) return fail("enter the root");
+  if (::umount2("/.old-root", MNT_DETACH) != 0) return fail("detach the old root");
+  ::rmdir("/.old-root");
+  mount_attr read_only{};
+  read_only.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  if (mount_setattr(AT_FDCWD, "/", 0, &read_only) != 0) return fail("make the root read-only");
+  return 0;
+}
 
 // In a new mount namespace: everything of the run's file system that is the same for every run of a plan.
 // Returns 0, or an errno with `step` naming what failed.
@@ -283,6 +352,11 @@ int build_template(const TemplateSteps& t, const char*& step) {
   if (::unshare(CLONE_NEWNS) != 0) return fail("make a mount namespace");
   // Nothing mounted here reaches the runner's namespace.
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return fail("make the mounts private");
+  if (!t.root.empty()) {
+    if (int error = build_root(t, step); error != 0) return error;
+    errno = 0;
+    return 0;
+  }
   // What no run sees, or sees fresh: each costs every run a copy and a teardown.
   for (const char* point : t.unmount) ::umount2(point, MNT_DETACH);
   // Every mount read-only, not / alone: a world-writable folder on a mount of its own (/var/tmp, /run/lock on
@@ -361,6 +435,11 @@ int make_template(const TemplateSteps& steps, int& error, const char*& step) {
 SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   active_ = request.enabled && sandbox_support().available;
   if (!active_) return;
+  keyring_filter_ = spawn::keyring_filter();  // built here: the child only loads it
+  if (!request.root.empty()) {
+    plan_root(request);
+    return;
+  }
   // The run's scratch, fresh for each run; and the grader's home (its secrets, its tools), covered when it is a
   // folder of its own.
   const fs::path scratch_folders[] = {"/tmp", "/dev/shm"};
@@ -458,6 +537,62 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   template_.reset(make_template(steps, template_error_, template_step_));
 }
 
+void SandboxPlan::plan_root(const SandboxRequest& request) {
+  auto keep_string = [&](std::string text) { return strings_.emplace_back(std::move(text)).c_str(); };
+  struct Entry {
+    fs::path path, source;
+    std::string link;
+    bool folder = false, writable = false, device = false;
+  };
+  std::vector<Entry> entries;
+  for (const auto& bind : request.root) {
+    const fs::path path = fs::absolute(bind.path).lexically_normal();
+    const fs::path source = bind.source.empty() ? path : fs::absolute(bind.source).lexically_normal();
+    std::error_code ec;
+    const auto status = fs::symlink_status(source, ec);
+    if (ec || !fs::exists(status)) continue;  // e.g. /lib64 on a machine without one
+    Entry entry{path, source, "", fs::is_directory(status), bind.writable, false};
+    if (fs::is_symlink(status)) entry.link = fs::read_symlink(source, ec).string();
+    if (!ec) entries.push_back(std::move(entry));
+  }
+  for (const char* device : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"})
+    entries.push_back({device, device, "", false, false, true});
+  entries.push_back({"/proc", "/proc", "", true, false, false});  // covered by each run's own (build_root says why)
+  for (const auto& [link, target] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"/dev/fd", "/proc/self/fd"}, {"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
+           {"/dev/stderr", "/proc/self/fd/2"}})
+    entries.push_back({link, link, target});
+  // Outer paths first: a bind inside another bind's folder would need a mount point made in it.
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
+  const auto staged = [](const fs::path& path) { return std::string(kRootStaging) + path.string(); };
+  std::vector<std::string> folders;
+  for (const char* folder : {"/tmp", "/dev", "/dev/shm"}) folders.push_back(staged(folder));
+  for (const auto& entry : entries)
+    for (fs::path parent = entry.path.parent_path(); parent.has_relative_path(); parent = parent.parent_path())
+      folders.push_back(staged(parent));
+  std::sort(folders.begin(), folders.end());  // a parent sorts before what is below it
+  folders.erase(std::unique(folders.begin(), folders.end()), folders.end());
+  TemplateSteps steps;
+  for (const auto& folder : folders) steps.root_folders.push_back(keep_string(folder));
+  for (const auto& entry : entries)
+    steps.root.push_back({keep_string(entry.source.string()), keep_string(staged(entry.path)),
+                          entry.link.empty() ? nullptr : keep_string(entry.link), entry.folder, entry.writable, entry.device});
+  // Each run's fresh /tmp and /dev/shm cover what the root holds there (a workspace in /tmp): it is taken along,
+  // as the root has it, and put back.
+  const fs::path scratch_folders[] = {"/tmp", "/dev/shm"};
+  for (const auto& folder : scratch_folders) scratch_.push_back(keep_string(folder.string()));
+  scratch_options_ = keep_string(fmt::format("size={}m,mode=1777", request.scratch_mb));
+  std::vector<fs::path> kept;
+  for (const auto& entry : entries)
+    for (const auto& folder : scratch_folders)
+      if (below(entry.path, folder)) {
+        const fs::path top = folder / *std::next(entry.path.begin(), std::distance(folder.begin(), folder.end()));
+        if (std::find(kept.begin(), kept.end(), top) == kept.end()) kept.push_back(top);
+      }
+  for (const auto& path : kept) scratch_keeps_.push_back({keep_string(path.string()), {}, true});
+  template_.reset(make_template(steps, template_error_, template_step_));
+}
+
 int SandboxPlan::apply_namespaces(const char*& step) const {
   const SandboxSupport& support = sandbox_support();
   auto fail = [&](const char* what) { return failed(step, what); };
@@ -509,6 +644,8 @@ int SandboxPlan::apply_identity(const char*& step) const {
   if (!support.user_namespace && ::setgroups(0, nullptr) != 0) return fail("drop supplementary groups");
   if (::setresgid(support.gid, support.gid, support.gid) != 0) return fail("set the sandbox gid");
   if (::setresuid(support.uid, support.uid, support.uid) != 0) return fail("set the sandbox uid");
+  // No keyring: a key would outlive the run under its uid, and its parent's session keyring is still readable.
+  if (int error = spawn::load_filter(keyring_filter_); error != 0) return errno = error, fail("refuse the keyrings (seccomp)");
   errno = 0;
   return 0;
 }
@@ -517,7 +654,16 @@ std::string describe_sandbox(const SandboxRequest& request) {
   const SandboxSupport& support = sandbox_support();
   if (!request.enabled) return "none: turned off (--no-sandbox or the case's sandbox = false)";
   if (!support.available) return "none: " + support.why_not;
-  return fmt::format("uid {}{} (no capabilities, no_new_privs); per run: pid (an init as pid 1) and mount "
+  if (!request.root.empty()) {
+    const auto writable = std::count_if(request.root.begin(), request.root.end(), [](const auto& bind) { return bind.writable; });
+    return fmt::format("uid {}{} (no capabilities, no_new_privs, no keyrings); an allow-list root of {} path(s), {} of "
+                       "them writable, and /dev's null, zero, full, random and urandom; pid (an init as pid 1), mount, "
+                       "network (loopback only), UTS, cgroup and IPC namespaces; a fresh /proc, private /tmp and "
+                       "/dev/shm ({} MiB each)",
+                       support.uid, support.user_namespace ? " in a user namespace of the runner's" : "",
+                       request.root.size(), writable, request.scratch_mb);
+  }
+  return fmt::format("uid {}{} (no capabilities, no_new_privs, no keyrings); per run: pid (an init as pid 1) and mount "
                      "namespaces, a fresh /proc, private /tmp and /dev/shm ({} MiB each), the grader's home covered, "
                      "every mount read-only, {} path(s) hidden; network (loopback only), UTS, cgroup and IPC "
                      "namespaces (the IPC one emptied before each run)",

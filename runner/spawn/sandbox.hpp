@@ -10,6 +10,7 @@
 //  - what the program's process applies before exec: the identity.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -35,6 +36,17 @@ struct SandboxRequest {
   // shared files, and nothing else of its case folder.
   std::filesystem::path workdir;
   std::vector<std::filesystem::path> work_files;
+  // An allow-list root, as bubblewrap's --ro-bind builds one (a build's): when not empty, the run's / is an empty
+  // read-only tmpfs holding only these paths, each at its own path (a symbolic link as the same link; a `source`
+  // bound over what an earlier one holds there), read-only unless `writable`; and a fresh /proc, /tmp and /dev/shm, and /dev's null, zero, full, random and urandom.
+  // `hide` and `keep` are then moot: nothing else is there to hide.
+  struct Bind {
+    std::filesystem::path path;
+    bool writable = false;
+    std::filesystem::path source;  // what is bound there; empty: `path` itself
+    bool operator==(const Bind&) const = default;
+  };
+  std::vector<Bind> root;
   bool operator==(const SandboxRequest&) const = default;
 };
 
@@ -63,6 +75,7 @@ const SandboxSupport& sandbox_support();
 struct KeptFolder {
   const char* path;
   std::vector<const char*> parents;
+  bool as_is = false;  // taken with its mounts' flags as they are (an allow-list root's binds), not made read-only
 };
 
 // A request turned into what the child applies without allocating (it shares the runner's memory).
@@ -80,7 +93,9 @@ class SandboxPlan {
   int apply_identity(const char*& step) const;
 
  private:
+  void plan_root(const SandboxRequest& request);  // an allow-list root's plan (SandboxRequest::root)
   bool active_ = false;
+  const sock_fprog* keyring_filter_ = nullptr;  // the seccomp filter the program's process loads (spawn/seccomp.hpp)
   std::deque<std::string> strings_;  // owns every path and option string below, where they stay
   // What is the same for every run (the read-only root, the home covered, the hidden paths; the mounts no run
   // sees gone): a mount namespace, made once, which each run copies. Its copy costs a run less than building it.

@@ -1,0 +1,2 @@
+// Handed out: prints nothing yet (a learner's attack replaces it).
+int main() {}

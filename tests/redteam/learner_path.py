@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""One attack through a learner's own path (`parex grade --submission`, `parex grade-class`); passes when it failed.
+
+    learner_path.py ATTACK --parex P --catalog C --build-dir B [--as-user UID] [--expect-success]
+
+Each attack hands in a starter.cpp for tests/redteam/learner/attack (whose reference prints "done"). It tries to
+read, at build time or at run time, a secret the test planted: the machine's password hashes, a file in /root,
+parex's build tree, another learner's submission, the grade's output folder, the grader's environment, a key in
+the kernel's keyrings. It failed when no secret shows in anything the grade wrote or printed (results, platform
+exports, console), and nothing it should not change changed (the kernel's key counts). `endless_build` must be a
+build_error within its limit instead.
+
+--as-user grades as that uid (its files given to it): parex then sandboxes in a user namespace of its own.
+--expect-success inverts the verdict: what each attack achieves on a parex without the defences.
+"""
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+INCBIN = r'''#include <cstdio>
+asm(".section .rodata\n.global parex_stolen\nparex_stolen:\n.incbin \"{path}\"\n.byte 0\n.previous\n");
+extern "C" const char parex_stolen[];
+int main() {{ std::puts(parex_stolen); std::puts("done"); }}
+'''
+INCLUDE = '#include "{path}"\nint main() {{}}\n'
+ENV = r'''#include <cstdio>
+#include <cstdlib>
+int main() { const char* v = std::getenv("GRADER_API_TOKEN"); std::printf("%s\ndone\n", v ? v : "(none)"); }
+'''
+# The first learner adds a key to its uid's user keyring; the next one looks for it there and in the session's.
+KEY_ADD = r'''#include <cstdio>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main() {
+  const char payload[] = "{token}";
+  long id = syscall(SYS_add_key, "user", "parex-redteam", payload, sizeof payload - 1, -4 /* @u */);
+  std::printf("add_key: %ld\ndone\n", id);
+}
+'''
+KEY_READ = r'''#include <cstdio>
+#include <initializer_list>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main() {
+  for (long ring : {-4L /* @u */, -3L /* @s */, -5L /* @us */}) {
+    long id = syscall(SYS_keyctl, 10 /* KEYCTL_SEARCH */, ring, "user", "parex-redteam", 0);
+    char buffer[256] = {};
+    if (id > 0 && syscall(SYS_keyctl, 11 /* KEYCTL_READ */, id, buffer, sizeof buffer - 1) > 0) std::printf("%s\n", buffer);
+  }
+  std::puts("done");
+}
+'''
+# Compile-time work that ends only after about an hour: a thousand constant evaluations, each stopped by GCC's
+# constexpr operation limit after seconds.
+ENDLESS = r'''#include <utility>
+template <int K> constexpr long spin() {
+  long s = K;
+  for (long i = 0; i < 2000; ++i)
+    for (long j = 0; j < 2000; ++j) s += i ^ j;
+  return s;
+}
+template <int K> struct Spun { static_assert(spin<K>() != 1); };
+template <int... K> void all(std::integer_sequence<int, K...>) { (sizeof(Spun<K>), ...); }
+int main() { all(std::make_integer_sequence<int, 1000>{}); }
+'''
+
+
+def key_users():
+    try:
+        return Path("/proc/key-users").read_text()
+    except OSError:
+        return ""
+
+
+class Attack:
+    """A grade to run and the secrets it must not reveal; `setup` plants them, `cleanup` removes them."""
+
+    def __init__(self, work, args):
+        self.work, self.args, self.token = work, args, "parex-secret-" + secrets.token_hex(8)
+        self.tag = secrets.token_hex(4)  # names the planted files: a path in an error message is no leak
+        self.secrets, self.planted, self.env = [self.token], [], {}
+        self.class_mode, self.budget = False, None
+        self.must_run = []  # learners whose program must have run: an attack at run time that never ran proves nothing
+        self.search = "."  # where in the output folder the secrets must not show: a victim's own results may hold them
+
+    def plant(self, path, text):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        self.planted.append(path)
+        return path
+
+    def cleanup(self):
+        for path in self.planted:
+            path.unlink(missing_ok=True)
+
+
+def learners_for(name, attack):
+    """{learner: starter.cpp source} for `name`; sets the attack's secrets and mode."""
+    a = attack
+    if name == "include_shadow" or name == "incbin_shadow":
+        shadow = Path("/etc/shadow").read_text().splitlines()
+        a.secrets = [line for line in shadow if line.split(":")[1:2] not in (["*"], ["!"], ["!*"], [""])] or shadow[:1]
+        return {"alice": (INCLUDE if name == "include_shadow" else INCBIN).format(path="/etc/shadow")}
+    if name == "incbin_root":
+        return {"alice": INCBIN.format(path=a.plant(f"/root/.parex-redteam-{a.tag}", a.token + "\n"))}
+    if name == "incbin_build_tree":
+        return {"alice": INCBIN.format(path=a.plant(Path(a.args.build_dir) / "CMakeFiles" / f"redteam-{a.tag}.o", a.token + "\n"))}
+    if name == "incbin_output":
+        a.class_mode = True
+        return {"alice": INCBIN.format(path=a.plant(a.work / "out" / "grades.csv", f"learner,score\n{a.token},1\n"))}
+    if name == "include_classmate":
+        a.class_mode, a.search = True, "learners/alice"
+        bob = a.work / "class" / "bob" / "attack" / "starter.cpp"
+        return {"alice": INCLUDE.format(path=bob),
+                "bob": f'#include <cstdio>\nint main() {{ std::puts("{a.token}"); std::puts("done"); }}\n'}
+    if name == "env_secret":
+        a.env, a.must_run = {"GRADER_API_TOKEN": a.token}, ["alice"]
+        return {"alice": ENV}
+    if name == "keyring":
+        a.class_mode, a.must_run = True, ["alice", "bob"]
+        return {"alice": KEY_ADD.replace("{token}", a.token), "bob": KEY_READ}
+    if name == "endless_build":
+        a.secrets, a.budget = [], 10
+        return {"alice": ENDLESS}
+    raise SystemExit(f"learner_path.py: no attack {name!r}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("attack")
+    parser.add_argument("--parex", required=True)
+    parser.add_argument("--catalog", required=True, type=Path)
+    parser.add_argument("--build-dir", required=True, help="parex's build tree (its CMakeFiles hold references)")
+    parser.add_argument("--as-user", type=int, metavar="UID")
+    parser.add_argument("--expect-success", action="store_true")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("learner_path.py: skipped: needs root (to plant secrets and to grade as another uid)")
+        return 77
+    work = Path(tempfile.mkdtemp(prefix="parex-learner-path-"))
+    attack = Attack(work, args)
+    try:
+        learners = learners_for(args.attack, attack)
+        catalog = work / "catalog"
+        shutil.copytree(args.catalog, catalog / "attack")
+        for learner, source in learners.items():
+            (work / "class" / learner / "attack").mkdir(parents=True)
+            (work / "class" / learner / "attack" / "starter.cpp").write_text(source)
+        (work / "out").mkdir(exist_ok=True)
+        if attack.class_mode:
+            command = [args.parex, "grade-class", str(catalog), str(work / "class"), "--out", str(work / "out"),
+                       "--no-pages", "--jobs", "2"]
+        else:
+            command = [args.parex, "grade", str(catalog), "--submission", str(work / "class" / "alice"),
+                       "--results", str(work / "out" / "alice"), "--gradescope", str(work / "out" / "gradescope.json")]
+            if attack.budget:
+                command += ["--budget", str(attack.budget)]
+        env = dict(os.environ, **attack.env)
+        if args.as_user is not None:
+            for path in [work, *work.rglob("*")]:
+                if path not in attack.planted:
+                    os.chown(path, args.as_user, args.as_user, follow_symlinks=False)
+            work.chmod(0o755)
+            env["HOME"] = str(work)
+            command = ["setpriv", f"--reuid={args.as_user}", f"--regid={args.as_user}", "--clear-groups", "--"] + command
+        keys_before = key_users()
+        started = time.monotonic()
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        took = time.monotonic() - started
+        print(" ".join(command), f"-> exit {done.returncode} in {took:.1f} s")
+        print(done.stdout[-4000:], done.stderr[-4000:])
+        written = "".join(p.read_text(errors="replace") for p in (work / "out" / attack.search).rglob("*")
+                          if p.is_file() and p not in attack.planted)
+        everything = written + (done.stdout + done.stderr if attack.search == "." else "")
+        problems = [f"the secret {s[:40]!r} shows in what the grade wrote or printed" for s in attack.secrets if s in everything]
+        if args.attack == "keyring" and key_users() != keys_before:
+            problems.append(f"/proc/key-users changed:\n{keys_before}->\n{key_users()}")
+        if args.attack == "endless_build":
+            results = json.loads((work / "out" / "alice" / "attack" / "starter.json").read_text())
+            if results["status"] != "build_error" or "took over" not in results.get("error", "") + json.dumps(results):
+                problems.append(f"the endless build is {results['status']}, not a build_error that says it took too long")
+            if took > attack.budget + 8:
+                problems.append(f"grade --budget {attack.budget} took {took:.1f} s")
+        for learner in attack.must_run:
+            result = work / "out" / (f"learners/{learner}/results" if attack.class_mode else learner) / "attack" / "starter.json"
+            status = json.loads(result.read_text())["status"] if result.exists() else "no result"
+            if status in ("build_error", "error", "missing", "no result"):
+                problems.append(f"{learner}'s program did not run ({status}): the attack proves nothing")
+        if args.as_user is None and not attack.class_mode and not written:
+            problems.append("the grade wrote nothing")
+        if args.expect_success:
+            print("the attack succeeded:" if problems else "the attack FAILED (expected to succeed)", *problems, sep="\n  ")
+            return 0 if problems else 1
+        for problem in problems:
+            print("ATTACK SUCCEEDED:", problem)
+        return 1 if problems else 0
+    finally:
+        attack.cleanup()
+        if os.environ.get("PAREX_KEEP_ATTACK"):
+            print("kept:", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
