@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "build.hpp"
+#include "csv.hpp"
 #include "install_paths.hpp"
 #include "results.hpp"
 #include "submission.hpp"
@@ -294,20 +295,21 @@ ClassReport grade_class(const ClassOptions& options) {
   if (options.on == "slurm") grade_on_slurm(options, specs, learners, report);
   else grade_here(options, specs, learners, 0, report);
 
-  // grades.csv from every learner's submission.json, cached ones included.
+  // grades.csv from every learner's submission.json, cached ones included. A learner names their own folder, so
+  // every text cell goes through csv_text: a name such as =HYPERLINK(...) or "a,b" must stay one cell of one row.
   std::string csv = "learner,case,score,max_score,status\n";
   nlohmann::json summary = nlohmann::json::array();
   for (const auto& learner : learners) {
     auto graded = read_json(options.out / "learners" / learner / "results" / "submission.json");
     if (!graded) {
-      for (const auto& spec : specs) csv += fmt::format("{},{},,,error\n", learner, spec.name);
+      for (const auto& spec : specs) csv += csv_row({csv_text(learner), csv_text(spec.name), "", "", csv_text("error")});
       continue;
     }
     for (const auto& c : (*graded)["cases"]) {
       const auto& score = c["score"];
-      csv += fmt::format("{},{},{},{:g},{}\n", learner, c["case"].get<std::string>(),
-                         score.is_null() ? std::string() : fmt::format("{:g}", score.get<double>()),
-                         c["max_score"].get<double>(), c["status"].get<std::string>());
+      csv += csv_row({csv_text(learner), csv_text(c["case"].get<std::string>()),
+                      score.is_null() ? std::string() : csv_number(score.get<double>()),
+                      csv_number(c["max_score"].get<double>()), csv_text(c["status"].get<std::string>())});
     }
     summary.push_back({{"learner", learner}, {"score", (*graded)["score"]}, {"max_score", (*graded)["max_score"]},
                        {"flagged", (*graded)["flagged"]}});
