@@ -7,6 +7,11 @@ case's run checks (no points, but a failed one zeroes its case). A hidden or aft
 keeps its points everywhere. Only Gradescope, which applies `visibility` itself, receives its
 name and messages; elsewhere it shows as "hidden check N" with its points alone.
 
+A check's message, its details, a gate and a compiler's messages quote what the learner's program or
+build printed, so each platform receives them as text it cannot mistake for markup: Gradescope's
+Markdown in code blocks that nothing in them can close (`_md`), PrairieLearn and Exercism as text
+without control characters (`_plain`), GitHub Classroom's Actions log without workflow commands (`_log`).
+
 As a script it writes the files from results directories (what `parex grade --gradescope F` runs):
     exports.py RESULTS_DIR... [--gradescope F] [--prairielearn F] [--exercism F] [--classroom F]
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,9 +130,41 @@ def scored_items(results):
     return items
 
 
+# C0 and C1 control characters but tab and line feed: ESC starts terminal sequences (colours, OSC 8 links, which
+# ANSI-to-HTML converters such as PrairieLearn's turn into markup), and CR ends a line in an Actions log.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _plain(text):
+    """text with each control character but tab and line feed written as its escape (ESC as \\x1b)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\r\n", "\n"))
+
+
 def _md(text):
-    """Program output and diagnostics as a Markdown code block (they are not Markdown)."""
-    return "```\n" + text.replace("```", "`\u200b``") + "\n```" if text else ""
+    """Program output and diagnostics as a Markdown code block (they are not Markdown).
+
+    CommonMark closes a fence of N backticks only with a line of N or more, so the fence is one longer than the
+    longest run of backticks in the text (3 at least): nothing in it ends the block, and none of it is read as
+    Markdown or HTML.
+    """
+    if not text:
+        return ""
+    text = _plain(text)
+    fence = "`" * max(3, max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return f"{fence}\n{text}\n{fence}"
+
+
+def _log(text):
+    """Text for a GitHub Actions log, where the grading reporter prints it: a line that starts with "::" (after
+    blanks) or holds "##[" anywhere would be a workflow command (an annotation, a mask, stopped commands), so the
+    one gets a backslash before its "::" and the other is written "#\\#["."""
+    lines = []
+    for line in _plain(text).split("\n"):
+        blanks = len(line) - len(line.lstrip())
+        if line[blanks:].startswith("::"):
+            line = line[:blanks] + "\\" + line[blanks:]
+        lines.append(line.replace("##[", "#\\#["))
+    return "\n".join(lines)
 
 
 def _cut(text, limit):
@@ -149,11 +187,9 @@ def gradescope(results):
     items = scored_items(results)
     tests, leaderboard = [], []
     for item in items:
-        output = item.message
-        if item.detail and not item.passed:
-            output += "\n" + _md(item.detail)
-        if item.gate:
-            output += f"\n\n*{item.gate}*"
+        # The message and the gate quote the program's lines too: every part is a code block of its own.
+        parts = [item.message, item.detail if item.detail and not item.passed else "", item.gate]
+        output = "\n\n".join(_md(part) for part in parts if part)
         tests.append({"name": f"{item.case_id}: {item.name}", "number": item.number, "score": item.score,
                       "max_score": item.max_score, "status": "passed" if item.passed else "failed", "output": output,
                       "output_format": "md", "visibility": item.visibility, "tags": item.tags})
@@ -184,11 +220,12 @@ def prairielearn(results):
     if ungraded:
         message += f"; not graded (a grader fault, to be graded again): {', '.join(ungraded)}"
     if _nothing_built(results):
-        errors = [f"{i.case_id}: {i.message}\n{i.detail}".strip() for i in items]
+        errors = [_plain(f"{i.case_id}: {i.message}\n{i.detail}".strip()) for i in items]
         return {"gradable": False, "message": "nothing built", "format_errors": errors}
     tests = [{"name": item.learner_name, "description": item.kind or item.what, "points": item.score,
-              "max_points": item.max_score, "message": item.message if item.shown else item.learner_message,
-              "output": (item.detail if item.shown and not item.passed else "") + (f"\n{item.gate}" if item.gate else "")}
+              "max_points": item.max_score, "message": _plain(item.message if item.shown else item.learner_message),
+              "output": _plain((item.detail if item.shown and not item.passed else "")
+                               + (f"\n{item.gate}" if item.gate else ""))}
              for item in items]
     out = {"gradable": True, "score": score / max_score if max_score else 0.0, "message": message, "tests": tests}
     # The whole file must stay under 1 MB: outputs are cut, longest first, until it fits.
@@ -213,17 +250,17 @@ def exercism(results):
     """
     items = scored_items(results)
     if _nothing_built(results):
-        text = "\n\n".join(f"{i.case_id}: {i.message}\n{i.detail}".strip() for i in items)
+        text = _plain("\n\n".join(f"{i.case_id}: {i.message}\n{i.detail}".strip() for i in items))
         return {"version": 3, "status": "error", "message": _cut(text, EXERCISM_MESSAGE_LIMIT), "tests": []}
     tests = []
     for item in items:
         status = "pass" if item.passed else ("error" if item.what in ("build_error", "missing", "error") else "fail")
         test = {"name": item.learner_name, "status": status, "test_code": _test_code(item), "task_id": item.task}
         if status != "pass":
-            test["message"] = _cut(item.learner_summary if item.what == "check" else item.learner_message,
+            test["message"] = _cut(_plain(item.learner_summary if item.what == "check" else item.learner_message),
                                    EXERCISM_MESSAGE_LIMIT)
         if item.shown and item.detail and not item.passed and item.what == "check":
-            test["output"] = _cut(item.detail, EXERCISM_OUTPUT_LIMIT)
+            test["output"] = _cut(_plain(item.detail), EXERCISM_OUTPUT_LIMIT)
         tests.append(test)
     overall = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
     return {"version": 3, "status": overall, "tests": tests}
@@ -237,7 +274,7 @@ def classroom(results):
     items = scored_items(results)
     score, max_score = _totals(items)
     tests = [{"name": item.learner_name, "status": "pass" if item.passed else ("error" if item.what == "error" else "fail"),
-              "message": item.learner_message, "score": item.score, "max_score": item.max_score,
+              "message": _log(item.learner_message), "score": item.score, "max_score": item.max_score,
               "test_code": _test_code(item)} for item in items]
     status = "pass" if all(t["status"] == "pass" for t in tests) else "fail"
     if _nothing_built(results):

@@ -1,0 +1,108 @@
+"""Platform exports under attack: what a learner's program or build prints never becomes Markdown, HTML or a
+workflow command on the platform's page. Issue 28."""
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "reports"))
+
+import exports  # noqa: E402
+
+# Markup a program may print: a fence of each length that could close ours, an image that calls home, a link that
+# runs script, raw HTML, an OSC 8 terminal hyperlink, and GitHub Actions workflow commands.
+PAYLOADS = ["```", "````", "![x](http://e/x.png)", "[click](javascript:alert(1))", "<img src=x onerror=alert(1)>"]
+OSC8 = "\x1b]8;;javascript:alert(1)\x07click\x1b]8;;\x07"
+COMMANDS = ["::error title=forged::click http://e", "##[error]forged"]
+ATTACK = "\n".join(["before", *PAYLOADS, OSC8, *COMMANDS, "  " + COMMANDS[0], "after ```` and `` inline"])
+
+
+def _result(case, status, checks=(), gate=None, error=None, score=0, max_score=2):
+    return {"schema": "parex-result/1", "case": case, "variant": "starter", "expect": "pass", "status": status,
+            "score": score, "max_score": max_score, "score_gate": gate, "error": error, "duration_s": 1.0,
+            "checks": list(checks), "runs": []}
+
+
+def _attacked():
+    """Every field a learner's program or build can reach: check messages and details, a run check's message (and
+    the gate that quotes it), compiler messages, and a missing case's message."""
+    checked = _result("square_cube", "fail", [
+        {"kind": "filecheck", "name": "output", "status": "fail", "message": "run 1: " + ATTACK, "detail": ATTACK,
+         "score": 0, "max_score": 2, "visibility": "visible"},
+        {"kind": "timeout", "name": "no timeout", "status": "fail", "message": ATTACK, "implicit": True}],
+        gate="the run check 'no timeout' failed (" + ATTACK + "): the case scores 0")
+    broken = _result("join_semantics", "build_error", error="starter.cpp:1:1: error: " + ATTACK)
+    missing = _result("global_isolation", "missing", error="the submission holds no starter.cpp: " + ATTACK)
+    return [checked, broken, missing]
+
+
+def _lines(text):
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _outside_fences(markdown):
+    """The lines of `markdown` that are not inside a backtick-fenced code block, as CommonMark reads them: a fence of
+    N >= 3 backticks (at most 3 spaces in, no backtick after it) is closed only by a line of >= N backticks."""
+    outside, fence = [], 0
+    for line in _lines(markdown):
+        if not fence:
+            opening = re.fullmatch(r" {0,3}(`{3,})[^`]*", line)
+            if opening:
+                fence = len(opening.group(1))
+            else:
+                outside.append(line)
+        elif re.fullmatch(r" {0,3}`{%d,}[ \t]*" % fence, line):
+            fence = 0
+    assert not fence, f"a fence is left open in {markdown!r}"
+    return outside
+
+
+def test_gradescope_keeps_program_output_inside_code_blocks():
+    grades = exports.gradescope(_attacked())
+    outputs = [grades["output"]] + [t["output"] for t in grades["tests"]]
+    everything = "\n".join(outputs)
+    for payload in PAYLOADS:
+        assert payload in everything, payload  # not vacuous: the text reaches the grader, as text
+    for output in outputs:
+        outside = "\n".join(_outside_fences(output))
+        for payload in PAYLOADS + COMMANDS:
+            assert payload not in outside, (payload, output)
+        # Nothing of the program's is left outside a fence to be read as Markdown or HTML.
+        assert not re.search(r"[<>\[\]`!]", outside), (outside, output)
+        assert "\x1b" not in output
+
+
+def test_the_fence_outgrows_the_longest_backtick_run():
+    block = exports._md("a ````` b\n```\n``````")
+    assert block.startswith("```````\n") and block.endswith("\n```````")
+    assert exports._md("no backticks").startswith("```\n")
+    assert _outside_fences(block) == []
+
+
+def test_plain_text_platforms_get_the_text_without_control_characters():
+    # PrairieLearn and Exercism show these fields as text (PrairieLearn through ansi2html, which escapes HTML):
+    # escaping HTML here would show "&lt;"; a terminal escape, though, must not reach an ANSI-to-HTML converter.
+    results = _attacked()
+    pl = exports.prairielearn(results)
+    ex = exports.exercism(results)
+    texts = [pl["message"]] + [t[k] for t in pl["tests"] for k in ("message", "output")]
+    texts += [t.get(k, "") for t in ex["tests"] for k in ("message", "output")]
+    assert "<img src=x onerror=alert(1)>" in "\n".join(texts)
+    assert not any("\x1b" in text or "\x07" in text for text in texts)
+    broken_only = results[1:]
+    for out in (exports.prairielearn(broken_only), exports.exercism(broken_only)):
+        text = json.dumps(out, ensure_ascii=False)
+        assert "\\u001b" not in text and "\\u0007" not in text and "error title=forged" in text
+
+
+def test_classroom_messages_raise_no_workflow_command():
+    # The grading reporter prints each message to the Actions log, where a line starting with "::" (after blanks)
+    # or holding "##[" anywhere is a workflow command: an annotation, a mask, a stopped command stream.
+    for results in (_attacked(), _attacked()[1:]):
+        for test in exports.classroom(results)["tests"]:
+            for line in _lines(test["message"]):
+                assert not line.lstrip().startswith("::"), line
+                assert "##[" not in line, line
+                assert "\x1b" not in line
+    assert "error title=forged" in json.dumps(exports.classroom(_attacked()))
