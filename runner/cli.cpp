@@ -460,8 +460,9 @@ int run_cli(int argc, char** argv) {
       class_options.submissions = class_args.back();
       class_options.catalogs.assign(class_args.begin(), class_args.end() - 1);
       ClassReport report = grade_class(class_options);
-      const std::string flagged =
-          report.flagged ? fmt::format(", {} FLAGGED (a case never graded)", report.flagged) : "";
+      const int never_graded = report.flagged - report.refused;
+      std::string flagged = never_graded ? fmt::format(", {} FLAGGED (a case never graded)", never_graded) : "";
+      if (report.refused) flagged += fmt::format(", {} folder(s) REFUSED (see above)", report.refused);
       const std::string took =
           report.slurm_job.empty()
               ? fmt::format("builds {:.1f} s, timed runs {:.1f} s (the graded submissions' runs alone: {:.1f} s)",

@@ -16,6 +16,7 @@
 #include "build.hpp"
 #include "csv.hpp"
 #include "install_paths.hpp"
+#include "intake.hpp"
 #include "results.hpp"
 #include "submission.hpp"
 #include "sysinfo.hpp"
@@ -130,8 +131,9 @@ void grade_here(const ClassOptions& options, const std::vector<CaseSpec>& specs,
     run_progress.step(static_cast<int>(i) + 1, learners[i]);
   }
   report.run_s += since(run_start);
+  std::error_code ec;  // what a build left there cannot stop the class
   for (const auto& p : prepared)
-    if (p && !p->skipped) fs::remove_all(p->work);
+    if (p && !p->skipped) fs::remove_all(p->work, ec);
 }
 
 // Where a Slurm task says what it did, for the parex that submitted the job: <out>/.slurm/tasks/<learner>.json.
@@ -285,11 +287,27 @@ ClassReport grade_class(const ClassOptions& options) {
   const auto specs = submission_cases(options.catalogs, options.cases);
   if (!options.task_list.empty()) return grade_task(options, specs);
   std::vector<std::string> learners;
-  for (const auto& entry : fs::directory_iterator(options.submissions))
-    if (entry.is_directory() && !entry.path().filename().string().starts_with(".")) learners.push_back(entry.path().filename().string());
-  std::sort(learners.begin(), learners.end());
   ClassReport report;
+  for (const auto& entry : fs::directory_iterator(options.submissions)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with(".")) continue;
+    // A learner's folder that is a link could be another's, or anything on the machine; a name with a line break
+    // would forge a row of every list that names it.
+    if (entry.is_symlink()) {
+      fmt::print(stderr, "parex grade-class: refused {}: it is a link, not a folder (links are not followed)\n",
+                 nlohmann::json(name).dump());
+      ++report.refused;
+    } else if (has_control_character(name)) {
+      fmt::print(stderr, "parex grade-class: refused {}: its name has a control character (a line break, a tab, an "
+                         "escape); rename the folder\n", nlohmann::json(name).dump());
+      ++report.refused;
+    } else if (entry.is_directory()) {
+      learners.push_back(name);
+    }
+  }
+  std::sort(learners.begin(), learners.end());
   report.learners = static_cast<int>(learners.size());
+  report.flagged += report.refused;
   fs::create_directories(options.out / "learners");
 
   if (options.on == "slurm") grade_on_slurm(options, specs, learners, report);

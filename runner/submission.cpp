@@ -1,9 +1,11 @@
 #include "submission.hpp"
 
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstring>
 #include <limits>
 #include <fstream>
 
@@ -16,6 +18,7 @@
 #include "edition.hpp"
 #include "fd.hpp"
 #include "install_paths.hpp"
+#include "intake.hpp"
 #include "results.hpp"
 #include "slurm.hpp"
 #include "sysinfo.hpp"
@@ -47,6 +50,17 @@ std::vector<fs::path> instructor_paths(const std::vector<fs::path>& catalogs) {
     if (fs::is_directory(fs::path(PAREX_BINARY_DIR) / built, ec)) out.push_back(fs::path(PAREX_BINARY_DIR) / built);
   return out;
 }
+
+// Removes a workspace on every way out of a phase, a throw included, unless disarmed (kept for the next phase).
+// What a build left there cannot stop it: errors are ignored, the rest is removed.
+struct WorkspaceGuard {
+  std::filesystem::path path;
+  bool armed = true;
+  ~WorkspaceGuard() {
+    std::error_code ec;
+    if (armed) fs::remove_all(path, ec);
+  }
+};
 
 const char* const kWorkspaceCMake = R"(# A submission's workspace, written by parex grade.
 cmake_minimum_required(VERSION 3.20)
@@ -86,9 +100,13 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
   if (!::mkdtemp(pattern.data())) throw std::system_error(errno, std::generic_category(), "cannot make a workspace");
   prepared.work = pattern;
   const fs::path& work = prepared.work;
+  WorkspaceGuard guard{work};
   const std::string catalog = catalog_hash(options.catalogs);
   Sha256 key;  // what the grade depends on: the files taken, the catalog, parex and its compiler
   key.update(fmt::format("{}\n{}\n{}\n{}\n{}\n", catalog, PAREX_VERSION, PAREX_CXX_COMPILER, PAREX_CXX_FLAGS, PAREX_BUILD_TYPE));
+  Fd root(::open(options.submission.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const std::string root_error = root ? "" : std::strerror(errno);
+  std::size_t taken_bytes = 0;  // against IntakeLimits::max_total_bytes, across the cases
   for (const auto& spec : specs) {
     SubmissionCase& c = prepared.cases[spec.name];
     c.case_name = spec.name;
@@ -99,37 +117,29 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
       fs::copy_file(spec.dir / file, dest / file);
     }
     std::ofstream(dest / "case.toml") << learner_case_toml(spec, read_file(spec.dir / "case.toml"), true);
-    // DIR/<case>/, or DIR/cases/<case>/ in a clone of the learner edition.
-    std::error_code ec;
-    fs::path from = options.submission / spec.name;
-    if (!fs::is_directory(from, ec)) from = options.submission / "cases" / spec.name;
-    if (!fs::is_directory(from, ec)) continue;
-    std::vector<fs::path> entries;
-    for (auto it = fs::recursive_directory_iterator(from, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      entries.push_back(it->path());
+    // DIR/<case>/, or DIR/cases/<case>/ in a clone of the learner edition; taken beneath DIR, never through a link.
+    if (!root) {
+      prepared.prepared[spec.name] = {Status::missing, fmt::format("the submission folder cannot be read: {}", root_error), {}};
+      continue;
     }
-    std::sort(entries.begin(), entries.end());
-    for (const auto& path : entries) {
-      const std::string relative = fs::relative(path, from).generic_string();
-      // Only regular files: a link could name the reference or anything else on the machine.
-      if (fs::is_symlink(fs::symlink_status(path))) {
-        c.ignored.push_back(relative + " (a link)");
-        continue;
-      }
-      if (!fs::is_regular_file(fs::symlink_status(path))) continue;
-      if (!allowed_by(spec.submission->files, relative)) {
+    CaseIntake intake = take_case_folder(root.get(), {spec.name, "cases/" + spec.name}, IntakeLimits{}, taken_bytes);
+    if (!intake.refused.empty()) {
+      prepared.prepared[spec.name] = {Status::missing, "refused: " + intake.refused, {}};
+      continue;
+    }
+    c.ignored = std::move(intake.skipped);
+    for (const auto& file : intake.files) {
+      if (!allowed_by(spec.submission->files, file.relative)) {
         // The edition's own files come back in a learner's clone: only a change to one is worth a word.
-        if (!fs::is_regular_file(dest / relative) || read_file(dest / relative) != read_file(path))
-          c.ignored.push_back(relative);
+        if (!fs::is_regular_file(dest / file.relative) || read_file(dest / file.relative) != file.content)
+          c.ignored.push_back(file.relative);
         continue;
       }
-      fs::create_directories((dest / relative).parent_path());
-      fs::copy_file(path, dest / relative, fs::copy_options::overwrite_existing);
-      c.taken.push_back(relative);
-      const std::string content = read_file(path);
-      key.update(fmt::format("{}/{}\n{}\n", spec.name, relative, content.size()));
-      key.update(content);
+      fs::create_directories((dest / file.relative).parent_path());
+      write_file_atomically(dest / file.relative, file.content);
+      c.taken.push_back(file.relative);
+      key.update(fmt::format("{}/{}\n{}\n", spec.name, file.relative, file.content.size()));
+      key.update(file.content);
     }
   }
   // A case may include another case's file (pool_bench: ../pool_map/work.hpp). The learner's view of the
@@ -146,9 +156,8 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
     }
   prepared.cache_key = key.hex();
   if (skip && skip(prepared.cache_key)) {
-    fs::remove_all(work);
     prepared.skipped = true;
-    return prepared;
+    return prepared;  // the guard removes the workspace
   }
   std::ofstream(work / "CMakeLists.txt") << kWorkspaceCMake;
 
@@ -194,9 +203,10 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
                     {"sandbox", {{"build", configured.sandbox.empty() ? "none" : configured.sandbox},
                                  {"runs", "none: no case ran"}}},
                     {"workspace", options.keep_work ? work.string() : ""}};
-  if (auto edition = options.submission / "parex-edition.json"; fs::is_regular_file(edition)) {
+  std::string edition_why;
+  if (auto edition = root ? read_beneath(root.get(), "parex-edition.json", 64 << 10, edition_why) : std::nullopt) {
     try {
-      const auto made = nlohmann::json::parse(read_file(edition)).value("catalog_hash", "");
+      const auto made = nlohmann::json::parse(*edition).value("catalog_hash", "");
       prepared.audit["submission_edition_hash"] = made;
       prepared.audit["edition_differs"] = made != catalog;
       if (made != catalog && !options.quiet)
@@ -206,12 +216,15 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
     } catch (const nlohmann::json::exception&) {
       prepared.audit["submission_edition_hash"] = "unreadable";
     }
+  } else if (edition_why != "No such file or directory" && !edition_why.empty()) {
+    prepared.audit["submission_edition_hash"] = "unreadable: " + edition_why;
   }
 
   // Each case built on its own: a compile error is that case's alone.
   for (const auto& spec : specs) {
     SubmissionCase& c = prepared.cases[spec.name];
     PreparedSubmission::Case& p = prepared.prepared[spec.name];
+    if (p.status != Status::pass) continue;  // refused at intake, with why
     if (c.taken.empty()) {
       p.status = Status::missing;
       p.why = fmt::format("the submission holds no {} in {}/", fmt::join(spec.submission->files, " or "), spec.name);
@@ -249,6 +262,7 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
     p.status = Status::pass;  // built: to be graded
   }
   prepared.build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  guard.armed = false;  // the timed phase's now
   return prepared;
 }
 
@@ -258,6 +272,7 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
   auto elapsed = [&] { return prepared.build_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   SubmissionReport report;
   report.audit = prepared.audit;
+  WorkspaceGuard guard{prepared.work, !options.keep_work};
   const ConsoleStyle style = console_style_for(stdout);
   // What the runs must not see: the instructor's cases and built references, the submission as handed in,
   // the results being written, and what the caller adds (grade-class: every learner's).
@@ -324,7 +339,6 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
   report.audit["build_s"] = prepared.build_s;
   report.audit["run_s"] = report.run_s;
   report.audit["duration_s"] = elapsed();
-  if (!options.keep_work) fs::remove_all(prepared.work);
   if (!options.results.empty()) write_file_atomically(options.results / "submission.json", dump_json(to_json(report), 1) + "\n");
   return report;
 }

@@ -87,6 +87,8 @@ class Attack:
         self.tag = secrets.token_hex(4)  # names the planted files: a path in an error message is no leak
         self.secrets, self.planted, self.env = [self.token], [], {}
         self.class_mode, self.budget = False, None
+        self.layout = None  # (work) -> None: what the attack makes of the class folder beyond its files
+        self.check = None   # (work, done) -> [problem]: what else must hold
         self.must_run = []  # learners whose program must have run: an attack at run time that never ran proves nothing
         self.search = "."  # where in the output folder the secrets must not show: a victim's own results may hold them
 
@@ -127,9 +129,62 @@ def learners_for(name, attack):
     if name == "keyring":
         a.class_mode, a.must_run = True, ["alice", "bob"]
         return {"alice": KEY_ADD.replace("{token}", a.token), "bob": KEY_READ}
+    if name in ("case_folder_link", "learner_folder_link", "edition_json_proc", "control_char_name", "fifo_file"):
+        return intake_attack(name, a)
     if name == "endless_build":
         a.secrets, a.budget = [], 10
         return {"alice": ENDLESS}
+    raise SystemExit(f"learner_path.py: no attack {name!r}")
+
+
+def csv_rows(work):
+    import csv
+    with open(work / "out" / "grades.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def intake_attack(name, a):
+    """Intake: what a submission's folders and files are, not what they hold."""
+    bob_source = f'#include <cstdio>\nint main() {{ std::puts("{a.token}"); std::puts("done"); }}\n'
+    a.class_mode = True
+    if name == "case_folder_link":  # alice's case folder is a link to bob's: bob's marks, bob's code
+        a.search = "learners/alice"
+        a.layout = lambda work: (work / "class" / "alice" / "attack").symlink_to("../bob/attack")
+
+        def refused(work, done):
+            row = next(r for r in csv_rows(work) if r["learner"] == "alice")
+            error = json.loads((work / "out/learners/alice/results/attack/starter.json").read_text()).get("error", "")
+            return [] if row["status"] == "missing" and "link" in error else [f"alice's linked case folder: {row}, {error!r}"]
+        a.check = refused
+        return {"alice": None, "bob": bob_source}
+    if name == "learner_folder_link":  # a learner folder that is a link to another's
+        a.search = "learners/carol"
+        a.layout = lambda work: (work / "class" / "carol").symlink_to("bob")
+        a.check = lambda work, done: ([] if "refused" in done.stderr and all(r["learner"] != "carol" for r in csv_rows(work))
+                                      else ["the linked learner folder carol was graded"])
+        return {"bob": bob_source}
+    if name == "control_char_name":  # a line break in a folder's name forges a row of every list
+        a.secrets = []
+        a.check = lambda work, done: ([] if "refused" in done.stderr and len(csv_rows(work)) == 1
+                                      else [f"the folder named with a line break was graded: {csv_rows(work)}"])
+        return {"bob": bob_source, "eve\nmallory,attack,1,1,pass": bob_source}
+    if name == "edition_json_proc":  # parex-edition.json as a link to a /proc file: the grade must not die
+        a.class_mode, a.must_run = False, ["alice"]
+        a.layout = lambda work: (work / "class" / "alice" / "parex-edition.json").symlink_to("/proc/self/mem")
+
+        def survived(work, done):
+            submission = work / "out" / "alice" / "submission.json"
+            if done.returncode == 2 or not submission.exists():
+                return [f"the grade died (exit {done.returncode}) or wrote no submission.json"]
+            audit = json.loads(submission.read_text())["audit"]
+            return [] if "unreadable" in str(audit.get("submission_edition_hash")) else [f"audit: {audit}"]
+        a.check = survived
+        return {"alice": bob_source.replace(a.token, "alice")}
+    if name == "fifo_file":  # a FIFO among the files: reading it would wait for a writer for ever
+        a.class_mode, a.must_run = False, ["alice"]
+        a.layout = lambda work: os.mkfifo(work / "class" / "alice" / "attack" / "helper.hpp")
+        a.check = lambda work, done: [] if "helper.hpp (not a regular file)" in done.stdout else ["the FIFO was not named"]
+        return {"alice": bob_source.replace(a.token, "alice")}
     raise SystemExit(f"learner_path.py: no attack {name!r}")
 
 
@@ -152,8 +207,12 @@ def main():
         catalog = work / "catalog"
         shutil.copytree(args.catalog, catalog / "attack")
         for learner, source in learners.items():
-            (work / "class" / learner / "attack").mkdir(parents=True)
-            (work / "class" / learner / "attack" / "starter.cpp").write_text(source)
+            (work / "class" / learner).mkdir(parents=True)
+            if source is not None:
+                (work / "class" / learner / "attack").mkdir()
+                (work / "class" / learner / "attack" / "starter.cpp").write_text(source)
+        if attack.layout:
+            attack.layout(work)
         (work / "out").mkdir(exist_ok=True)
         if attack.class_mode:
             command = [args.parex, "grade-class", str(catalog), str(work / "class"), "--out", str(work / "out"),
@@ -172,6 +231,7 @@ def main():
             env["HOME"] = str(work)
             command = ["setpriv", f"--reuid={args.as_user}", f"--regid={args.as_user}", "--clear-groups", "--"] + command
         keys_before = key_users()
+        workspaces_before = set(Path(tempfile.gettempdir()).glob("parex-grade-*"))
         started = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
         took = time.monotonic() - started
@@ -189,6 +249,11 @@ def main():
                 problems.append(f"the endless build is {results['status']}, not a build_error that says it took too long")
             if took > attack.budget + 8:
                 problems.append(f"grade --budget {attack.budget} took {took:.1f} s")
+        if attack.check:
+            problems += attack.check(work, done)
+        leftover = set(Path(tempfile.gettempdir()).glob("parex-grade-*")) - workspaces_before
+        if leftover:
+            problems.append(f"the grade left its workspace: {sorted(map(str, leftover))}")
         for learner in attack.must_run:
             result = work / "out" / (f"learners/{learner}/results" if attack.class_mode else learner) / "attack" / "starter.json"
             status = json.loads(result.read_text())["status"] if result.exists() else "no result"
