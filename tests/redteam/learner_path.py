@@ -131,9 +131,18 @@ def learners_for(name, attack):
         return {"alice": KEY_ADD.replace("{token}", a.token), "bob": KEY_READ}
     if name in ("case_folder_link", "learner_folder_link", "edition_json_proc", "control_char_name", "fifo_file"):
         return intake_attack(name, a)
-    if name == "endless_build":
-        a.secrets, a.budget = [], 10
+    if name == "endless_build":  # `grade --budget 6`: the build is stopped when the budget runs out
+        a.secrets, a.budget = [], int(os.environ.get("PAREX_ATTACK_BUDGET", "6"))
         return {"alice": ENDLESS}
+    if name == "endless_build_class":  # grade-class: stopped at the case's build_timeout (15 s), bob graded meanwhile
+        a.secrets, a.class_mode, a.must_run = [], True, ["bob"]
+
+        def stopped(work, done):
+            result = json.loads((work / "out/learners/alice/results/attack/starter.json").read_text())
+            return [] if result["status"] == "build_error" and "took over 15 s" in result.get("error", "") else \
+                [f"alice's endless build: {result['status']}, {result.get('error', '')[:200]!r}"]
+        a.check = stopped
+        return {"alice": ENDLESS, "bob": '#include <cstdio>\nint main() { std::puts("done"); }\n'}
     raise SystemExit(f"learner_path.py: no attack {name!r}")
 
 
@@ -243,11 +252,13 @@ def main():
         problems = [f"the secret {s[:40]!r} shows in what the grade wrote or printed" for s in attack.secrets if s in everything]
         if args.attack == "keyring" and key_users() != keys_before:
             problems.append(f"/proc/key-users changed:\n{keys_before}->\n{key_users()}")
+        if args.attack == "endless_build_class" and took > 15 + 20:
+            problems.append(f"grade-class took {took:.1f} s: it waited on the endless build past its 15 s")
         if args.attack == "endless_build":
             results = json.loads((work / "out" / "alice" / "attack" / "starter.json").read_text())
             if results["status"] != "build_error" or "took over" not in results.get("error", "") + json.dumps(results):
                 problems.append(f"the endless build is {results['status']}, not a build_error that says it took too long")
-            if took > attack.budget + 8:
+            if took > attack.budget + 5:
                 problems.append(f"grade --budget {attack.budget} took {took:.1f} s")
         if attack.check:
             problems += attack.check(work, done)
