@@ -87,6 +87,7 @@ class Attack:
         self.tag = secrets.token_hex(4)  # names the planted files: a path in an error message is no leak
         self.secrets, self.planted, self.env = [self.token], [], {}
         self.class_mode, self.budget = False, None
+        self.preexec = None  # run in the grade's process before it execs parex
         self.layout = None  # (work) -> None: what the attack makes of the class folder beyond its files
         self.check = None   # (work, done) -> [problem]: what else must hold
         self.must_run = []  # learners whose program must have run: an attack at run time that never ran proves nothing
@@ -129,6 +130,8 @@ def learners_for(name, attack):
     if name == "keyring":
         a.class_mode, a.must_run = True, ["alice", "bob"]
         return {"alice": KEY_ADD.replace("{token}", a.token), "bob": KEY_READ}
+    if name == "no_namespaces":  # the kernel refuses namespaces: audited as none, refused on demand
+        return no_namespaces(a)
     if name in ("case_folder_link", "learner_folder_link", "edition_json_proc", "control_char_name", "fifo_file"):
         return intake_attack(name, a)
     if name == "endless_build":  # `grade --budget 6`: the build is stopped when the budget runs out
@@ -144,6 +147,53 @@ def learners_for(name, attack):
         a.check = stopped
         return {"alice": ENDLESS, "bob": '#include <cstdio>\nint main() { std::puts("done"); }\n'}
     raise SystemExit(f"learner_path.py: no attack {name!r}")
+
+
+def refuse_namespaces():
+    """In the child before exec: a seccomp filter (libseccomp, by ctypes) that refuses every new namespace, as a
+    container's seccomp profile does: unshare and setns fail, clone with a CLONE_NEW* flag fails, clone3 is 'not
+    implemented' (glibc falls back to clone)."""
+    import ctypes
+
+    class ArgCmp(ctypes.Structure):
+        _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
+
+    lib = ctypes.CDLL("libseccomp.so.2")
+    lib.seccomp_init.restype = ctypes.c_void_p
+    context = ctypes.c_void_p(lib.seccomp_init(ctypes.c_uint32(0x7FFF0000)))  # SCMP_ACT_ALLOW
+    eperm, enosys = ctypes.c_uint32(0x00050000 | 1), ctypes.c_uint32(0x00050000 | 38)
+    number = lambda name: lib.seccomp_syscall_resolve_name(name.encode())
+    for name in ("unshare", "setns"):
+        lib.seccomp_rule_add_array(context, eperm, number(name), 0, None)
+    lib.seccomp_rule_add_array(context, enosys, number("clone3"), 0, None)
+    for flag in (0x20000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000):
+        rule = ArgCmp(0, 7, flag, flag)  # SCMP_CMP_MASKED_EQ: flags & flag == flag
+        lib.seccomp_rule_add_array(context, eperm, number("clone"), 1, ctypes.byref(rule))
+    if lib.seccomp_load(context) != 0:
+        raise OSError("seccomp_load failed")
+
+
+def no_namespaces(a):
+    """Where the kernel refuses namespaces (a seccomp profile), the build and the runs are not sandboxed: the audit
+    says so, they keep their limits, and `--require-sandbox` refuses to grade at all."""
+    a.secrets, a.must_run, a.preexec = [], ["alice"], refuse_namespaces
+
+    def audited(work, done):
+        problems = []
+        audit = json.loads((work / "out" / "alice" / "submission.json").read_text())["audit"]["sandbox"]
+        if not audit["build"].startswith("none"):
+            problems.append(f"the build's audit says {audit['build']!r}, not none")
+        command = [a.args.parex, "grade", str(work / "catalog"), "--submission", str(work / "class" / "alice"),
+                   "--results", str(work / "out" / "required"), "--require-sandbox"]
+        if a.args.as_user is not None:
+            command = ["setpriv", f"--reuid={a.args.as_user}", f"--regid={a.args.as_user}", "--clear-groups", "--"] + command
+        refused = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, HOME=str(work)),
+                                 preexec_fn=refuse_namespaces)
+        if refused.returncode == 0 or "cannot be sandboxed" not in refused.stderr or (work / "out" / "required").exists():
+            problems.append(f"--require-sandbox graded (exit {refused.returncode}): {refused.stderr[-300:]!r}")
+        return problems
+    a.check = audited
+    return {"alice": '#include <cstdio>\nint main() { std::puts("done"); }\n'}
 
 
 def csv_rows(work):
@@ -242,7 +292,7 @@ def main():
         keys_before = key_users()
         workspaces_before = set(Path(tempfile.gettempdir()).glob("parex-grade-*"))
         started = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, preexec_fn=attack.preexec)
         took = time.monotonic() - started
         print(" ".join(command), f"-> exit {done.returncode} in {took:.1f} s")
         print(done.stdout[-4000:], done.stderr[-4000:])
