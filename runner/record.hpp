@@ -126,6 +126,7 @@ struct Run {
   long peak_memory_kb = 0;  // the whole tree at its peak, when a memory cgroup measured it
   bool output_truncated = false;
   std::size_t output_bytes = 0;
+  std::size_t probe_bytes = 0;  // probe records', 64 more each; with output_bytes, what max_output_bytes bounds
   // Shares of the capacity of the CPUs the run could use (CPUs x wall time), while it ran; timing cases only:
   // what the hypervisor took (steal), what other processes used (the run's and the runner's own CPU time left
   // out), and what everything used, the run included. From /proc/stat's 10 ms ticks: about +-0.01 / wall_s.

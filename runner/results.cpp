@@ -53,19 +53,27 @@ nlohmann::json to_json(const Hang& hang) {
 
 nlohmann::json to_json(const Run& run) {
   nlohmann::json lines = nlohmann::json::array(), probes = nlohmann::json::array(), leaked = nlohmann::json::array();
-  // A run the output limit stopped printed what nobody reads: its first and last lines are kept, the rest
-  // counted, so that one flood does not make a 100 MB result (the checks saw every line).
-  const bool flood = run.outcome == Outcome::output_limit && run.lines.size() > 2 * kKeptFloodLines;
-  std::size_t omitted = 0;
+  // A run the output limit stopped printed (or probed) what nobody reads: its first and last lines and probe
+  // records are kept, the rest counted, so that one flood does not make a 100 MB result (the checks saw them all).
+  const bool flood = run.outcome == Outcome::output_limit;
+  auto omitted_in_flood = [&](std::size_t i, std::size_t size) {
+    return flood && size > 2 * kKeptFloodLines && i >= kKeptFloodLines && i < size - kKeptFloodLines;
+  };
+  std::size_t omitted = 0, probes_omitted = 0;
   for (std::size_t i = 0; i < run.lines.size(); ++i) {
-    if (flood && i >= kKeptFloodLines && i < run.lines.size() - kKeptFloodLines) {
+    if (omitted_in_flood(i, run.lines.size())) {
       ++omitted;
       continue;
     }
     const Line& line = run.lines[i];
     lines.push_back({{"t_s", us(line.t_s)}, {"stream", to_string(line.stream)}, {"text", line.text}});
   }
-  for (const auto& probe : run.probes) {
+  for (std::size_t i = 0; i < run.probes.size(); ++i) {
+    if (omitted_in_flood(i, run.probes.size())) {
+      ++probes_omitted;
+      continue;
+    }
+    const ProbeRecord& probe = run.probes[i];
     nlohmann::json record = {{"t_s", us(probe.t_s)}, {"pid", probe.pid}, {"name", probe.name}, {"value", probe.value}};
     if (probe.tid != probe.pid) record["tid"] = probe.tid;
     if (probe.host_pid && probe.host_pid != probe.pid) record["host_pid"] = probe.host_pid;
@@ -96,12 +104,14 @@ nlohmann::json to_json(const Run& run) {
       {"peak_memory_kb", run.peak_memory_kb},
       {"output_bytes", run.output_bytes},
       {"output_truncated", run.output_truncated},
+      {"probe_bytes", run.probe_bytes},
       {"leaked", leaked},
       {"lines", lines},
       {"probes", probes},
       {"probes_forged", run.probes_forged},
   };
   if (omitted) json["lines_omitted"] = omitted;
+  if (probes_omitted) json["probes_omitted"] = probes_omitted;
   if (run.stolen_share) json["stolen_share"] = std::round(*run.stolen_share * 1000) / 1000;
   if (run.workers > 0) json["workers"] = run.workers;
   if (run.foreign_share) json["foreign_share"] = std::round(*run.foreign_share * 1000) / 1000;
@@ -143,6 +153,7 @@ std::optional<Run> run_from_json(const nlohmann::json& json) {
     run.peak_memory_kb = json.at("peak_memory_kb").get<long>();
     run.output_bytes = json.at("output_bytes").get<std::size_t>();
     run.output_truncated = json.at("output_truncated").get<bool>();
+    run.probe_bytes = json.value("probe_bytes", std::size_t{0});
     run.workers = json.value("workers", 0);
     run.probes_forged = json.at("probes_forged").get<int>();
     for (const auto& p : json.at("leaked")) run.leaked.push_back({p.at("pid").get<int>(), p.at("cmdline").get<std::string>()});

@@ -1,10 +1,11 @@
 // Channels: how a run's output and probe records reach the runner. Reused pipes for stdout and stderr, a
 // SOCK_SEQPACKET probe socket whose records carry their sender as the kernel knows it (SCM_CREDENTIALS), the
-// init's exit pipe; lines stamped on arrival; probe records parsed.
+// init's exit pipe; lines stamped on arrival; probe records parsed; what a run sends counted against its limit.
 #pragma once
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,6 +50,55 @@ class LineAssembler {
   Stream stream_;
   std::vector<Line>& out_;
   std::string partial_;
+};
+
+// What a run may send the runner: its output (stdout and stderr) and its probe records together count towards one
+// limit, max_output_bytes, so that neither can make the run's result larger than a few times it. Counts what
+// arrives and says what of it to keep; passing the limit is an output flood, and the run is stopped.
+class SendBudget {
+ public:
+  // A probe record counts this much more than its bytes: about what the result adds to each (its times, pids and
+  // keys), so that a flood of tiny records is bounded as surely as one of large ones.
+  static constexpr std::size_t kProbeRecordOverhead = 64;
+  enum class Passed { no, by_output, by_probes };
+
+  explicit SendBudget(std::size_t limit) : limit_(limit) {}
+
+  // Counts `size` bytes of output; returns how many of them to keep (those within the limit).
+  std::size_t take_output(std::size_t size) {
+    const std::size_t room = left();
+    output_bytes_ += size;
+    if (size > room) pass(Passed::by_output);
+    return std::min(size, room);
+  }
+
+  // Counts a probe record of `size` bytes; whether to keep it: only whole, and only within the limit.
+  bool take_probe(std::size_t size) {
+    const std::size_t room = left(), counted = size + kProbeRecordOverhead;
+    probe_bytes_ += counted;
+    if (counted <= room) return true;
+    pass(Passed::by_probes);
+    return false;
+  }
+
+  // Whether the limit was passed, and by what first.
+  Passed passed() const { return passed_; }
+  std::size_t output_bytes() const { return output_bytes_; }
+  // The probe records' bytes, each with kProbeRecordOverhead.
+  std::size_t probe_bytes() const { return probe_bytes_; }
+
+ private:
+  std::size_t left() const {
+    const std::size_t used = output_bytes_ + probe_bytes_;
+    return used >= limit_ ? 0 : limit_ - used;
+  }
+  void pass(Passed by) {
+    if (passed_ == Passed::no) passed_ = by;
+  }
+
+  std::size_t limit_;
+  std::size_t output_bytes_ = 0, probe_bytes_ = 0;
+  Passed passed_ = Passed::no;
 };
 
 // Parses "P\t<pid>\t<t_ns>\t<name>\t<value>\n" (cases/support/parex/probe.hpp); nullopt if malformed.

@@ -223,6 +223,18 @@ Run spawn_and_record(const SpawnRequest& request) {
     if (signo == SIGTERM && !kill_at) kill_at = Clock::now() + grace;
   };
 
+  // Output and probe records share max_output_bytes: the first byte past it stops the tree, once.
+  SendBudget budget(static_cast<std::size_t>(request.limits.max_output_bytes));
+  bool flooded = false;
+  auto stop_at_flood = [&] {
+    if (flooded || budget.passed() == SendBudget::Passed::no) return;
+    flooded = true;
+    // Read after the main process was reaped (the channels' last records), the tree is dead or killed already,
+    // and its pid and group may be another's: only the verdict is left to give.
+    if (reaped) verdict = verdict.value_or(Outcome::output_limit);
+    else stop_tree(Outcome::output_limit, SIGKILL);
+  };
+
   // Reads what is there; false when nothing was (empty, or the end).
   auto read_stream = [&](int fd, LineAssembler& lines, bool& open) {
     ssize_t n = retry_eintr([&] { return ::read(fd, buffer.data(), buffer.size()); });
@@ -233,15 +245,9 @@ Run spawn_and_record(const SpawnRequest& request) {
       open = false;
       return false;
     }
-    std::size_t keep = static_cast<std::size_t>(n);
-    if (run.output_bytes + keep > static_cast<std::size_t>(request.limits.max_output_bytes)) {
-      keep = static_cast<std::size_t>(request.limits.max_output_bytes) - std::min<std::size_t>(run.output_bytes, request.limits.max_output_bytes);
-      if (!run.output_truncated) {
-        run.output_truncated = true;
-        stop_tree(Outcome::output_limit, SIGKILL);
-      }
-    }
-    run.output_bytes += static_cast<std::size_t>(n);
+    const std::size_t keep = budget.take_output(static_cast<std::size_t>(n));
+    if (keep < static_cast<std::size_t>(n)) run.output_truncated = true;
+    stop_at_flood();
     if (keep > 0) lines.feed(buffer.data(), keep, t_s);
     return true;
   };
@@ -264,7 +270,10 @@ Run spawn_and_record(const SpawnRequest& request) {
         std::memcpy(&credentials, CMSG_DATA(c), sizeof credentials);
         sender = credentials.pid;
       }
-    if (run.probes.size() < 100000)
+    // Every record counts, kept or not; one past the limit is not kept, and stops the run.
+    const bool within = budget.take_probe(static_cast<std::size_t>(n));
+    stop_at_flood();
+    if (within && run.probes.size() < 100000)
       if (auto record = parse_probe(std::string_view(buffer.data(), static_cast<std::size_t>(n)), t0_ns)) {
         // The kernel gives the sender in our view of pids; the record names it in the run's. With a pid namespace
         // the two meet through /proc while the sender exists; a record of a sender gone by then is kept, and
@@ -431,6 +440,8 @@ Run spawn_and_record(const SpawnRequest& request) {
   err_lines.finish(seconds_between(t0, Clock::now()));
   // A sandboxed run's orphans are its init's to reap: none come to us, and our only child may be its exiting init.
   if (!alone && !init) tree.reap_zombies(&run.user_s, &run.sys_s);
+  run.output_bytes = budget.output_bytes();
+  run.probe_bytes = budget.probe_bytes();
   if (int signo = g_interrupt_signal.load()) throw Interrupted{signo};
   const bool runner_stopped = g_runner_continued != 0;
   if (!alone) forks.poll_events();
@@ -451,8 +462,14 @@ Run spawn_and_record(const SpawnRequest& request) {
     run.outcome = *verdict;
     if (*verdict == Outcome::timeout)
       run.error = fmt::format("timed out after {:.3g} s", request.timeout_s);
-    else if (*verdict == Outcome::output_limit)
+    else if (*verdict == Outcome::output_limit && budget.probe_bytes() == 0)
       run.error = fmt::format("printed more than max_output_bytes = {} bytes", request.limits.max_output_bytes);
+    else if (*verdict == Outcome::output_limit)
+      run.error = fmt::format("sent more than max_output_bytes = {} bytes of output and probe records: the {} passed it "
+                              "({} bytes of probe records, counting {} a record, and {} of output)",
+                              request.limits.max_output_bytes,
+                              budget.passed() == SendBudget::Passed::by_probes ? "probe records" : "output",
+                              budget.probe_bytes(), SendBudget::kProbeRecordOverhead, budget.output_bytes());
     else if (*verdict == Outcome::memory_limit)
       run.error = fmt::format("ran out of memory: the tree used more than memory_mb = {} MiB and was killed", request.limits.memory_mb);
     else if (*verdict == Outcome::process_limit)

@@ -469,6 +469,27 @@ TEST(RunFail, OutputFloodIsStopped) {
   EXPECT_CONSOLE_HAS(graded, "printed more than max_output_bytes = 100000 bytes");
 }
 
+// Probe records count towards max_output_bytes with output (docs/process-control.md, "Verdicts"): a program that
+// sends them without end is stopped as an output flood is, and its result stays within a few times the limit (a
+// red-team program made a 470 MiB result of 100 000 records of 4.7 KiB; tests/redteam probe_flood).
+void expect_probe_flood_stopped(const std::string& variant) {
+  auto graded = grade("runfail", variant);
+  ASSERT_TRUE(graded.result.is_object()) << graded.console;
+  const json& run = graded.result["runs"][0];
+  EXPECT_EQ(run["outcome"], "output_limit");
+  EXPECT_EQ(graded.result["status"], "pass");  // it failed, as expected
+  EXPECT_GT(run["output_bytes"].get<std::size_t>() + run.value("probe_bytes", std::size_t{0}), 100000u);  // what arrived
+  std::size_t kept = 0;
+  for (const auto& record : run["probes"]) kept += record["value"].get<std::string>().size();
+  EXPECT_LE(kept, 100000u);
+  EXPECT_LT(fs::file_size(results_dir() / "runfail" / (variant + ".json")), 3u * 100000);
+  EXPECT_CONSOLE_HAS(graded, "sent more than max_output_bytes = 100000 bytes of output and probe records");
+}
+
+TEST(RunFail, AProbeFloodIsStoppedAtTheOutputLimit) { expect_probe_flood_stopped("probeflood"); }
+
+TEST(RunFail, AFloodOfTinyProbeRecordsIsStoppedAtTheOutputLimit) { expect_probe_flood_stopped("probedust"); }
+
 TEST(RunFail, MemoryHogIsRefused) {
   auto graded = grade("runfail", "memhog");
   EXPECT_EQ(graded.result["status"], "pass");  // it failed, as expected

@@ -5,10 +5,11 @@
 
 The attack (a variant of tests/redteam/cases/redteam) runs under `parex run` on private copies of its
 case folder and binaries, with a decoy result beside its own. It failed when: its verdict is not pass
-(a pass means it printed ATTACK SUCCEEDED), and nothing outside the run changed. That is checked by
-hashing, before and after, the case, the binaries and the decoy result, and by looking for what it
-might leave: files in /tmp, /dev/shm and /etc, a System V segment, a mount, a connection to a listener
-on the loopback, a live process, the runner's cgroups.
+(a pass means it printed ATTACK SUCCEEDED), its result is no larger than 3 x the case's max_output_bytes
+(what a run sends the runner is bounded by it, and so is what the runner writes of it), and nothing outside
+the run changed. That is checked by hashing, before and after, the case, the binaries and the decoy result,
+and by looking for what it might leave: files in /tmp, /dev/shm and /etc, a System V segment, a mount, a
+connection to a listener on the loopback, a live process, the runner's cgroups.
 
 --unsandboxed grades it with --no-sandbox and passes when the attack succeeded: what each defence is
 for, shown (docs/process-control.md lists what that run gives).
@@ -18,6 +19,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -74,6 +76,12 @@ def leftovers_of(marker):
     """Where attacks leave files for the machine to keep."""
     home = os.environ.get("HOME", "/root")
     return [f"{folder}/parex-redteam-{marker}" for folder in ("/tmp", "/dev/shm", "/etc", home)]
+
+
+def max_output_bytes(case):
+    """The case's [limits] max_output_bytes (runner/catalog.hpp's default when it sets none)."""
+    found = re.search(r"^\s*max_output_bytes\s*=\s*(\d+)", (case / "case.toml").read_text(), re.MULTILINE)
+    return int(found.group(1)) if found else 8 << 20
 
 
 def all_runner_cgroups():
@@ -155,11 +163,14 @@ def main():
 
         harm = []
         result_file = results / args.case.name / f"{args.attack}.json"
-        result = json.loads(result_file.read_text()) if result_file.exists() else {}
+        size, bound = (result_file.stat().st_size if result_file.exists() else 0), 3 * max_output_bytes(case)
+        if size > bound:  # not read: a flood's result may be hundreds of MiB
+            harm.append(f"its result is {size / 2**20:.1f} MiB, more than 3 x max_output_bytes ({bound / 2**20:.1f} MiB)")
+        result = json.loads(result_file.read_text()) if result_file.exists() and size <= bound else {}
         printed = [line.get("text", "") for run in result.get("runs", []) for line in run.get("lines", [])]
         if result.get("status") == "pass":
             harm.append("its verdict is pass (" + next((l for l in printed if "ATTACK SUCCEEDED" in l), "") + ")")
-        if not result:
+        if not result_file.exists():
             harm.append("no result was written")
         after = {"case": tree_hash(case), "binaries": tree_hash(bins), "decoy result": tree_hash(results / "decoy")}
         harm += [f"the {what} changed" for what in before if before[what] != after[what]]

@@ -114,6 +114,26 @@ TEST(RunJson, AFloodKeepsItsFirstAndLastLinesAndCountsTheRest) {
   EXPECT_FALSE(kept.contains("lines_omitted"));
 }
 
+TEST(RunJson, AFloodKeepsItsFirstAndLastProbeRecordsAndCountsTheRest) {
+  parex::Run flood;
+  flood.outcome = Outcome::output_limit;
+  flood.probe_bytes = 5000 * 80;
+  for (int i = 0; i < 5000; ++i) flood.probes.push_back({0.001 * i, 2, 2, "flood", std::to_string(i)});
+  json written = to_json(flood);
+  ASSERT_EQ(written["probes"].size(), 2000u);
+  EXPECT_EQ(written["probes_omitted"], 3000);
+  EXPECT_EQ(written["probe_bytes"], 400000);
+  EXPECT_EQ(written["probes"][999]["value"], "999");
+  EXPECT_EQ(written["probes"][1000]["value"], "4000");
+  EXPECT_FALSE(written.contains("lines_omitted"));
+  // A run that ended on its own keeps every record (the runner's limit bounds them).
+  parex::Run many = flood;
+  many.outcome = Outcome::ok;
+  json kept = to_json(many);
+  EXPECT_EQ(kept["probes"].size(), 5000u);
+  EXPECT_FALSE(kept.contains("probes_omitted"));
+}
+
 // A baseline run recorded for another grade to reuse reads back as the checks saw it.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"  // designated: the members not named keep their defaults
@@ -123,6 +143,7 @@ TEST(RunJson, ARunReadsBackAsItWasWritten) {
                  .processes_created = 3, .peak_processes = 2, .stolen_share = 0.012, .foreign_share = 0.25};
   run.lines = {{0.1, Stream::out, "square 4"}, {0.2, Stream::err, "warning"}};
   run.probes.push_back({0.15, 4712, 4712, "task_start", "square", 0, 0.16});
+  run.probe_bytes = 123;
   run.leaked.push_back({4713, "sleep 9"});
   run.reused_from = "square_cube/parallel";
   const std::optional<parex::Run> back = run_from_json(to_json(run));
