@@ -273,6 +273,7 @@ def main():
         if attack.layout:
             attack.layout(work)
         (work / "out").mkdir(exist_ok=True)
+        (work / "tmp").mkdir()  # the grade's TMPDIR: its workspace, and whether it is left, are this test's alone
         if attack.class_mode:
             command = [args.parex, "grade-class", str(catalog), str(work / "class"), "--out", str(work / "out"),
                        "--no-pages", "--jobs", "2"]
@@ -281,7 +282,7 @@ def main():
                        "--results", str(work / "out" / "alice"), "--gradescope", str(work / "out" / "gradescope.json")]
             if attack.budget:
                 command += ["--budget", str(attack.budget)]
-        env = dict(os.environ, **attack.env)
+        env = dict(os.environ, TMPDIR=str(work / "tmp"), **attack.env)
         if args.as_user is not None:
             for path in [work, *work.rglob("*")]:
                 if path not in attack.planted:
@@ -290,7 +291,7 @@ def main():
             env["HOME"] = str(work)
             command = ["setpriv", f"--reuid={args.as_user}", f"--regid={args.as_user}", "--clear-groups", "--"] + command
         keys_before = key_users()
-        workspaces_before = set(Path(tempfile.gettempdir()).glob("parex-grade-*"))
+
         started = time.monotonic()
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, preexec_fn=attack.preexec)
         took = time.monotonic() - started
@@ -312,7 +313,7 @@ def main():
                 problems.append(f"grade --budget {attack.budget} took {took:.1f} s")
         if attack.check:
             problems += attack.check(work, done)
-        leftover = set(Path(tempfile.gettempdir()).glob("parex-grade-*")) - workspaces_before
+        leftover = list((work / "tmp").glob("parex-grade-*"))
         if leftover:
             problems.append(f"the grade left its workspace: {sorted(map(str, leftover))}")
         for learner in attack.must_run:
