@@ -245,7 +245,7 @@ Run spawn_and_record(const SpawnRequest& request) {
       open = false;
       return false;
     }
-    const std::size_t keep = budget.take_output(static_cast<std::size_t>(n));
+    const std::size_t keep = budget.take_output(buffer.data(), static_cast<std::size_t>(n));
     if (keep < static_cast<std::size_t>(n)) run.output_truncated = true;
     stop_at_flood();
     if (keep > 0) lines.feed(buffer.data(), keep, t_s);
@@ -463,13 +463,17 @@ Run spawn_and_record(const SpawnRequest& request) {
     if (*verdict == Outcome::timeout)
       run.error = fmt::format("timed out after {:.3g} s", request.timeout_s);
     else if (*verdict == Outcome::output_limit && budget.probe_bytes() == 0)
-      run.error = fmt::format("printed more than max_output_bytes = {} bytes", request.limits.max_output_bytes);
+      run.error = fmt::format("printed more than max_output_bytes = {} bytes ({} bytes in {} line(s), each line counting {} "
+                              "more)",
+                              request.limits.max_output_bytes, budget.output_bytes(),
+                              budget.line_charge() / SendBudget::kLineOverhead, SendBudget::kLineOverhead);
     else if (*verdict == Outcome::output_limit)
       run.error = fmt::format("sent more than max_output_bytes = {} bytes of output and probe records: the {} passed it "
-                              "({} bytes of probe records, counting {} a record, and {} of output)",
+                              "({} bytes of probe records, counting {} a record, and {} of output, counting {} a line)",
                               request.limits.max_output_bytes,
                               budget.passed() == SendBudget::Passed::by_probes ? "probe records" : "output",
-                              budget.probe_bytes(), SendBudget::kProbeRecordOverhead, budget.output_bytes());
+                              budget.probe_bytes(), SendBudget::kProbeRecordOverhead, budget.output_bytes(),
+                              SendBudget::kLineOverhead);
     else if (*verdict == Outcome::memory_limit)
       run.error = fmt::format("ran out of memory: the tree used more than memory_mb = {} MiB and was killed", request.limits.memory_mb);
     else if (*verdict == Outcome::process_limit)

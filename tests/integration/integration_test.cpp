@@ -490,6 +490,20 @@ TEST(RunFail, AProbeFloodIsStoppedAtTheOutputLimit) { expect_probe_flood_stopped
 
 TEST(RunFail, AFloodOfTinyProbeRecordsIsStoppedAtTheOutputLimit) { expect_probe_flood_stopped("probedust"); }
 
+// Each line counts SendBudget::kLineOverhead more than its bytes: 50 000 empty lines (50 000 bytes, half the limit)
+// are a flood. Before, such a run passed, and 8 MiB of empty lines made a 608 MB result and 7.5 GiB of memory.
+TEST(RunFail, AFloodOfEmptyLinesIsStoppedAtTheOutputLimit) {
+  auto graded = grade("runfail", "linedust");
+  ASSERT_TRUE(graded.result.is_object()) << graded.console;
+  const json& run = graded.result["runs"][0];
+  EXPECT_EQ(run["outcome"], "output_limit");
+  EXPECT_EQ(graded.result["status"], "pass");  // it failed, as expected
+  EXPECT_LT(run["lines"].size(), 100000u / 32);
+  EXPECT_LT(fs::file_size(results_dir() / "runfail" / "linedust.json"), 3u * 100000);
+  EXPECT_CONSOLE_HAS(graded, "printed more than max_output_bytes = 100000 bytes");
+  EXPECT_CONSOLE_HAS(graded, "each line counting 32 more");
+}
+
 TEST(RunFail, MemoryHogIsRefused) {
   auto graded = grade("runfail", "memhog");
   EXPECT_EQ(graded.result["status"], "pass");  // it failed, as expected
