@@ -72,6 +72,27 @@ int main() { all(std::make_integer_sequence<int, 1000>{}); }
 '''
 
 
+# A line of the attack case's hidden check (tests/redteam/learner/attack/case.toml): in the grader's copy alone.
+HIDDEN_CHECK_MARKER = "parex-hidden-check-4b1d7e"
+# The program finds its workspace from its own path (<work>/build/parex-bin/attack/starter) and prints its case.toml.
+READ_CASE_TOML = r'''#include <fstream>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+int main() {
+  char exe[4096] = {};
+  if (readlink("/proc/self/exe", exe, sizeof exe - 1) < 0) return 1;
+  std::string work(exe);
+  for (int i = 0; i < 4; ++i) work = work.substr(0, work.rfind('/'));
+  for (const char* file : {"/catalog/attack/case.toml", "/learner-view/attack.toml"}) {
+    std::ifstream in(work + file);
+    if (in) std::cout << in.rdbuf() << '\n';
+  }
+  std::cout << "done" << std::endl;
+}
+'''
+
+
 def key_users():
     try:
         return Path("/proc/key-users").read_text()
@@ -112,18 +133,25 @@ def learners_for(name, attack):
         shadow = Path("/etc/shadow").read_text().splitlines()
         a.secrets = [line for line in shadow if line.split(":")[1:2] not in (["*"], ["!"], ["!*"], [""])] or shadow[:1]
         return {"alice": (INCLUDE if name == "include_shadow" else INCBIN).format(path="/etc/shadow")}
-    if name == "incbin_root":
-        return {"alice": INCBIN.format(path=a.plant(f"/root/.parex-redteam-{a.tag}", a.token + "\n"))}
-    if name == "incbin_build_tree":
-        return {"alice": INCBIN.format(path=a.plant(Path(a.args.build_dir) / "CMakeFiles" / f"redteam-{a.tag}.o", a.token + "\n"))}
-    if name == "incbin_output":
+    # Each secret through both of the build's readers: the preprocessor (#include: the text shows in the compiler's
+    # messages) and the assembler (.incbin: the bytes go into the program, which prints them).
+    kind, _, target = name.partition("_")
+    template = {"include": INCLUDE, "incbin": INCBIN}.get(kind)
+    if template and target == "root":
+        return {"alice": template.format(path=a.plant(f"/root/.parex-redteam-{a.tag}", a.token + "\n"))}
+    if template and target == "build_tree":
+        return {"alice": template.format(path=a.plant(Path(a.args.build_dir) / "CMakeFiles" / f"redteam-{a.tag}.o", a.token + "\n"))}
+    if template and target == "output":
         a.class_mode = True
-        return {"alice": INCBIN.format(path=a.plant(a.work / "out" / "grades.csv", f"learner,score\n{a.token},1\n"))}
-    if name == "include_classmate":
+        return {"alice": template.format(path=a.plant(a.work / "out" / "grades.csv", f"{a.token},attack,1,1,pass\n"))}
+    if template and target == "classmate":
         a.class_mode, a.search = True, "learners/alice"
         bob = a.work / "class" / "bob" / "attack" / "starter.cpp"
-        return {"alice": INCLUDE.format(path=bob),
+        return {"alice": template.format(path=bob),
                 "bob": f'#include <cstdio>\nint main() {{ std::puts("{a.token}"); std::puts("done"); }}\n'}
+    if name == "read_case_toml":  # at run time, the workspace's case.toml: the hidden checks are the grader's
+        a.secrets, a.must_run = [HIDDEN_CHECK_MARKER], ["alice"]
+        return {"alice": READ_CASE_TOML}
     if name == "env_secret":
         a.env, a.must_run = {"GRADER_API_TOKEN": a.token}, ["alice"]
         return {"alice": ENV}
