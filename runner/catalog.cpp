@@ -700,8 +700,6 @@ std::vector<fs::path> find_cases(const fs::path& catalog) {
 }
 
 std::string_view to_string(CheckKind kind) { return kCheckKinds[static_cast<std::size_t>(kind)]; }
-std::string_view to_string(Expect expect) { return expect == Expect::pass ? "pass" : "fail"; }
-std::string_view to_string(Capture capture) { return capture == Capture::pipe ? "pipe" : "pty"; }
 
 std::string_view to_string(Visibility visibility) { return kVisibilities[static_cast<std::size_t>(visibility)]; }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "record.hpp"
+
 namespace parex {
 
 // A catalog error, located in its file (line/column 0 when the file as a whole is meant).
@@ -20,14 +22,6 @@ struct Diagnostic {
 // "case.toml:7:1: unknown key 'repetitons' (did you mean 'repetitions'?)"
 std::string format_diagnostic(const Diagnostic& diagnostic);
 
-enum class Capture { pipe, pty };
-enum class Expect { pass, fail };
-
-struct Limits {
-  int max_processes = 64;
-  long long max_output_bytes = 8LL << 20;
-  int memory_mb = 1024;
-};
 
 struct VariantSpec {
   std::string name;
@@ -132,8 +126,6 @@ CaseSpec load_case_or_throw(const std::filesystem::path& dir);
 std::vector<std::filesystem::path> find_cases(const std::filesystem::path& catalog);
 
 std::string_view to_string(CheckKind kind);
-std::string_view to_string(Expect expect);
-std::string_view to_string(Capture capture);
 std::string_view to_string(Visibility visibility);
 
 // The closest of `candidates` to `word` when it is a plausible typo, else empty.

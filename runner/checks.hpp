@@ -10,27 +10,10 @@
 
 #include "catalog.hpp"
 #include "record.hpp"
+#include "result.hpp"
 
 namespace parex {
 
-struct CheckResult {
-  std::string kind;      // a CheckKind name, or an implicit check: exit, timeout, limits, no_leaks, baseline
-  std::string name;      // what the console and report call it
-  bool passed = false;
-  bool implicit = false;
-  // The check could not be judged, through no fault of the program (an unreachable threshold, a pattern
-  // the engine refuses): the variant is `error`, never `fail`.
-  bool cannot_judge = false;
-  std::string message;   // one line
-  std::string detail;    // multi-line diagnostic, FileCheck-style where it applies
-  std::optional<double> measured;
-  std::optional<double> threshold;
-  nlohmann::json data = nlohmann::json::object();  // kind-specific evidence for the report
-  // Set by scoring (score.hpp) on declared checks: points earned and available, and who sees the check.
-  std::optional<double> score;
-  std::optional<double> max_score;
-  std::string visibility;
-};
 
 // What the checks of one graded variant see: its counted runs and those of its baselines, in run order.
 struct Evidence {

@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "grade.hpp"
+#include "result.hpp"
 
 namespace parex {
 

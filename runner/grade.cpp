@@ -143,17 +143,6 @@ SandboxRequest sandbox_for(const CaseSpec& spec, const VariantSpec& variant, con
 
 }  // namespace
 
-std::string_view to_string(Status status) {
-  switch (status) {
-    case Status::pass: return "pass";
-    case Status::fail: return "fail";
-    case Status::error: return "error";
-    case Status::build_error: return "build_error";
-    case Status::missing: return "missing";
-  }
-  return "error";
-}
-
 Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::path& bin_dir, const std::string& python) {
   Command command;
   if (!variant.command.empty()) {

@@ -10,16 +10,10 @@
 #include "catalog.hpp"
 #include "checks.hpp"
 #include "record.hpp"
+#include "result.hpp"
 #include "sysinfo.hpp"
 
 namespace parex {
-
-// pass/fail: the variant met/missed its expectation; error: it could not be graded (the machine, a grader or
-// catalog fault); build_error: its case did not compile, so nothing was run (never a stale executable).
-// missing: a graded submission holds none of the case's files (it scores 0).
-enum class Status { pass, fail, error, build_error, missing };
-
-std::string_view to_string(Status status);
 
 struct GradeOptions {
   std::filesystem::path bin_dir;                 // where <variant> executables are
@@ -38,32 +32,6 @@ struct GradeOptions {
 // PAREX_* always). Nothing else of it: CI and platform tokens, a grader's secrets.
 std::vector<std::string> run_environment(const std::vector<std::string>& extra);
 
-struct VariantResult {
-  std::string case_name;
-  std::string variant;
-  std::string title;
-  std::string about;
-  std::vector<std::string> tags;
-  Expect expect = Expect::pass;
-  Status status = Status::error;
-  std::string error;                             // why it could not be graded
-  MachineInfo machine;
-  double time_scale = 1;
-  std::string started_at;
-  double duration_s = 0;
-  int repetitions = 0;
-  int pairs = 0;                                 // counted runs of each participant, adaptive ones included
-  std::string stopped_early;                     // why fewer than `repetitions` pairs ran: the verdict was sealed
-  int warmup = 0;
-  double timeout_s = 0;
-  Capture capture = Capture::pipe;
-  std::vector<CheckResult> checks;
-  std::vector<Run> runs;                         // every run, warmups included, in the order they ran
-  std::optional<double> score;                   // points earned; none when status is error (never scored)
-  double max_score = 0;
-  std::string score_gate;                        // why it scores 0 whatever its checks earned
-  std::string score_summary;                     // "6/10 points"
-};
 
 // Scores `result` (see score.hpp) and records it in the result.
 void apply_score(const CaseSpec& spec, VariantResult& result);

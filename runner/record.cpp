@@ -22,6 +22,9 @@ std::string_view to_string(Outcome outcome) {
   return "unknown";
 }
 
+std::string_view to_string(Capture capture) { return capture == Capture::pipe ? "pipe" : "pty"; }
+std::string_view to_string(Expect expect) { return expect == Expect::pass ? "pass" : "fail"; }
+
 std::string_view to_string(Stream stream) { return stream == Stream::out ? "stdout" : "stderr"; }
 
 std::string_view to_string(Role role) { return role == Role::graded ? "graded" : "baseline"; }

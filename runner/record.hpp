@@ -8,6 +8,19 @@
 
 namespace parex {
 
+// What a run asks for, as case.toml says it: how its output is captured, what it is expected to do, its limits.
+enum class Capture { pipe, pty };
+enum class Expect { pass, fail };
+
+struct Limits {
+  int max_processes = 64;
+  long long max_output_bytes = 8LL << 20;
+  int memory_mb = 1024;
+};
+
+std::string_view to_string(Capture capture);
+std::string_view to_string(Expect expect);
+
 enum class Stream { out, err };
 
 // One captured output line, timed on arrival relative to the run's start.

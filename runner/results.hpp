@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "grade.hpp"
+#include "result.hpp"
 
 namespace parex {
 

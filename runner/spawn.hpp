@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "catalog.hpp"
 #include "record.hpp"
 #include "spawn/sandbox.hpp"
 

@@ -5,21 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "result.hpp"
+
 namespace parex {
 
-struct MachineInfo {
-  int cores = 1;            // CPUs this process may use: affinity, capped by a cgroup CPU quota
-  int cpus_online = 1;
-  std::string hostname;
-  std::string kernel;
-  std::string containment;  // how process limits are enforced
-  std::string sandbox;      // what the runs' sandbox applied, or why there was none
-  // A timing variant's wait for the machine's lock (MachineLock), in seconds; -1 when it ran without the lock,
-  // nullopt when it has no timing check.
-  std::optional<double> lock_wait_s;
-  // The CPUs a grade's runs were confined to (a speedup's `workers`, on a machine with more); empty: all of `cores`.
-  std::vector<int> cpus;
-};
 
 // Reads the machine's facts once.
 const MachineInfo& machine_info();

@@ -22,7 +22,7 @@
 
 #include <fmt/format.h>
 
-#include "../catalog.hpp"
+#include "../record.hpp"
 #include "../fd.hpp"
 #include "fork_events.hpp"
 #include "proc.hpp"
