@@ -11,8 +11,9 @@
 #include "build.hpp"
 #include "catalog.hpp"
 #include "edition.hpp"
-#include "fd.hpp"
 #include "results.hpp"
+#include "files.hpp"
+#include "case_files.hpp"
 
 namespace fs = std::filesystem;
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "results.hpp"
+#include "files.hpp"
 
 namespace fs = std::filesystem;
 

@@ -161,4 +161,13 @@ BuildOutcome run_build_command(std::vector<std::string> args, const std::vector<
   return outcome;
 }
 
+std::string report_python(bool with_jinja2) {
+  std::vector<std::string> candidates;
+  if (const char* chosen = std::getenv("PAREX_PYTHON")) candidates.push_back(chosen);
+  candidates.insert(candidates.end(), {"/usr/bin/python3", "python3"});
+  for (const auto& python : candidates)
+    if (run_build_command({python, "-c", with_jinja2 ? "import jinja2" : "import json"}).ok) return python;
+  return {};
+}
+
 }  // namespace parex

@@ -50,4 +50,8 @@ std::vector<std::string> last_lines(const std::string& text, std::size_t count);
 // The compiler's messages in a build log: no progress lines, no command lines, at most `max_lines`.
 std::string compiler_messages(const std::string& log, std::size_t max_lines = 40);
 
+// A Python 3 for the report scripts: PAREX_PYTHON, else /usr/bin/python3, else python3 on PATH;
+// with_jinja2 asks for one that imports Jinja2. Empty when there is none.
+std::string report_python(bool with_jinja2);
+
 }  // namespace parex

@@ -25,6 +25,7 @@
 #include "scaffold.hpp"
 #include "spawn.hpp"
 #include "submission.hpp"
+#include "files.hpp"
 
 namespace fs = std::filesystem;
 

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "files.hpp"
+
 namespace parex {
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
@@ -22,6 +24,24 @@ std::string Sha256::hex() {
   std::string out;
   for (unsigned int i = 0; i < size; ++i) out += fmt::format("{:02x}", digest[i]);
   return out;
+}
+
+void hash_files_below(Sha256& sha, const std::filesystem::path& dir, const std::string& prefix) {
+  for (const auto& file : files_below(dir)) {
+    const std::string content = read_file(dir / file);
+    sha.update(fmt::format("{}{}\n{}\n", prefix, file.generic_string(), content.size()));
+    sha.update(content);
+  }
+}
+
+std::string files_digest(const std::filesystem::path& dir) {
+  Sha256 sha;
+  try {
+    hash_files_below(sha, dir, "");
+  } catch (const std::exception&) {
+    return "";
+  }
+  return sha.hex();
 }
 
 }  // namespace parex

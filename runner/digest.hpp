@@ -1,6 +1,7 @@
-// SHA-256 (OpenSSL's libcrypto), for catalog hashes and the grade cache's keys.
+// SHA-256 (OpenSSL's libcrypto), for catalog hashes and the grade cache's keys, and digests of folders.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,5 +22,12 @@ class Sha256 {
  private:
   evp_md_ctx_st* ctx_;
 };
+
+// Adds every file below dir (as files_below lists them) to sha: "<prefix><path>\n<size>\n" and its bytes, in path
+// order; throws when one cannot be listed.
+void hash_files_below(Sha256& sha, const std::filesystem::path& dir, const std::string& prefix);
+
+// sha256 of the files below dir as files_below lists them (paths and contents), as hex; "" if unreadable.
+std::string files_digest(const std::filesystem::path& dir);
 
 }  // namespace parex

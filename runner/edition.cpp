@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "digest.hpp"
-#include "fd.hpp"
 #include "regex.hpp"
 #include "results.hpp"
+#include "files.hpp"
+#include "case_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -106,20 +106,6 @@ Edition of catalog `{}`, made by parex {}.
 
 }  // namespace
 
-std::vector<fs::path> files_below(const fs::path& dir) {
-  std::vector<fs::path> out;
-  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
-    const auto name = it->path().filename().string();
-    if (it->is_directory() && (name == "__pycache__" || name.starts_with("."))) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->is_regular_file() && !name.ends_with(".pyc")) out.push_back(fs::relative(it->path(), dir));
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 void copy_source_release(const fs::path& source, const fs::path& dest) {
   // What builds the runner and the support library, with no catalog of its own.
   for (const char* part : {"CMakeLists.txt", "cmake", "runner", "cases/support", "reports"}) {
@@ -138,64 +124,6 @@ void copy_source_release(const fs::path& source, const fs::path& dest) {
   }
 }
 
-
-namespace {
-
-// Adds every file below dir to sha: "<prefix><path>\n<size>\n" and its bytes, in path order.
-void hash_files_below(Sha256& sha, const fs::path& dir, const std::string& prefix) {
-  for (const auto& file : files_below(dir)) {
-    const std::string content = read_file(dir / file);
-    sha.update(fmt::format("{}{}\n{}\n", prefix, file.generic_string(), content.size()));
-    sha.update(content);
-  }
-}
-
-}  // namespace
-
-std::string catalog_hash(const std::vector<fs::path>& catalogs) {
-  Sha256 sha;
-  for (const auto& catalog : catalogs)
-    for (const auto& dir : find_cases(catalog)) hash_files_below(sha, dir, dir.filename().string() + "/");
-  return sha.hex();
-}
-
-std::string files_digest(const fs::path& dir) {
-  Sha256 sha;
-  try {
-    hash_files_below(sha, dir, "");
-  } catch (const std::exception&) {
-    return "";
-  }
-  return sha.hex();
-}
-
-std::set<fs::path> hidden_sources(const CaseSpec& spec, const std::string& except) {
-  std::set<fs::path> hidden;
-  if (!spec.submission) return hidden;
-  for (const auto& name : spec.submission->hidden_variants) {
-    if (name == except) continue;
-    const VariantSpec& variant = spec.variants.at(name);
-    if (variant.compiled) {
-      hidden.insert(name + ".cpp");
-      hidden.insert(name);
-    }
-    for (const auto& arg : variant.command)
-      if (arg.find('/') == std::string::npos && fs::is_regular_file(spec.dir / arg)) hidden.insert(arg);
-  }
-  return hidden;
-}
-
-std::vector<fs::path> learner_files(const CaseSpec& spec) {
-  const std::set<fs::path> hidden = hidden_sources(spec);
-  std::vector<fs::path> out;
-  for (const auto& file : files_below(spec.dir)) {
-    if (file == "case.toml") continue;
-    const fs::path top = *file.begin();
-    if (hidden.contains(file) || hidden.contains(top)) continue;
-    out.push_back(file);
-  }
-  return out;
-}
 
 std::string learner_case_toml(const CaseSpec& spec, const std::string& text, bool keep_hidden_checks) {
   const SubmissionSpec& submission = *spec.submission;

@@ -2,9 +2,6 @@
 #pragma once
 
 #include <cerrno>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -53,20 +50,6 @@ class Fd {
 // A std::system_error for errno with context, e.g. system_error_here("cannot create pipe").
 inline std::system_error errno_error(const std::string& what) {
   return std::system_error(errno, std::generic_category(), what);
-}
-
-// The whole of a file's bytes; empty when it cannot be read.
-inline std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-// Writes text to path, making its folder; throws when it cannot.
-inline void write_file(const std::filesystem::path& path, std::string_view text) {
-  std::filesystem::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
 }  // namespace parex

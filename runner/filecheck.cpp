@@ -770,8 +770,11 @@ class Checker {
 
 }  // namespace
 
-Outcome run(std::string_view check_text, std::string_view input, const Options& options) {
-  Outcome outcome;
+namespace {
+
+// Parses the check text into its directives; nullopt, with `outcome` saying why, when it is invalid. Warnings go
+// into `outcome` either way.
+std::optional<std::vector<Directive>> parse(std::string_view check_text, const Options& options, Outcome& outcome) {
   const std::string checks = canonicalise(check_text);
   std::optional<ParseError> error;
   std::vector<Warning> warnings;
@@ -786,14 +789,29 @@ Outcome run(std::string_view check_text, std::string_view input, const Options& 
     outcome.summary = fmt::format("invalid check text: {} (line {})", error->message, outcome.check_line);
     outcome.diagnostic = fmt::format("{}:{}:{}: error: {}\n{}\n{}^\n", options.check_name, error->line + options.line_offset, error->column,
                                      error->message, error->line_text, std::string(static_cast<std::size_t>(error->column - 1), ' '));
-    return outcome;
+    return std::nullopt;
   }
   if (directives.empty()) {
     outcome.status = Status::invalid_checks;
     outcome.summary = fmt::format("no check strings found with prefix '{}:'", options.prefix);
     outcome.diagnostic = fmt::format("error: no check strings found with prefix '{}:'\n", options.prefix);
-    return outcome;
+    return std::nullopt;
   }
+  return directives;
+}
+
+}  // namespace
+
+Outcome validate(std::string_view check_text, const Options& options) {
+  Outcome outcome;
+  parse(check_text, options, outcome);
+  return outcome;
+}
+
+Outcome run(std::string_view check_text, std::string_view input, const Options& options) {
+  Outcome outcome;
+  auto directives = parse(check_text, options, outcome);
+  if (!directives) return outcome;
   if (input.empty()) {
     outcome.status = Status::invalid_checks;
     outcome.summary = fmt::format("the input is empty: {} printed nothing", options.input_name);
@@ -801,7 +819,7 @@ Outcome run(std::string_view check_text, std::string_view input, const Options& 
     return outcome;
   }
   Matcher matcher(canonicalise(input), options);
-  Outcome checked = Checker(std::move(directives), matcher, options).check();
+  Outcome checked = Checker(std::move(*directives), matcher, options).check();
   checked.warnings = std::move(outcome.warnings);
   return checked;
 }

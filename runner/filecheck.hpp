@@ -35,4 +35,7 @@ struct Outcome {
 // (horizontal whitespace canonicalised, global variables, no implicit checks).
 Outcome run(std::string_view check_text, std::string_view input, const Options& options = {});
 
+// The check text alone, as run reads it before any input: status match or invalid_checks, with its warnings.
+Outcome validate(std::string_view check_text, const Options& options = {});
+
 }  // namespace parex::filecheck

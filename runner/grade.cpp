@@ -16,13 +16,13 @@
 #include "baseline_cache.hpp"
 #include "build.hpp"
 #include "digest.hpp"
-#include "edition.hpp"
 #include "hang.hpp"
 #include "install_paths.hpp"
 #include "machine_lock.hpp"
 #include "spawn.hpp"
 #include "spawn/hang.hpp"
 #include "sysinfo.hpp"
+#include "case_files.hpp"
 
 namespace fs = std::filesystem;
 

@@ -20,6 +20,7 @@
 #include "results.hpp"
 #include "submission.hpp"
 #include "sysinfo.hpp"
+#include "files.hpp"
 
 namespace fs = std::filesystem;
 

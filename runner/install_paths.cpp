@@ -1,9 +1,6 @@
 #include "install_paths.hpp"
 
 #include <cstdlib>
-#include <vector>
-
-#include "build.hpp"
 
 namespace fs = std::filesystem;
 
@@ -30,14 +27,5 @@ fs::path support_python_dir() {
 fs::path parex_source_release() { return locate("PAREX_SOURCE_RELEASE", "source", PAREX_SOURCE_DIR); }
 
 fs::path reports_dir() { return locate("PAREX_REPORTS", "reports", fs::path(PAREX_SOURCE_DIR) / "reports"); }
-
-std::string report_python(bool with_jinja2) {
-  std::vector<std::string> candidates;
-  if (const char* chosen = std::getenv("PAREX_PYTHON")) candidates.push_back(chosen);
-  candidates.insert(candidates.end(), {"/usr/bin/python3", "python3"});
-  for (const auto& python : candidates)
-    if (run_build_command({python, "-c", with_jinja2 ? "import jinja2" : "import json"}).ok) return python;
-  return {};
-}
 
 }  // namespace parex

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <filesystem>
-#include <string>
 
 namespace parex {
 
@@ -14,9 +13,5 @@ std::filesystem::path parex_source_release();
 
 // The report scripts: render.py, exports.py, class_report.py (PAREX_REPORTS overrides).
 std::filesystem::path reports_dir();
-
-// A Python 3 for the report scripts: PAREX_PYTHON, else /usr/bin/python3, else python3 on PATH;
-// with_jinja2 asks for one that imports Jinja2. Empty when there is none.
-std::string report_python(bool with_jinja2);
 
 }  // namespace parex

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "fd.hpp"
+#include "files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -238,32 +239,6 @@ nlohmann::json to_json(const VariantResult& result) {
 
 std::string dump_json(const nlohmann::json& json, int indent) {
   return json.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-void write_file_atomically(const fs::path& path, std::string_view text) {
-  fs::create_directories(path.parent_path());
-  fs::path temp = path;
-  temp += fmt::format(".tmp.{}", ::getpid());
-  {
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd) throw errno_error(fmt::format("cannot write {}", temp.string()));
-    while (!text.empty()) {
-      ssize_t n = retry_eintr([&] { return ::write(fd.get(), text.data(), text.size()); });
-      if (n < 0) {
-        int saved = errno;
-        ::unlink(temp.c_str());
-        errno = saved;
-        throw errno_error(fmt::format("cannot write {}", temp.string()));
-      }
-      text.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    int saved = errno;
-    ::unlink(temp.c_str());
-    errno = saved;
-    throw errno_error(fmt::format("cannot rename {} to {}", temp.string(), path.string()));
-  }
 }
 
 fs::path write_result(const VariantResult& result, const fs::path& results_dir) {

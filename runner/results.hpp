@@ -26,9 +26,6 @@ nlohmann::json to_json(const VariantResult& result);
 // sequence (one U+FFFD), so that a result is always written (a strict dump would throw on the first such byte).
 std::string dump_json(const nlohmann::json& json, int indent = -1);
 
-// Writes `text` to `path` via a temporary file and rename, so readers never see half a file.
-void write_file_atomically(const std::filesystem::path& path, std::string_view text);
-
 // <results_dir>/<case>/<variant>.json; returns the path written.
 std::filesystem::path write_result(const VariantResult& result, const std::filesystem::path& results_dir);
 

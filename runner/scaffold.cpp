@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "results.hpp"
+#include "files.hpp"
 
 namespace fs = std::filesystem;
 

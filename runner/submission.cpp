@@ -22,6 +22,8 @@
 #include "results.hpp"
 #include "slurm.hpp"
 #include "sysinfo.hpp"
+#include "files.hpp"
+#include "case_files.hpp"
 
 namespace fs = std::filesystem;
 

@@ -55,6 +55,18 @@ TEST(FileCheck, InvalidCheckTexts) {
   EXPECT_NE(empty.diagnostic.find("'run-1.stdout' is empty"), std::string::npos);
 }
 
+// What catalog validation uses: the text alone, with no input to match, says the same as run about the text.
+TEST(FileCheck, ValidateReadsTheCheckTextAlone) {
+  for (const char* bad : {"CHECK-NEXT: a\n", "no directives\n", "CHECK:\n", "CHECK: {{a\n", "CHECK-COUNT-0: a\n"})
+    EXPECT_EQ(parex::filecheck::validate(bad).status, Status::invalid_checks) << bad;
+  for (const char* good : {"CHECK: a\n", "CHECK: a\nCHECK-NEXT: b\n", "CHECK: [[P:[0-9]+]]\nCHECK: [[P]]\n"})
+    EXPECT_EQ(parex::filecheck::validate(good).status, Status::match) << good;
+  const auto shifted = parex::filecheck::validate("CHECK: a\nCHECK: {{b\n", {.check_name = "case.toml", .line_offset = 10});
+  EXPECT_EQ(shifted.check_line, 12);
+  EXPECT_NE(shifted.diagnostic.find("case.toml:12:"), std::string::npos) << shifted.diagnostic;
+  EXPECT_EQ(parex::filecheck::validate("CHECK: pid {{\\d+}}\n").warnings.size(), 1u);
+}
+
 TEST(FileCheck, NotFoundShowsDirectiveScanStartAndNearMiss) {
   auto outcome = check("CHECK: square 4\nCHECK: cube 27\n", "square 4\ncube 8\ncube 72\n");
   ASSERT_EQ(outcome.status, Status::mismatch);
