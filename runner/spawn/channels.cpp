@@ -1,4 +1,4 @@
-#include "channels.hpp"
+#include "spawn/channels.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>

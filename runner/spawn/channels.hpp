@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "../fd.hpp"
-#include "../record.hpp"
+#include "base/fd.hpp"
+#include "data/record.hpp"
 
 namespace parex::spawn {
 

@@ -1,4 +1,4 @@
-#include "child.hpp"
+#include "spawn/child.hpp"
 
 #include <fcntl.h>
 #include <linux/futex.h>

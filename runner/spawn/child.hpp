@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "../spawn.hpp"
-#include "sandbox.hpp"
+#include "spawn/spawn.hpp"
+#include "spawn/sandbox.hpp"
 
 namespace parex::spawn {
 

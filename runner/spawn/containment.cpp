@@ -1,4 +1,4 @@
-#include "containment.hpp"
+#include "spawn/containment.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "../spawn.hpp"
-#include "proc.hpp"
+#include "spawn/spawn.hpp"
+#include "spawn/proc.hpp"
 
 namespace fs = std::filesystem;
 

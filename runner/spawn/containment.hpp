@@ -22,10 +22,10 @@
 
 #include <fmt/format.h>
 
-#include "../record.hpp"
-#include "../fd.hpp"
-#include "fork_events.hpp"
-#include "proc.hpp"
+#include "data/record.hpp"
+#include "base/fd.hpp"
+#include "spawn/fork_events.hpp"
+#include "spawn/proc.hpp"
 
 namespace parex::spawn {
 

@@ -1,4 +1,4 @@
-#include "fork_events.hpp"
+#include "spawn/fork_events.hpp"
 
 namespace parex::spawn {
 

@@ -19,7 +19,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "../fd.hpp"
+#include "base/fd.hpp"
 
 namespace parex::spawn {
 

@@ -1,4 +1,4 @@
-#include "proc.hpp"
+#include "spawn/proc.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "../fd.hpp"
+#include "base/fd.hpp"
 
 namespace fs = std::filesystem;
 

@@ -1,7 +1,7 @@
 // The run loop: starts a run (spawn/child), reads its output and probes as they come (spawn/channels), polices
 // its tree (spawn/containment, spawn/fork_events) until its main process exits, then reaps, accounts and gives
 // the run its outcome. Signals to the runner (SIGINT, SIGTERM, SIGHUP) kill the run's tree first.
-#include "../spawn.hpp"
+#include "spawn/spawn.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -27,13 +27,13 @@
 
 #include <fmt/format.h>
 
-#include "../fd.hpp"
-#include "channels.hpp"
-#include "child.hpp"
-#include "containment.hpp"
-#include "fork_events.hpp"
-#include "hang.hpp"
-#include "proc.hpp"
+#include "base/fd.hpp"
+#include "spawn/channels.hpp"
+#include "spawn/child.hpp"
+#include "spawn/containment.hpp"
+#include "spawn/fork_events.hpp"
+#include "spawn/hang_capture.hpp"
+#include "spawn/proc.hpp"
 
 using Clock = std::chrono::steady_clock;  // CLOCK_MONOTONIC on Linux, the clock probes stamp with
 

@@ -1,4 +1,4 @@
-#include "sandbox.hpp"
+#include "spawn/sandbox.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

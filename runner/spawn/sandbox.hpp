@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "../fd.hpp"
+#include "base/fd.hpp"
 
 namespace parex {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "fd.hpp"
+#include "base/fd.hpp"
 
 namespace parex::spawn {
 namespace {

@@ -8,8 +8,8 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include "filecheck.hpp"
-#include "regex.hpp"
+#include "match/filecheck.hpp"
+#include "match/regex.hpp"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
-#include "spawn.hpp"
+#include "spawn/spawn.hpp"
 
 namespace {
 

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "catalog.hpp"
-#include "grade.hpp"
+#include "catalog/catalog.hpp"
+#include "grade/grade.hpp"
 
 namespace fs = std::filesystem;
 using namespace parex;

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "checks.hpp"
+#include "checks/checks.hpp"
 
 using namespace parex;
 

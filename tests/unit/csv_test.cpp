@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "csv.hpp"
+#include "report/csv.hpp"
 
 using namespace parex;
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "filecheck.hpp"
+#include "match/filecheck.hpp"
 
 using parex::filecheck::Status;
 

@@ -1,9 +1,9 @@
 // explain_hang: the wait-for graph over captured processes (pure: no processes are started here).
-#include "hang.hpp"
+#include "checks/hang_explain.hpp"
 
 #include <gtest/gtest.h>
 
-#include "spawn/hang.hpp"
+#include "spawn/hang_capture.hpp"
 
 namespace parex {
 namespace {

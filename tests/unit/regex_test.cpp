@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "filecheck.hpp"
-#include "regex.hpp"
+#include "match/filecheck.hpp"
+#include "match/regex.hpp"
 
 namespace regex = parex::regex;
 using parex::filecheck::Status;

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "baseline_cache.hpp"
-#include "results.hpp"
+#include "grade/baseline_cache.hpp"
+#include "report/results.hpp"
 #include "../utf8.hpp"
 
 using namespace parex;

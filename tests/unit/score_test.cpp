@@ -1,7 +1,7 @@
 // Scoring: points per check, speedup bands, run checks that gate, errors never scored.
 #include <gtest/gtest.h>
 
-#include "score.hpp"
+#include "grade/score.hpp"
 
 using namespace parex;
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "grade_class.hpp"
-#include "slurm.hpp"
+#include "course/grade_class.hpp"
+#include "course/slurm.hpp"
 
 using namespace parex;
 

@@ -1,0 +1,125 @@
+#include "course/scaffold.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "base/files.hpp"
+
+namespace fs = std::filesystem;
+
+namespace parex {
+namespace {
+
+constexpr std::string_view kCaseToml = R"(# {name}: see docs/authoring-cases.md for every key and check kind.
+title = "{title}"
+about = """
+Two tasks, each sleeping between the lines it prints, run one after the other in
+`serial.cpp`. Run them in two processes at the same time in `starter.cpp`.
+"""
+tags = ["process"]
+time_scale = 0.05       # every parex::sleep_for is scaled by this: keeps the grade short
+repetitions = 3         # counted runs of each graded variant and of each baseline
+timeout = 30.0          # seconds for one run
+
+[variants.starter]
+expect = "fail"         # the exercise as handed out: must fail until it is solved
+
+# parallel.cpp (the reference solution) is graded with expect = "pass" by default.
+
+[[checks]]
+kind = "speedup"        # median of baseline/graded wall-time ratios over paired runs
+baseline = "serial"
+at_least = 1.8
+
+[[checks]]
+kind = "same_lines"     # the same lines as the serial program, in any order
+baseline = "serial"
+
+[[checks]]
+kind = "interleaved"    # both tasks print while the other does
+patterns = ["^ping", "^pong"]
+)";
+
+constexpr std::string_view kCommon = R"(#include <chrono>
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <parex/clock.hpp>
+#include <parex/process.hpp>
+
+using namespace std::chrono_literals;
+
+// One task: prints `word` five times, one second apart (scaled by PAREX_TIME_SCALE).
+void task(const char* word) {{
+  for (int i = 1; i <= 5; ++i) {{
+    parex::sleep_for(1s);
+    fmt::print("{{}} {{}}\n", word, i);
+    std::fflush(stdout);  // a pipe buffers stdout: flush so each line arrives when it is printed
+  }}
+}}
+)";
+
+constexpr std::string_view kSerial = R"(
+int main() {{
+  task("ping");
+  task("pong");
+}}
+)";
+
+constexpr std::string_view kParallel = R"(
+int main() {{
+  parex::Process ping(task, "ping");
+  parex::Process pong(task, "pong");
+  ping.start();
+  pong.start();
+  ping.join();
+  pong.join();
+}}
+)";
+
+constexpr std::string_view kStarter = R"(
+int main() {{
+  // Implement your code here: run task("ping") and task("pong") in two parex::Process
+  // objects at the same time, then join both.
+  task("ping");
+  task("pong");
+}}
+)";
+
+constexpr std::string_view kReadme = R"(# {title}
+
+`serial.cpp` runs two tasks one after the other. Make `starter.cpp` run them in two
+processes at the same time (`parex::Process`, `start()`, `join()`).
+
+The checks demand:
+- **speedup** >= 1.8 over `serial` (two tasks of equal length in parallel: about 2x);
+- **same_lines**: the same lines as `serial`, in any order;
+- **interleaved**: ping and pong lines arrive at the same time, not one block after the other.
+
+Hint: start both processes before joining either.
+)";
+
+}  // namespace
+
+fs::path scaffold_case(const std::string& name, const fs::path& catalog) {
+  bool valid = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+  if (!valid) throw std::invalid_argument(fmt::format("'{}' is not a case name: use [a-z0-9_]+, e.g. 'my_case'", name));
+  fs::path dir = catalog / name;
+  if (fs::exists(dir)) throw std::invalid_argument(fmt::format("{} already exists: pick another name", dir.string()));
+  std::string title = name;
+  std::replace(title.begin(), title.end(), '_', ' ');
+  title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
+  const std::string common = fmt::format(kCommon);
+  write_file_atomically(dir / "case.toml", fmt::format(kCaseToml, fmt::arg("name", name), fmt::arg("title", title)));
+  write_file_atomically(dir / "serial.cpp", common + fmt::format(kSerial));
+  write_file_atomically(dir / "parallel.cpp", common + fmt::format(kParallel));
+  write_file_atomically(dir / "starter.cpp", common + fmt::format(kStarter));
+  write_file_atomically(dir / "README.md", fmt::format(kReadme, fmt::arg("title", title)));
+  return dir;
+}
+
+}  // namespace parex
