@@ -38,7 +38,7 @@ if(PAREX_BUILD_RUNNER)
     parex_require_pkg_config(RE2 re2 libre2-dev "'re2'")
     add_library(re2::re2 ALIAS PkgConfig::RE2)
   endif()
-  # elfutils' libdw: the stacks of a run that hangs (runner/spawn/hang.cpp). pkg-config only.
+  # elfutils' libdw: the stacks of a run that hangs (runner/spawn/hang_capture.cpp). pkg-config only.
   parex_require_pkg_config(LIBDW libdw libdw-dev "'libdw' (elfutils)")
   # libseccomp: the filter that keeps runs and builds off the kernel's keyrings (runner/spawn/seccomp.cpp).
   parex_require_pkg_config(LIBSECCOMP libseccomp libseccomp-dev "'libseccomp'")

@@ -405,7 +405,7 @@ int run_cli(int argc, char** argv) {
         fmt::format("Also write {}'s results.json here", platform));
 
   std::string check_file, input_file;
-  // What a learner's build runs in (runner/build_jail.hpp): a request on stdin, the run on stdout. Internal.
+  // What a learner's build runs in (runner/build/build_jail.hpp): a request on stdin, the run on stdout. Internal.
   auto* jailed_build_cmd = app.add_subcommand("jailed-build", "")->group("");
   auto* filecheck_cmd = app.add_subcommand("filecheck", "Match input against FileCheck directives; exit 0 on match, 1 on mismatch");
   filecheck_cmd->add_option("check_file", check_file, "File with CHECK directives")->required();

@@ -62,7 +62,7 @@ struct LeakedProcess {
   std::string cmdline;
 };
 
-// Where a process of a run was when the run timed out (captured before the kill; see runner/spawn/hang.hpp).
+// Where a process of a run was when the run timed out (captured before the kill; see runner/spawn/hang_capture.hpp).
 struct HangFrame {
   std::string function;
   std::string file;    // the source file, "" without debug info

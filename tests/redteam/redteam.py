@@ -79,7 +79,7 @@ def leftovers_of(marker):
 
 
 def max_output_bytes(case):
-    """The case's [limits] max_output_bytes (runner/catalog.hpp's default when it sets none)."""
+    """The case's [limits] max_output_bytes (runner/catalog/catalog.hpp's default when it sets none)."""
     found = re.search(r"^\s*max_output_bytes\s*=\s*(\d+)", (case / "case.toml").read_text(), re.MULTILINE)
     return int(found.group(1)) if found else 8 << 20
 
