@@ -1,0 +1,158 @@
+// grade_variant's rules on scripted runs (no process started): early stopping, baseline reuse, adaptive pairs up
+// to max_repetitions, disturbed pairs replaced, and the machine-busy verdict. The executor is the seam: each test
+// scripts what every run measured and counts the runs the grade asked for.
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "catalog/catalog.hpp"
+#include "grade/grade.hpp"
+#include "spawn/sysinfo.hpp"
+
+namespace fs = std::filesystem;
+using namespace parex;
+
+namespace {
+
+// A case whose variants are commands no test starts: serial (the baseline), parallel and starter.
+constexpr const char* kCase = R"(title = "Scripted"
+repetitions = 3
+[variants.serial]
+command = ["serial-prog"]
+[variants.parallel]
+command = ["parallel-prog"]
+expect = "pass"
+[variants.starter]
+command = ["starter-prog"]
+expect = "fail"
+[[checks]]
+kind = "speedup"
+baseline = "serial"
+at_least = 1.8
+max_repetitions = 6
+)";
+
+class Scripted : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("parex-grade-test-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(root_ / "demo");
+    std::ofstream(root_ / "demo/case.toml") << kCase;
+    auto loaded = load_case(root_ / "demo");
+    ASSERT_TRUE(loaded.spec) << "the scripted case does not load";
+    spec_ = *loaded.spec;
+    options_.sandbox = false;
+    if (machine_info().cores < 2) GTEST_SKIP() << "a speedup is judged on 2 CPUs or more";
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  // Grades `variant` with each run's measure scripted by `script(variant, its run number among that variant's)`.
+  VariantResult grade(const std::string& variant, std::function<parex::Run(const std::string&, int)> script) {
+    calls_.clear();
+    return grade_variant(spec_, variant, options_, [&](const SpawnRequest& request) {
+      const std::string program = request.argv.at(0);
+      const std::string name = program.substr(0, program.find('-'));
+      return script(name, calls_[name]++);
+    });
+  }
+
+  static parex::Run took(double wall_s, int exit_code = 0) {
+    parex::Run run;
+    run.wall_s = wall_s;
+    run.exit_code = exit_code;
+    return run;
+  }
+
+  // A run during which other processes kept the CPUs full: a speedup leaves its pair out.
+  static parex::Run busy(double wall_s) {
+    parex::Run run = took(wall_s);
+    run.foreign_share = 0.5;
+    run.load_share = 1.0;
+    return run;
+  }
+
+  fs::path root_;
+  CaseSpec spec_;
+  GradeOptions options_;
+  std::map<std::string, int> calls_;  // runs made, by variant
+};
+
+TEST_F(Scripted, ADecidedSpeedupStopsAtTheRepetitionsAsked) {
+  auto result = grade("parallel", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0); });
+  EXPECT_EQ(result.status, Status::pass) << result.error;
+  EXPECT_EQ(result.pairs, 3);
+  EXPECT_EQ(calls_["serial"], 3);
+  EXPECT_EQ(calls_["parallel"], 3);
+}
+
+TEST_F(Scripted, AGradedRunThatFailsARunCheckStopsTheGrade) {
+  // A run check (exit status) failed on the first graded run: no run could undo it, so none is made.
+  auto result = grade("parallel", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0, v == "serial" ? 0 : 3); });
+  EXPECT_EQ(result.status, Status::fail);
+  EXPECT_EQ(calls_["parallel"], 1);
+  EXPECT_EQ(calls_["serial"], 1);
+  EXPECT_EQ(result.pairs, 1);
+  EXPECT_NE(result.stopped_early.find("must hold on every run"), std::string::npos) << result.stopped_early;
+}
+
+TEST_F(Scripted, AnUndecidedSpeedupGetsPairsUpToMaxRepetitions) {
+  // Ratios 1.7, 1.9, 1.7, 1.9, ...: the interval straddles 1.8 however many pairs run, so they stop at 6.
+  auto result = grade("parallel", [](const std::string& v, int i) { return took(v == "serial" ? 1.0 : (i % 2 ? 1 / 1.9 : 1 / 1.7)); });
+  EXPECT_EQ(result.pairs, 6);
+  EXPECT_EQ(calls_["serial"], 6);
+  EXPECT_EQ(calls_["parallel"], 6);
+}
+
+TEST_F(Scripted, DisturbedPairsAreReplacedByCleanOnes) {
+  // The first pair's graded run shared full CPUs with other processes: it is left out, and one more pair runs so
+  // that the verdict rests on the 3 clean pairs asked for.
+  auto result = grade("parallel", [](const std::string& v, int i) {
+    if (v == "serial") return took(2.0);
+    return i == 0 ? busy(1.0) : took(1.0);
+  });
+  EXPECT_EQ(result.status, Status::pass) << result.error;
+  EXPECT_EQ(result.pairs, 4);
+  EXPECT_EQ(calls_["parallel"], 4);
+  ASSERT_FALSE(result.checks.empty());
+  EXPECT_NE(result.checks.front().message.find("1 of 4 pairs left out"), std::string::npos) << result.checks.front().message;
+}
+
+TEST_F(Scripted, AMachineBusyThroughEveryPairIsTheMachinesVerdict) {
+  auto result = grade("parallel", [](const std::string& v, int) { return busy(v == "serial" ? 2.0 : 1.0); });
+  EXPECT_EQ(result.status, Status::error);
+  EXPECT_EQ(result.pairs, 6);
+  EXPECT_NE(result.error.find("the machine was busy"), std::string::npos) << result.error;
+}
+
+TEST_F(Scripted, ARecordedBaselineStandsInForTheFirstPairOfAFailingStarter) {
+  options_.baseline_cache = root_ / "baselines";
+  // The reference's grade records its baseline runs.
+  auto reference = grade("parallel", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0); });
+  ASSERT_EQ(reference.status, Status::pass) << reference.error;
+  // The starter crashes on its first run: its verdict is sealed beside the recorded baseline run, which is not made.
+  auto starter = grade("starter", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0, v == "serial" ? 0 : 1); });
+  EXPECT_EQ(starter.status, Status::pass) << starter.error;  // expected to fail, and it does
+  EXPECT_EQ(calls_["serial"], 0);
+  EXPECT_EQ(calls_["starter"], 1);
+  ASSERT_EQ(starter.runs.size(), 2u);
+  EXPECT_EQ(starter.runs[0].reused_from, "demo/parallel");
+  EXPECT_EQ(starter.runs[0].role, Role::baseline);
+}
+
+TEST_F(Scripted, ARecordedBaselineIsDroppedWhenTheStartersVerdictStaysOpen) {
+  options_.baseline_cache = root_ / "baselines";
+  grade("parallel", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0); });
+  // A starter that runs cleanly seals nothing: the baseline is run here after all, on every pair.
+  auto starter = grade("starter", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 2.0); });
+  EXPECT_EQ(starter.status, Status::pass) << starter.error;  // 1.0x < 1.8x: it fails, as expected
+  EXPECT_EQ(calls_["serial"], 3);
+  for (const auto& run : starter.runs) EXPECT_TRUE(run.reused_from.empty()) << run.variant << " #" << run.index;
+}
+
+}  // namespace
