@@ -35,7 +35,7 @@ def check(runner):
     for path in files:
         layer = layer_of(path)
         if layer not in LAYERS:
-            problems.append(f"runner/{path}: folder '{layer}' is not a layer (tests/layers/check_layers.py LAYERS)")
+            problems.append(f"runner/{path}: folder '{layer}' is not a layer (tests/style/check_layers.py LAYERS)")
             continue
         text = (runner / path).read_text(encoding="utf-8", errors="replace")
         for number, name in ((text.count("\n", 0, m.start()) + 1, m.group(1)) for m in INCLUDE.finditer(text)):
