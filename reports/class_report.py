@@ -16,6 +16,7 @@ sys.path.insert(0, str(HERE))
 
 import class_model  # noqa: E402
 import exports  # noqa: E402
+import atomic_files  # noqa: E402
 
 
 def main(argv=None):
@@ -32,7 +33,7 @@ def main(argv=None):
     css = (HERE / "templates" / "report.css").read_text(encoding="utf-8")
     html = env.get_template("class.html.j2").render(css=css, **model)
     target = Path(args.out) / "class.html"
-    exports.write_atomically(target, html)
+    atomic_files.write_atomically(target, html)
     print(f"class_report.py: {len(model['learners'])} learner(s) -> {target}")
     return 0
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from atomic_files import write_atomically
 
 # Limits, from each platform's documentation.
 EXERCISM_MESSAGE_LIMIT = 65535     # the top-level message and a test's message
@@ -283,15 +284,6 @@ def classroom(results):
 
 
 FORMATS = {"gradescope": gradescope, "prairielearn": prairielearn, "exercism": exercism, "classroom": classroom}
-
-
-def write_atomically(path, text):
-    """Writes text to path through a temporary file beside it: a reader never sees half of it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp.{os.getpid()}")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
 
 
 def write(results, targets):

@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import exports  # noqa: E402
+import atomic_files  # noqa: E402
 import history  # noqa: E402
 import report_model  # noqa: E402
 
@@ -58,7 +59,7 @@ def main(argv=None):
     environment.globals["inline"] = lambda name: (HERE / "templates" / name).read_text(encoding="utf-8")
     page = environment.get_template("index.html.j2").render(**model)
     out = Path(args.out) / "index.html"
-    exports.write_atomically(out, page)
+    atomic_files.write_atomically(out, page)
     exports.write(loaded.results, {name: getattr(args, name) for name in exports.FORMATS})
 
     summary = model["summary"]
