@@ -10,6 +10,31 @@ from pathlib import Path
 SCHEMA = "parex-result/1"
 TIMELINE_WIDTH = 720  # px of the time axis in the SVG timelines
 
+# The tables in the embedded details: a row is a list of its values in this order, the names travel once in the
+# page as "fields", and report.js reads each row by name (its rowReader(...) declarations; tests/report checks
+# that both sides name the same fields). Names on every row would take PERFORMANCE.md row 5's page of 1000
+# results from 3.6 to 6.2 MB.
+FIELDS = {
+    "run": ("label", "role", "counted", "wall_s", "outcome", "cpu", "processes", "leaked", "omitted", "lines",
+            "hang"),
+    "line": ("t_s", "stream", "lane", "text"),  # stream 0 stdout, 1 stderr; lane an index into the lanes
+    "leaked": ("pid", "cmdline"),
+    "process": ("pid", "ppid", "command", "doing", "where", "stack", "error"),  # of a hung run
+    "edge": ("from_pid", "to_pid", "why"),  # from_pid waits in why for to_pid
+    "check": ("name", "kind", "status", "message", "detail", "implicit", "plot"),
+    "scaling_point": ("cpus", "speedup"),
+    "trend_point": ("status", "speedup"),
+}
+
+_FIELD_SETS = {table: frozenset(fields) for table, fields in FIELDS.items()}
+
+
+def row(table, **values):
+    """One row of a FIELDS table from its values by name: every field, in the table's order, and no other."""
+    if values.keys() != _FIELD_SETS[table]:
+        raise ValueError(f"a {table} row has fields {sorted(values)}, not {list(FIELDS[table])}")
+    return [values[name] for name in FIELDS[table]]
+
 
 @dataclass
 class Loaded:
@@ -114,60 +139,68 @@ def hang_view(hang):
         stack = p.get("python_stack") or "\n".join(frame_line(f) for f in p.get("stack", []))
         doing = f"waits in {p.get('call') or p.get('syscall')}" if p.get("syscall") else \
             ("was running" if p.get("state") == "R" else f"was in state {p.get('state')}")
-        processes.append([p.get("pid"), p.get("ppid"), p.get("command", ""), doing, p.get("where", ""), stack,
-                          p.get("error", "")])
-    return {"processes": processes, "edges": [[e["from"], e["to"], e["why"]] for e in hang.get("edges", [])],
+        processes.append(row("process", pid=p.get("pid"), ppid=p.get("ppid"), command=p.get("command", ""),
+                             doing=doing, where=p.get("where", ""), stack=stack, error=p.get("error", "")))
+    edges = [row("edge", from_pid=e["from"], to_pid=e["to"], why=e["why"]) for e in hang.get("edges", [])]
+    return {"processes": processes, "edges": edges,
             "cycle": hang.get("cycle", []), "explanation": hang.get("explanation", []),
             "capture_s": hang.get("capture_s"), "when": hang.get("when", "timeout")}
 
 
 def timelines(result):
-    """The lanes of a result's timelines and, per run, its facts and lines, compact (it is embedded as JSON).
+    """The lanes of a result's timelines and its runs as FIELDS["run"] rows, each with its lines as "line" rows.
 
-    Each run is [label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines, hang]; each
-    line [t_s, stream (0 stdout, 1 stderr), lane (an index into lanes), text]. Every run is kept
-    (warmups too), each with at most 2000 lines; the page draws them on demand on a shared time axis.
+    Every run is kept (warmups too), each with at most 2000 lines; the page draws them on demand on a shared
+    time axis, `longest` seconds wide (the longest counted run or line).
     """
     lanes = _lanes_for(result)
-    runs = []
+    runs, longest = [], 0.0
     for run in result.get("runs", []):
-        lines = [[round(line.get("t_s", 0), 4), 1 if line.get("stream") == "stderr" else 0, _lane_of(line, lanes),
-                  line.get("text", "")] for line in run.get("lines", [])[:2000]]
+        shown = run.get("lines", [])[:2000]
+        times = [round(line.get("t_s", 0), 4) for line in shown]
+        lines = [row("line", t_s=t_s, stream=1 if line.get("stream") == "stderr" else 0, lane=_lane_of(line, lanes),
+                     text=line.get("text", "")) for t_s, line in zip(times, shown)]
         cpu = run.get("cpu_utilisation")
         on = f" on {run['workers']} CPU{'s' if run['workers'] > 1 else ''}" if run.get("workers") else ""
         if run.get("reused_from"):  # a baseline run another grade of the case made (docs/extensions.md)
             on += f" (recorded by {run['reused_from']})"
-        runs.append([f"{run.get('variant')} #{run.get('index', 0) + 1}{on}", run.get("role", "graded"),
-                     1 if run.get("counted", True) else 0, round(run.get("wall_s", 0), 4), run.get("outcome", "ok"),
-                     None if cpu is None else round(cpu, 3), run.get("processes_created"),
-                     [[p.get("pid"), p.get("cmdline", "")] for p in run.get("leaked", [])],
-                     max(len(run.get("lines", [])) - 2000, 0) + (run.get("lines_omitted") or 0), lines,
-                     hang_view(run.get("hang"))])
-    counted = [r for r in runs if r[2]]
-    longest = max([r[3] for r in counted] + [line[0] for r in counted for line in r[9]] or [1.0]) or 1.0
-    return {"lanes": [label for _, label in lanes], "longest": longest, "width": TIMELINE_WIDTH, "runs": runs}
+        counted, wall_s = run.get("counted", True), round(run.get("wall_s", 0), 4)
+        if counted:
+            longest = max(longest, wall_s, *times)
+        runs.append(row("run", label=f"{run.get('variant')} #{run.get('index', 0) + 1}{on}",
+                        role=run.get("role", "graded"), counted=1 if counted else 0, wall_s=wall_s,
+                        outcome=run.get("outcome", "ok"), cpu=None if cpu is None else round(cpu, 3),
+                        processes=run.get("processes_created"),
+                        leaked=[row("leaked", pid=p.get("pid"), cmdline=p.get("cmdline", ""))
+                                for p in run.get("leaked", [])],
+                        omitted=max(len(run.get("lines", [])) - 2000, 0) + (run.get("lines_omitted") or 0),
+                        lines=lines, hang=hang_view(run.get("hang"))))
+    return {"lanes": [label for _, label in lanes], "longest": longest or 1.0, "width": TIMELINE_WIDTH, "runs": runs}
 
 
 def scaling_plot(check):
-    """A scaling check's curve for the page: [[cpus, speedup], ...], the fitted serial fraction and its bar; else None."""
+    """A scaling check's curve for the page: its "scaling_point" rows, the fitted serial fraction and its bar; else None."""
     data = check.get("data") or {}
     if check.get("kind") != "scaling" or not data.get("points"):
         return None
-    return {"points": [[p.get("workers"), round(p.get("speedup", 0), 4)] for p in data["points"]],
+    return {"points": [row("scaling_point", cpus=p.get("workers"), speedup=round(p.get("speedup", 0), 4))
+                       for p in data["points"]],
             "f": data.get("serial_fraction"), "max": data.get("max_serial_fraction"), "interval": data.get("interval")}
 
 
 def details(result, about_index, trend):
-    """What the page draws when a variant's section is shown, compact: it is embedded once, as JSON."""
-    checks = [[c.get("name", c.get("kind")), c.get("kind"), c.get("status"), c.get("message", ""), c.get("detail", ""),
-               bool(c.get("implicit", False)), scaling_plot(c)] for c in result.get("checks", [])]
+    """What the page draws when a variant's section is shown, its checks as "check" rows: it is embedded once, as JSON."""
+    checks = [row("check", name=c.get("name", c.get("kind")), kind=c.get("kind"), status=c.get("status"),
+                  message=c.get("message", ""), detail=c.get("detail", ""), implicit=bool(c.get("implicit", False)),
+                  plot=scaling_plot(c)) for c in result.get("checks", [])]
     config = result.get("config", {})
     out = {"title": result.get("title", ""), "about": about_index, "expect": result.get("expect", "pass"),
            "tags": result.get("tags", []), "repetitions": config.get("repetitions"), "capture": config.get("capture"),
            "error": result.get("error"), "checks": checks, "timeline": timelines(result)}
     if trend:
         out["trend"] = {"drop": trend.get("drop"), "spark": trend.get("spark", []), "count": len(trend.get("points", [])),
-                        "points": [[p.get("status"), p.get("speedup")] for p in trend.get("points", [])[-8:]]}
+                        "points": [row("trend_point", status=p.get("status"), speedup=p.get("speedup"))
+                                   for p in trend.get("points", [])[-8:]]}
     return out
 
 
@@ -208,4 +241,4 @@ def build_model(loaded, history=None):
     tags = sorted({tag for row in rows for tag in row["tags"]})
     return {"summary": {"total": len(rows), **counts}, "machine": machine, "rows": rows, "tags": tags,
             "problems": loaded.problems, "overridden": loaded.overridden,
-            "details_json": script_json({"abouts": list(abouts), "variants": details_of})}
+            "details_json": script_json({"fields": FIELDS, "abouts": list(abouts), "variants": details_of})}

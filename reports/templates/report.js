@@ -59,35 +59,64 @@
   };
   const badge = (st) => el("span", { class: "badge " + st }, { pass: "✓ pass", fail: "✗ fail" }[st] || "! " + st);
 
-  // A run as report_model.timelines packs it.
-  function unpack([label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines, hang]) {
-    return { label, role, counted, wall_s, outcome, cpu, processes, leaked, omitted, lines, hang };
+  // The embedded tables send a row as a list of values in the order data.fields gives (report_model.FIELDS).
+  // rowReader(name, fields) names the fields this script reads and returns a function that reads a row into an
+  // object by those names, nested tables too; a field the model does not send stops the script here, not as a blank.
+  function rowReader(name, fields, nested = {}) {
+    const sent = data.fields[name] || [];
+    const at = fields.map((field) => sent.indexOf(field));
+    const unsent = fields.filter((field, i) => at[i] < 0);
+    if (unsent.length) throw new Error(`report.js reads ${name}.${unsent.join(", ")}, which the report model does not send`);
+    return (values) => {
+      const record = {};
+      fields.forEach((field, i) => {
+        const value = values[at[i]];
+        record[field] = nested[field] && value !== null && value !== undefined ? nested[field](value) : value;
+      });
+      return record;
+    };
   }
+  const each = (read) => (list) => list.map(read);
+  const asProcess = rowReader("process", ["pid", "ppid", "command", "doing", "where", "stack", "error"]);
+  const asEdge = rowReader("edge", ["from_pid", "to_pid", "why"]);
+  const asRun = rowReader("run", ["label", "role", "counted", "wall_s", "outcome", "cpu", "processes", "leaked", "omitted", "lines", "hang"], {
+    leaked: each(rowReader("leaked", ["pid", "cmdline"])),
+    lines: each(rowReader("line", ["t_s", "stream", "lane", "text"])),
+    hang: (h) => ({ ...h, processes: h.processes.map(asProcess), edges: h.edges.map(asEdge) }),
+  });
+  const asScalingPoint = rowReader("scaling_point", ["cpus", "speedup"]);
+  const asCheck = rowReader("check", ["name", "kind", "status", "message", "detail", "implicit", "plot"], {
+    plot: (plot) => ({ ...plot, points: plot.points.map(asScalingPoint) }),
+  });
+  const asTrendPoint = rowReader("trend_point", ["status", "speedup"]);
+  // A variant's details with every row read by name.
+  const asVariant = (d) => ({ ...d, checks: d.checks.map(asCheck), timeline: { ...d.timeline, runs: d.timeline.runs.map(asRun) },
+                             trend: d.trend && { ...d.trend, points: d.trend.points.map(asTrendPoint) } });
 
   // Where a run that timed out was stuck: the wait-for graph (cycle in red), then each process with its stack.
   function hangs(t) {
     const out = [];
-    for (const run of t.runs.map(unpack)) {
+    for (const run of t.runs) {
       const h = run.hang;
       if (!h) continue;
       out.push(el("h3", null, h.when === "leaked" ? `Where the processes ${run.label} left behind were` : `Where ${run.label} hung`));
       for (const line of h.explanation) out.push(el("p", { class: "hang-why" }, line));
-      const pids = h.processes.map((p) => p[0]), W = 150, R = 18;
+      const pids = h.processes.map((process) => process.pid), W = 150, R = 18;
       const svg = s("svg", { class: "hang-graph", width: Math.max(1, pids.length) * W + 20, height: 110, role: "img", "aria-label": "wait-for graph of " + run.label });
       svg.append(s("defs", null, s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M 0 0 L 10 5 L 0 10 z" }))));
       const cx = (pid) => pids.indexOf(pid) * W + W / 2 + 10;
       const inCycle = (a, b) => { const c = h.cycle, i = c.indexOf(a); return i >= 0 && c[(i + 1) % c.length] === b; };
-      h.edges.forEach(([from, to, why], i) => {
+      h.edges.forEach(({ from_pid: from, to_pid: to, why }, i) => {
         const x1 = cx(from), x2 = cx(to), bend = (x2 > x1 ? -1 : 1) * (28 + 6 * (i % 3));
         const dir = Math.sign(x2 - x1) || 1;
         svg.append(s("path", { class: "hang-edge" + (inCycle(from, to) ? " cycle" : ""), "marker-end": "url(#arrow)", d: `M ${x1 + dir * R} 55 Q ${(x1 + x2) / 2} ${55 + bend * 1.6} ${x2 - dir * R} 55` }, s("title", null, `pid ${from} waits in ${why}`)));
       });
-      for (const [pid, , command, doing] of h.processes) {
+      for (const { pid, command, doing } of h.processes) {
         svg.append(s("circle", { class: "hang-node", cx: cx(pid), cy: 55, r: R }, s("title", null, `${command}\n${doing}`)),
                    s("text", { x: cx(pid), y: 59, "text-anchor": "middle" }, String(pid)));
       }
       out.push(svg);
-      for (const [pid, ppid, command, doing, where, stack, error] of h.processes) {
+      for (const { pid, ppid, command, doing, where, stack, error } of h.processes) {
         const box = el("details", { open: "" }, el("summary", null, `pid ${pid}${ppid ? " (child of " + ppid + ")" : ""} ${doing}${where ? " at " + where : ""}`));
         box.append(el("div", { class: "muted" }, command));
         if (stack) box.append(el("pre", null, stack));
@@ -99,14 +128,14 @@
   }
 
   function timeline(t) {
-    const runs = t.runs.map(unpack).filter((r) => r.counted);
+    const runs = t.runs.filter((run) => run.counted);
     if (!runs.length) return [];
     const x = (sec) => Math.round((t.width * sec) / t.longest * 10) / 10;
     const out = [el("h3", null, "Timeline: who printed what, when"),
       el("p", { class: "muted" }, "Each mark is one output line at its arrival time; hover for the time and text. Runs are stacked in the order they ran (baseline and graded alternate); the dashed line is where the run ended.")];
     runs.forEach((run, index) => {
       const height = t.lanes.length * LANE;
-      const used = new Set(run.lines.map((l) => l[2]));
+      const used = new Set(run.lines.map((line) => line.lane));
       if (!used.size) used.add(0);
       const svg = s("svg", { class: "timeline", "data-run": index, "data-variant": run.label, width: t.width + 270, height: height + 8, role: "img", "aria-label": "timeline of " + run.label });
       if (run.role === "baseline") svg.append(s("rect", { class: "baseline-run", x: 160, y: 0, width: t.width + 6, height: height + 4 }));
@@ -117,7 +146,7 @@
                    s("text", { x: t.width + 170, y: lane * LANE + 13 }, label));
       });
       svg.append(s("line", { class: "end", x1: x(run.wall_s) + LEFT, x2: x(run.wall_s) + LEFT, y1: 0, y2: height + 4 }));
-      for (const [sec, stream, lane, text] of run.lines) {
+      for (const { t_s: sec, stream, lane, text } of run.lines) {
         const y = lane * LANE + LANE / 2, name = stream ? "stderr" : "stdout";
         svg.append(s("line", { class: "mark " + name, "data-lane": t.lanes[lane], "data-t": sec, x1: x(sec) + LEFT, x2: x(sec) + LEFT, y1: y - 3, y2: y + 11 },
                      s("title", null, `${fixed(sec, 3)}s ${name}: ${text}`)));
@@ -132,7 +161,7 @@
 
   function durations(t) {
     const byVariant = new Map();
-    for (const run of t.runs.map(unpack)) if (run.counted) {
+    for (const run of t.runs) if (run.counted) {
       // "parallel #2 on 1 CPU" counts as "parallel on 1 CPU", a reused run apart ("serial (recorded by …)")
       const variant = run.label.replace(/ #\d+/, "");
       if (!byVariant.has(variant)) byVariant.set(variant, []);
@@ -151,13 +180,13 @@
 
   function runs(t) {
     const out = [el("h3", null, "Runs")];
-    for (const run of t.runs.map(unpack)) {
+    for (const run of t.runs) {
       const facts = [run.role, fixed(run.wall_s, 3) + "s", run.outcome];
       if (run.cpu !== null && run.cpu !== undefined) facts.push("CPU " + Math.round(run.cpu * 100) + "%");
       if (run.processes) facts.push(run.processes + " process(es)");
       const box = el("details", null, el("summary", null, `${run.label}${run.counted ? "" : " (warmup)"} — ${facts.join(", ")}`));
-      if (run.leaked.length) box.append(el("p", null, "Leaked: ", ...run.leaked.map(([pid, cmd]) => el("code", null, `${pid} ${cmd} `))));
-      const text = (stream) => run.lines.filter((l) => l[1] === stream).map((l) => l[3]).join("\n");
+      if (run.leaked.length) box.append(el("p", null, "Leaked: ", ...run.leaked.map(({ pid, cmdline }) => el("code", null, `${pid} ${cmdline} `))));
+      const text = (stream) => run.lines.filter((line) => line.stream === stream).map((line) => line.text).join("\n");
       box.append(el("div", { class: "muted" }, "stdout"), el("pre", null, text(0) || "(empty)"));
       const err = text(1);
       if (err) box.append(el("div", { class: "muted" }, "stderr"), el("pre", null, err));
@@ -171,7 +200,7 @@
     const p = el("p", null, `History (${tr.count} run(s)): `);
     if (tr.spark.length) p.append(s("svg", { width: 110, height: 22, role: "img", "aria-label": "speedup over past runs" },
       s("polyline", { fill: "none", stroke: "#0969da", "stroke-width": 1.5, points: tr.spark.map((q) => `${q.x + 4},${q.y}`).join(" ") })));
-    for (const [st, speedup] of tr.points) p.append(el("span", { class: "chip " + st }, st + (speedup !== null ? " " + fixed(speedup, 2) + "x" : "")));
+    for (const { status: st, speedup } of tr.points) p.append(el("span", { class: "chip " + st }, st + (speedup !== null ? " " + fixed(speedup, 2) + "x" : "")));
     if (tr.drop) p.append(el("span", { class: "drop" }, "⚠ " + tr.drop));
     return p;
   }
@@ -179,7 +208,7 @@
   function draw(section) {
     if (section.dataset.drawn) return;
     section.dataset.drawn = "1";
-    const d = data.variants[Number(section.dataset.index)];
+    const d = asVariant(data.variants[Number(section.dataset.index)]);
     const body = section.querySelector(".body");
     body.textContent = "";
     body.className = "body";
@@ -195,7 +224,7 @@
     if (d.error) body.append(el("pre", null, d.error));
     if (d.trend) body.append(trend(d.trend));
     body.append(el("h3", null, "Checks"));
-    for (const [name, kind, st, message, detail, implicit, plot] of d.checks) {
+    for (const { name, kind, status: st, message, detail, implicit, plot } of d.checks) {
       body.append(el("div", { class: "check", "data-kind": kind, "data-status": st }, badge(st), " ", el("span", { class: "name" }, name),
         implicit ? el("span", { class: "muted" }, " (run check)") : null, " — " + message, detail ? el("pre", null, detail) : null,
         plot ? scalingPlot(plot) : null));
@@ -207,14 +236,14 @@
   // and the ideal (speedup = CPUs, dashed).
   function scalingPlot(plot) {
     const W = 320, H = 200, L = 36, B = 24, T = 8, R = 12;
-    const most = Math.max(...plot.points.map(([w]) => w), 2);
-    const top = Math.max(most, ...plot.points.map(([, sp]) => sp)) * 1.05;
+    const most = Math.max(...plot.points.map((point) => point.cpus), 2);
+    const top = Math.max(most, ...plot.points.map((point) => point.speedup)) * 1.05;
     const x = (w) => L + (w / most) * (W - L - R), y = (sp) => H - B - (sp / top) * (H - B - T);
     const svg = s("svg", { class: "scaling", width: W, height: H, role: "img",
       "aria-label": `speedup on 1 to ${most} CPUs; serial fraction ${fixed(plot.f, 2)}` });
     svg.append(s("line", { class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: "#888" }),
                s("line", { class: "axis", x1: L, y1: H - B, x2: L, y2: T, stroke: "#888" }));
-    for (const [w] of plot.points) svg.append(s("text", { x: x(w), y: H - 8, "text-anchor": "middle", "font-size": 11 }, String(w)));
+    for (const { cpus: w } of plot.points) svg.append(s("text", { x: x(w), y: H - 8, "text-anchor": "middle", "font-size": 11 }, String(w)));
     for (let v = 0; v <= top; v += Math.max(1, Math.round(top / 4))) svg.append(s("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", "font-size": 11 }, v + "x"));
     svg.append(s("line", { class: "ideal", x1: x(1), y1: y(1), x2: x(most), y2: y(most), stroke: "#888", "stroke-dasharray": "4 3" }));
     if (plot.f !== null && plot.f !== undefined) {
@@ -223,7 +252,7 @@
       svg.append(s("polyline", { class: "fit", points: steps.join(" "), fill: "none", stroke: "#0969da" },
                    s("title", null, `Amdahl's law, serial fraction ${fixed(plot.f, 3)}`)));
     }
-    for (const [w, sp] of plot.points)
+    for (const { cpus: w, speedup: sp } of plot.points)
       svg.append(s("circle", { class: "point", cx: x(w), cy: y(sp), r: 4, fill: "#cf222e" }, s("title", null, `${w} CPU(s): ${fixed(sp, 2)}x`)));
     svg.append(s("text", { x: W - R, y: T + 10, "text-anchor": "end", "font-size": 11 }, `serial fraction ${fixed(plot.f, 2)} (at most ${fixed(plot.max, 2)})`));
     return el("div", { class: "scaling-plot" }, svg);

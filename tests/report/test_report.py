@@ -17,6 +17,13 @@ import report_model  # noqa: E402
 
 INPUTS = Path(__file__).parent / "inputs"
 RENDER = ROOT / "reports" / "render.py"
+REPORT_JS = ROOT / "reports" / "templates" / "report.js"
+
+
+def named(table, values):
+    """A row of the embedded details as a dict, by report_model.FIELDS."""
+    assert len(values) == len(report_model.FIELDS[table]), f"a {table} row of {len(values)} values: {values}"
+    return dict(zip(report_model.FIELDS[table], values))
 
 
 def render(tmp_path, *args):
@@ -62,11 +69,13 @@ def test_header_machine_is_the_newest_runs():
 def test_timeline_lanes_follow_interleaved_patterns():
     result = json.loads((INPUTS / "good/square_cube/parallel.json").read_text())
     timeline = report_model.timelines(result)
-    graded = next(run[9] for run in timeline["runs"] if run[1] == "graded")
+    runs = [named("run", run) for run in timeline["runs"]]
+    graded = [named("line", line) for line in next(run["lines"] for run in runs if run["role"] == "graded")]
     assert timeline["lanes"][:2] == ["^square", "^cube"]
-    assert {lane for _, _, lane, text in graded if text.startswith("square")} == {0}
-    assert {lane for _, _, lane, text in graded if text.startswith("cube")} == {1}
-    assert all(0 <= t <= timeline["longest"] for t, _, _, _ in graded)
+    assert {line["lane"] for line in graded if line["text"].startswith("square")} == {0}
+    assert {line["lane"] for line in graded if line["text"].startswith("cube")} == {1}
+    assert all(0 <= line["t_s"] <= timeline["longest"] for line in graded)
+    assert timeline["longest"] == max(run["wall_s"] for run in runs if run["counted"])
 
 
 def test_details_are_embedded_once_and_safe_in_a_script():
@@ -76,9 +85,62 @@ def test_details_are_embedded_once_and_safe_in_a_script():
     text = report_model.build_model(loaded)["details_json"]
     assert "</script" not in text and "<" not in text and "&" not in text
     data = json.loads(text)
-    assert len(data["variants"]) == 3 and data["variants"][0]["checks"][-1][3].startswith("</script>")
+    assert len(data["variants"]) == 3
+    assert named("check", data["variants"][0]["checks"][-1])["message"].startswith("</script>")
     # square_cube's two variants share one about text.
     assert len(data["abouts"]) < len(data["variants"])
+
+
+def test_report_js_reads_the_fields_the_model_sends():
+    # report.js names each table's fields in a rowReader("table", [...]) declaration; a field renamed, added or
+    # dropped on one side only fails here (and on the page: rowReader throws on a field the model does not send).
+    declared = {name: set(re.findall(r'"(\w+)"', fields))
+                for name, fields in re.findall(r'rowReader\("(\w+)", \[([^\]]*)\]', REPORT_JS.read_text())}
+    sent = {name: set(fields) for name, fields in report_model.FIELDS.items()}
+    drift = {name: {"report.js only": sorted(declared.get(name, set()) - sent.get(name, set())),
+                    "model only": sorted(sent.get(name, set()) - declared.get(name, set()))}
+             for name in declared.keys() | sent.keys() if declared.get(name) != sent.get(name)}
+    assert not drift, f"report.js and report_model.FIELDS name different fields: {drift}"
+
+
+def test_every_embedded_row_has_its_tables_fields():
+    loaded = report_model.load_results([INPUTS / "good"])
+    hung = loaded.results[1]["runs"][0]
+    hung["leaked"] = [{"pid": 7, "cmdline": "sleep 9"}]
+    hung["hang"] = {"processes": [{"pid": 7, "ppid": 1, "command": "sleep 9", "syscall": "read", "state": "S"}],
+                    "edges": [{"from": 7, "to": 8, "why": "read"}], "cycle": [], "explanation": ["waits"]}
+    loaded.results[1]["checks"].append({"name": "scaling", "kind": "scaling", "status": "pass",
+                                        "data": {"points": [{"workers": 1, "speedup": 1}, {"workers": 2, "speedup": 1.9}]}})
+    trend = {"drop": None, "spark": [], "points": [{"status": "pass", "speedup": 1.9}]}
+    data = json.loads(report_model.build_model(loaded, {"square_cube/parallel": trend})["details_json"])
+    assert data["fields"] == {name: list(fields) for name, fields in report_model.FIELDS.items()}
+    seen = set()
+
+    def rows(table, values):
+        seen.add(table)
+        return [named(table, row) for row in values]
+
+    for variant in data["variants"]:
+        for check in rows("check", variant["checks"]):
+            if check["plot"]:
+                rows("scaling_point", check["plot"]["points"])
+        for run in rows("run", variant["timeline"]["runs"]):
+            rows("line", run["lines"])
+            rows("leaked", run["leaked"])
+            if run["hang"]:
+                assert rows("process", run["hang"]["processes"])[0]["doing"] == "waits in read"
+                assert rows("edge", run["hang"]["edges"])[0] == {"from_pid": 7, "to_pid": 8, "why": "read"}
+        if "trend" in variant:
+            rows("trend_point", variant["trend"]["points"])
+    assert seen == set(report_model.FIELDS)
+
+
+def test_a_row_must_name_every_field_of_its_table():
+    assert report_model.row("leaked", pid=1, cmdline="x") == [1, "x"]
+    with pytest.raises(ValueError, match="leaked"):
+        report_model.row("leaked", pid=1)
+    with pytest.raises(ValueError, match="leaked"):
+        report_model.row("leaked", pid=1, cmdline="x", command="y")
 
 
 def test_markdown_escapes_html():
