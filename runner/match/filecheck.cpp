@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "match/posix_ere.hpp"
 #include "match/regex.hpp"
 
 namespace parex::filecheck {
