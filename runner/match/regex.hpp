@@ -1,5 +1,6 @@
 // The one regex engine of the runner: RE2 (linear time, no recursion, bounded memory) over bytes.
-// Every pattern a check uses goes through here: in_order, interleaved, ignore, and filecheck's {{...}}.
+// Every pattern a check uses goes through here: in_order, interleaved, ignore, and filecheck's {{...}} (written
+// for RE2 by match/posix_ere.hpp).
 #pragma once
 
 #include <cstddef>
@@ -70,24 +71,6 @@ class Pattern {
 // Checks that `pattern` (RE2 syntax) can be used; on failure, a message naming what RE2 does not take
 // and what to write instead (e.g. lookaround, backreferences). nullopt when it compiles.
 std::optional<std::string> validate(std::string_view pattern);
-
-// A remark on a FileCheck regex: where LLVM reads it other than an author may think.
-struct Remark {
-  std::size_t offset = 0;  // byte offset in the regex
-  std::string message;
-};
-
-// A FileCheck {{regex}} (POSIX ERE, as LLVM's llvm::Regex reads it) rewritten in RE2 syntax.
-struct Translation {
-  std::string re2;               // the same language, written for RE2
-  int groups = 0;                // capturing groups it contains
-  std::vector<Remark> warnings;  // e.g. "LLVM FileCheck reads \d as 'd'; use [0-9]"
-  std::string error;             // non-empty when LLVM would refuse it too, or RE2 cannot express it
-  std::size_t error_offset = 0;
-};
-
-// Translates an LLVM FileCheck regex. The rule: whatever LLVM accepts means what LLVM means.
-Translation translate_filecheck(std::string_view posix_ere);
 
 // Escapes `text` so that RE2 matches it literally.
 std::string quote(std::string_view text);

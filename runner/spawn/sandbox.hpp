@@ -8,6 +8,8 @@
 //    after clone: the shared namespaces joined, the IPC one emptied, a copy of the template, a fresh /proc, a
 //    private /tmp and /dev/shm, the working folder;
 //  - what the program's process applies before exec: the identity.
+// sandbox.cpp makes the runner's namespaces; sandbox_template.cpp a plan's template, sandbox_root.cpp an allow-list
+// root instead; sandbox_apply.cpp what a run applies; sandbox_mounts.hpp holds the mount calls they share.
 #pragma once
 
 #include <linux/filter.h>

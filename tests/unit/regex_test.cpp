@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "match/filecheck.hpp"
+#include "match/posix_ere.hpp"
 #include "match/regex.hpp"
 
 namespace regex = parex::regex;
