@@ -1,3 +1,4 @@
+// The command line (cli.hpp): per subcommand its arguments, add_X (its options) and command_X; run_cli runs them.
 #include "cli.hpp"
 
 #include <csignal>
@@ -68,6 +69,24 @@ std::string sandbox_refusal(bool required, bool disabled) {
   return fmt::format("--require-sandbox, but runs cannot be sandboxed here: {}", sandbox_support().why_not);
 }
 
+CLI::App* add_run(CLI::App& app, RunArgs& run_args) {
+  auto* run = app.add_subcommand("run", "Grade the graded variants of a case: run, check, print, write results");
+  run->add_option("case_dir", run_args.case_dir, "The case folder (holding case.toml)")->required()->check(CLI::ExistingDirectory);
+  run->add_option("--bin-dir", run_args.bin_dir, "Where the case's compiled variants are (default: the case folder)");
+  run->add_option("--variant", run_args.variant, "Grade only this variant");
+  run->add_option("--results", run_args.results, "Write <results>/<case>/<variant>.json here");
+  run->add_option("--repetitions", run_args.repetitions, "Counted runs per variant (overrides case.toml)")->check(CLI::PositiveNumber);
+  run->add_option("--time-scale", run_args.time_scale, "PAREX_TIME_SCALE for the runs (overrides case.toml)")->check(CLI::PositiveNumber);
+  run->add_option("--python", run_args.python,
+                  "Interpreter for commands that start with python3 or python (default: the python3 on PATH, resolved "
+                  "to its real executable, so that a pyenv shim costs nothing)");
+  run->add_option("--pass-env", run_args.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
+  run->add_flag("-v,--verbose", run_args.verbose, "Print each run as it ends and details of passing checks");
+  run->add_flag("--no-sandbox", run_args.no_sandbox, "Run the programs unsandboxed (docs/process-control.md: what that gives up)");
+  run->add_flag("--require-sandbox", run_args.require_sandbox, "Refuse to grade where runs cannot be sandboxed");
+  return run;
+}
+
 int command_run(const RunArgs& args) {
   install_interrupt_handlers();
   LoadResult loaded = load_case(args.case_dir);
@@ -135,6 +154,12 @@ int command_run(const RunArgs& args) {
   return exit_code;
 }
 
+CLI::App* add_check(CLI::App& app, std::vector<std::string>& check_paths) {
+  auto* check = app.add_subcommand("check", "Validate case.toml files; print every error; exit 2 on any");
+  check->add_option("case_dirs", check_paths, "Case folders, or catalog folders holding them")->required();
+  return check;
+}
+
 int command_check(const std::vector<std::string>& paths) {
   int errors = 0, cases = 0;
   for (const auto& dir : expand_case_dirs(paths)) {
@@ -157,7 +182,25 @@ struct ListArgs {
   std::string ctest, bin_root, results, python, build_dir, cmake = "cmake";
 };
 
+CLI::App* add_list(CLI::App& app, ListArgs& list_args) {
+  auto* list = app.add_subcommand("list", "List the cases of catalogs, or write their CTest registration");
+  list->add_option("catalogs", list_args.catalogs, "Catalog folders")->required();
+  auto* ctest = list->add_option("--ctest", list_args.ctest, "Write a CTest include file registering every graded variant");
+  list->add_option("--bin-root", list_args.bin_root, "Executables are at <bin-root>/<case>/<variant>")->needs(ctest);
+  list->add_option("--results", list_args.results, "Results directory the tests write to")->needs(ctest);
+  list->add_option("--python", list_args.python, "Pass --python to every registered run")->needs(ctest);
+  list->add_option("--build-dir", list_args.build_dir,
+                   "Register a test <case>/build per case that builds it in this CMake build tree before its grades")
+      ->needs(ctest);
+  list->add_option("--cmake", list_args.cmake, "The cmake that <case>/build tests call")->needs(ctest);
+  return list;
+}
+
 int command_list(const ListArgs& args) {
+  if (!args.ctest.empty() && (args.bin_root.empty() || args.results.empty())) {
+    fmt::print(stderr, "parex list: --ctest needs --bin-root and --results\n");
+    return kUsage;
+  }
   std::vector<CaseSpec> cases;
   int errors = 0;
   std::map<std::string, fs::path> seen;
@@ -210,6 +253,16 @@ struct BuildArgs {
   BuildOptions options;
 };
 
+CLI::App* add_build(CLI::App& app, BuildArgs& build_args) {
+  auto* build = app.add_subcommand("build", "Build a case's compiled variants; on a compile error write build_error results");
+  build->add_option("case_dir", build_args.case_dir, "The case folder")->required();
+  build->add_option("--build-dir", build_args.options.build_dir, "The CMake build tree with the case's targets")->required();
+  build->add_option("--cmake", build_args.options.cmake, "The cmake to call")->capture_default_str();
+  build->add_option("--config", build_args.options.config, "Configuration, for multi-config generators");
+  build->add_option("--results", build_args.results, "Write <results>/<case>/<variant>.json for a failed build");
+  return build;
+}
+
 // Builds a case's compiled variants; on a compile error writes a build_error result for each graded
 // variant (the compiler's messages in it) and exits 1, so that no stale executable is graded after it.
 int command_build(const BuildArgs& args) {
@@ -235,6 +288,198 @@ int command_build(const BuildArgs& args) {
   }
   if (spec.graded().empty()) fmt::print("{}\n", outcome.messages);
   return kMissedExpect;
+}
+
+CLI::App* add_new(CLI::App& app, std::string& new_name, std::string& new_in) {
+  auto* scaffold = app.add_subcommand("new", "Scaffold a case folder that builds, whose solution passes and starter fails");
+  scaffold->add_option("name", new_name, "Case name, [a-z0-9_]+")->required();
+  scaffold->add_option("--in", new_in, "Catalog folder to create it in")->capture_default_str();
+  return scaffold;
+}
+
+int command_new(const std::string& new_name, const std::string& new_in) {
+  fs::path dir = scaffold_case(new_name, new_in);
+  fmt::print("created {}/ (case.toml, serial.cpp, parallel.cpp, starter.cpp, README.md)\n"
+             "next: re-run cmake (or just 'cmake --build <build-dir>'), then 'ctest -R {}'\n",
+             dir.string(), new_name);
+  return kOk;
+}
+
+struct ClassArgs {
+  ClassOptions options;
+  std::vector<std::string> paths;  // the catalogs, then the folder of submissions
+  bool no_sandbox = false, require_sandbox = false;
+};
+
+CLI::App* add_grade_class(CLI::App& app, ClassArgs& args) {
+  auto* class_cmd = app.add_subcommand("grade-class", "Grade a class: CATALOG... SUBMISSIONS_DIR, one folder per learner");
+  class_cmd->add_option("paths", args.paths, "The instructor's catalog folders, then the folder of submissions")
+      ->required()->expected(2, -1);
+  class_cmd->add_option("--out", args.options.out, "grades.csv, class.html and each learner's results and page")->required();
+  class_cmd->add_option("--on", args.options.on, "Where the learners are graded: local (this machine), or slurm (a job "
+                                                  "array, a task per learner on an exclusive node)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "slurm"}));
+  class_cmd->add_option("--partition", args.options.slurm.partition, "slurm: the partition (one hardware class)");
+  class_cmd->add_option("--constraint", args.options.slurm.constraint, "slurm: a node feature the nodes must have");
+  class_cmd->add_option("--account", args.options.slurm.account, "slurm: the account to bill");
+  class_cmd->add_option("--cpus", args.options.slurm.cpus, "slurm: bind each task's grade to this many cores (default: "
+                                                            "the whole node)")
+      ->check(CLI::PositiveNumber);
+  class_cmd->add_option("--time-limit", args.options.slurm.time_limit,
+                        "slurm: each task's time limit (Slurm's format; default: from the cases' timeouts and repetitions)");
+  class_cmd->add_option("--poll", args.options.slurm.poll_s, "slurm: seconds between squeue polls")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  // What each array task runs (written into the job's script): grade the learner on line $SLURM_ARRAY_TASK_ID.
+  class_cmd->add_option("--slurm-task", args.options.task_list, "")->group("");
+  class_cmd->add_flag("--regrade", args.options.regrade, "Grade again even the submissions that did not change");
+  class_cmd->add_flag("--no-sandbox", args.no_sandbox, "Run the programs unsandboxed");
+  class_cmd->add_flag("--require-sandbox", args.require_sandbox, "Refuse to grade where runs cannot be sandboxed");
+  class_cmd->add_option("--case", args.options.cases, "Grade only this case (repeatable)");
+  class_cmd->add_option("-j,--jobs", args.options.jobs, "Builds at once (default: the CPUs)");
+  class_cmd->add_option("--python", args.options.python, "Interpreter for commands that start with python3 or python");
+  class_cmd->add_option("--pass-env", args.options.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
+  class_cmd->add_flag("!--no-pages", args.options.pages, "Skip the feedback pages and the class page");
+  return class_cmd;
+}
+
+int command_grade_class(const ClassArgs& args) {
+  ClassOptions class_options = args.options;
+  // On Slurm the runs happen on the nodes, and each task decides there (--require-sandbox is passed on).
+  if (class_options.on != "slurm")
+    if (auto refusal = sandbox_refusal(args.require_sandbox, args.no_sandbox); !refusal.empty())
+      throw std::invalid_argument(refusal);
+  class_options.sandbox = !args.no_sandbox;
+  class_options.require_sandbox = args.require_sandbox;
+  class_options.submissions = args.paths.back();
+  class_options.catalogs.assign(args.paths.begin(), args.paths.end() - 1);
+  ClassReport report = grade_class(class_options);
+  const int never_graded = report.flagged - report.refused;
+  std::string flagged = never_graded ? fmt::format(", {} FLAGGED (a case never graded)", never_graded) : "";
+  if (report.refused) flagged += fmt::format(", {} folder(s) REFUSED (see above)", report.refused);
+  const std::string took =
+      report.slurm_job.empty()
+          ? fmt::format("builds {:.1f} s, timed runs {:.1f} s (the graded submissions' runs alone: {:.1f} s)",
+                        report.build_s, report.run_s, report.run_sum_s)
+          : fmt::format("Slurm job {} took {:.1f} s (the graded submissions' timed runs alone: {:.1f} s)",
+                        report.slurm_job, report.run_s, report.run_sum_s);
+  fmt::print("parex grade-class: {} learner(s): {} graded, {} unchanged since their last grade{}; {} -> {}\n",
+             report.learners, report.graded, report.cached, flagged, took, (class_options.out / "grades.csv").string());
+  return report.flagged ? kMissedExpect : kOk;
+}
+
+struct ExportArgs {
+  std::vector<std::string> catalogs;
+  std::string out;
+  bool learner = false, without_source = false;
+};
+
+CLI::App* add_export(CLI::App& app, ExportArgs& args) {
+  auto* export_cmd = app.add_subcommand("export", "Write the learner edition of catalogs: what learners receive");
+  export_cmd->add_option("catalogs", args.catalogs, "Catalog folders")->required();
+  export_cmd->add_flag("--learner", args.learner, "The learner edition (the one edition there is)")->required();
+  export_cmd->add_option("--out", args.out, "A new folder for the edition")->required();
+  export_cmd->add_flag("--without-parex-source", args.without_source,
+                       "Do not carry parex's source release (learners then need parex installed)");
+  return export_cmd;
+}
+
+int command_export(const ExportArgs& args) {
+  std::vector<fs::path> catalogs(args.catalogs.begin(), args.catalogs.end());
+  EditionOptions options{.out = args.out, .parex_source = args.without_source ? fs::path() : parex_source_release()};
+  EditionReport report = export_learner_edition(catalogs, options);
+  fmt::print("parex export: learner edition of {} case(s) in {} (catalog {})\n", report.cases.size(), args.out,
+             report.catalog_hash.substr(0, 16));
+  for (const auto& why : report.left_out) fmt::print("  left out {}\n", why);
+  return kOk;
+}
+
+struct AutograderArgs {
+  AutograderOptions options;
+  std::vector<std::string> catalogs;
+  std::string out;
+};
+
+// Adds autograder and its one platform, gradescope, whose command it returns.
+CLI::App* add_autograder(CLI::App& app, AutograderArgs& args) {
+  auto* autograder_cmd = app.add_subcommand("autograder", "Package catalogs as an autograder platform's grader");
+  autograder_cmd->require_subcommand(1);
+  auto* gradescope_cmd = autograder_cmd->add_subcommand(
+      "gradescope", "Gradescope's autograder.zip: setup.sh builds parex, run_autograder runs parex grade");
+  gradescope_cmd->add_option("catalogs", args.catalogs, "The instructor's catalog folders")->required();
+  gradescope_cmd->add_option("--out", args.out, "The .zip to write")->required();
+  gradescope_cmd->add_option("--budget", args.options.budget_s, "parex grade --budget: seconds per submission")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  return gradescope_cmd;
+}
+
+int command_gradescope(const AutograderArgs& args) {
+  AutograderOptions autograder_options = args.options;
+  autograder_options.catalogs.assign(args.catalogs.begin(), args.catalogs.end());
+  autograder_options.out = args.out;
+  autograder_options.parex_source = parex_source_release();
+  AutograderReport report = write_gradescope_autograder(autograder_options);
+  fmt::print("parex autograder: {} grades {} case(s) ({}) of catalog {}; upload it as the assignment's autograder\n",
+             args.out, report.cases.size(), fmt::join(report.cases, ", "), report.catalog_hash.substr(0, 16));
+  return kOk;
+}
+
+struct GradeArgs {
+  SubmissionOptions options;
+  std::vector<std::string> catalogs;
+  std::string submission_dir, results;
+  bool no_sandbox = false, require_sandbox = false;
+};
+
+CLI::App* add_grade(CLI::App& app, GradeArgs& args) {
+  auto* grade_cmd = app.add_subcommand("grade", "Grade a learner's submission against the instructor's catalogs");
+  grade_cmd->add_option("catalogs", args.catalogs, "The instructor's catalog folders")->required();
+  grade_cmd->add_option("--submission", args.submission_dir, "The submission: <dir>/<case>/<file>, or a clone of the learner edition (<dir>/cases/<case>/<file>)")
+      ->required();
+  grade_cmd->add_option("--results", args.results, "Write <results>/<case>/<variant>.json and submission.json")->required();
+  grade_cmd->add_option("--case", args.options.cases, "Grade only this case (repeatable)");
+  grade_cmd->add_option("--budget", args.options.budget_s, "Wall-clock budget in seconds; cases past it are error, not scored");
+  grade_cmd->add_option("--python", args.options.python, "Interpreter for commands that start with python3 or python");
+  grade_cmd->add_option("--pass-env", args.options.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
+  grade_cmd->add_flag("--keep-work", args.options.keep_work, "Keep the private workspace (its path is in the audit)");
+  grade_cmd->add_flag("--no-sandbox", args.no_sandbox, "Run the programs unsandboxed");
+  grade_cmd->add_flag("--require-sandbox", args.require_sandbox, "Refuse to grade where runs cannot be sandboxed");
+  for (const char* platform : {"gradescope", "prairielearn", "exercism", "classroom"})
+    grade_cmd->add_option_function<std::string>(
+        fmt::format("--{}", platform), [&args, platform](const std::string& file) { args.options.platform_results[platform] = file; },
+        fmt::format("Also write {}'s results.json here", platform));
+  return grade_cmd;
+}
+
+int command_grade(const GradeArgs& args) {
+  SubmissionOptions grade_options = args.options;
+  if (auto refusal = sandbox_refusal(args.require_sandbox, args.no_sandbox); !refusal.empty())
+    throw std::invalid_argument(refusal);
+  grade_options.sandbox = !args.no_sandbox;
+  grade_options.catalogs.assign(args.catalogs.begin(), args.catalogs.end());
+  grade_options.submission = args.submission_dir;
+  grade_options.results = args.results;
+  SubmissionReport report = grade_submission(grade_options);
+  std::vector<std::string> parts;
+  for (const auto& c : report.cases)
+    parts.push_back(fmt::format("{} {}", c.case_name, c.score ? fmt::format("{:g}/{:g}", *c.score, c.max_score)
+                                                               : std::string(to_string(c.status))));
+  fmt::print("parex grade: {:g}/{:g} points ({}){}\n", report.score, report.max_score, fmt::join(parts, ", "),
+             report.flagged ? "; FLAGGED: a case could not be graded, even after regrading" : "");
+  if (!report.platform_error.empty()) {
+    fmt::print(stderr, "parex grade: {}\n", report.platform_error);
+    return kUsage;
+  }
+  return report.flagged ? kMissedExpect : kOk;
+}
+
+CLI::App* add_filecheck(CLI::App& app, std::string& check_file, std::string& input_file) {
+  auto* filecheck_cmd = app.add_subcommand("filecheck", "Match input against FileCheck directives; exit 0 on match, 1 on mismatch");
+  filecheck_cmd->add_option("check_file", check_file, "File with CHECK directives")->required();
+  filecheck_cmd->add_option("--input", input_file, "Input file (default: stdin)");
+  return filecheck_cmd;
 }
 
 int command_filecheck(const std::string& check_file, const std::string& input_file) {
@@ -274,6 +519,20 @@ int command_filecheck(const std::string& check_file, const std::string& input_fi
   return kUsage;
 }
 
+// What the command line says, each subcommand's arguments apart; the parse fills them.
+struct Arguments {
+  RunArgs run;
+  std::vector<std::string> check_paths;
+  ListArgs list;
+  BuildArgs build;
+  std::string new_name, new_in = "cases";  // new's
+  ClassArgs grade_class;
+  ExportArgs export_edition;
+  AutograderArgs autograder;
+  GradeArgs grade;
+  std::string check_file, input_file;  // filecheck's
+};
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -281,135 +540,20 @@ int run_cli(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(PAREX_VERSION));
 
-  RunArgs run_args;
-  auto* run = app.add_subcommand("run", "Grade the graded variants of a case: run, check, print, write results");
-  run->add_option("case_dir", run_args.case_dir, "The case folder (holding case.toml)")->required()->check(CLI::ExistingDirectory);
-  run->add_option("--bin-dir", run_args.bin_dir, "Where the case's compiled variants are (default: the case folder)");
-  run->add_option("--variant", run_args.variant, "Grade only this variant");
-  run->add_option("--results", run_args.results, "Write <results>/<case>/<variant>.json here");
-  run->add_option("--repetitions", run_args.repetitions, "Counted runs per variant (overrides case.toml)")->check(CLI::PositiveNumber);
-  run->add_option("--time-scale", run_args.time_scale, "PAREX_TIME_SCALE for the runs (overrides case.toml)")->check(CLI::PositiveNumber);
-  run->add_option("--python", run_args.python,
-                  "Interpreter for commands that start with python3 or python (default: the python3 on PATH, resolved "
-                  "to its real executable, so that a pyenv shim costs nothing)");
-  run->add_option("--pass-env", run_args.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
-  run->add_flag("-v,--verbose", run_args.verbose, "Print each run as it ends and details of passing checks");
-  run->add_flag("--no-sandbox", run_args.no_sandbox, "Run the programs unsandboxed (docs/process-control.md: what that gives up)");
-  run->add_flag("--require-sandbox", run_args.require_sandbox, "Refuse to grade where runs cannot be sandboxed");
-
-  std::vector<std::string> check_paths;
-  auto* check = app.add_subcommand("check", "Validate case.toml files; print every error; exit 2 on any");
-  check->add_option("case_dirs", check_paths, "Case folders, or catalog folders holding them")->required();
-
-  ListArgs list_args;
-  auto* list = app.add_subcommand("list", "List the cases of catalogs, or write their CTest registration");
-  list->add_option("catalogs", list_args.catalogs, "Catalog folders")->required();
-  auto* ctest = list->add_option("--ctest", list_args.ctest, "Write a CTest include file registering every graded variant");
-  list->add_option("--bin-root", list_args.bin_root, "Executables are at <bin-root>/<case>/<variant>")->needs(ctest);
-  list->add_option("--results", list_args.results, "Results directory the tests write to")->needs(ctest);
-  list->add_option("--python", list_args.python, "Pass --python to every registered run")->needs(ctest);
-  list->add_option("--build-dir", list_args.build_dir,
-                   "Register a test <case>/build per case that builds it in this CMake build tree before its grades")
-      ->needs(ctest);
-  list->add_option("--cmake", list_args.cmake, "The cmake that <case>/build tests call")->needs(ctest);
-
-  BuildArgs build_args;
-  auto* build = app.add_subcommand("build", "Build a case's compiled variants; on a compile error write build_error results");
-  build->add_option("case_dir", build_args.case_dir, "The case folder")->required();
-  build->add_option("--build-dir", build_args.options.build_dir, "The CMake build tree with the case's targets")->required();
-  build->add_option("--cmake", build_args.options.cmake, "The cmake to call")->capture_default_str();
-  build->add_option("--config", build_args.options.config, "Configuration, for multi-config generators");
-  build->add_option("--results", build_args.results, "Write <results>/<case>/<variant>.json for a failed build");
-
-  std::string new_name, new_in = "cases";
-  auto* scaffold = app.add_subcommand("new", "Scaffold a case folder that builds, whose solution passes and starter fails");
-  scaffold->add_option("name", new_name, "Case name, [a-z0-9_]+")->required();
-  scaffold->add_option("--in", new_in, "Catalog folder to create it in")->capture_default_str();
-
-  ClassOptions class_options;
-  std::vector<std::string> class_args;
-  auto* class_cmd = app.add_subcommand("grade-class", "Grade a class: CATALOG... SUBMISSIONS_DIR, one folder per learner");
-  class_cmd->add_option("paths", class_args, "The instructor's catalog folders, then the folder of submissions")
-      ->required()->expected(2, -1);
-  class_cmd->add_option("--out", class_options.out, "grades.csv, class.html and each learner's results and page")->required();
-  class_cmd->add_option("--on", class_options.on, "Where the learners are graded: local (this machine), or slurm (a job "
-                                                  "array, a task per learner on an exclusive node)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"local", "slurm"}));
-  class_cmd->add_option("--partition", class_options.slurm.partition, "slurm: the partition (one hardware class)");
-  class_cmd->add_option("--constraint", class_options.slurm.constraint, "slurm: a node feature the nodes must have");
-  class_cmd->add_option("--account", class_options.slurm.account, "slurm: the account to bill");
-  class_cmd->add_option("--cpus", class_options.slurm.cpus, "slurm: bind each task's grade to this many cores (default: "
-                                                            "the whole node)")
-      ->check(CLI::PositiveNumber);
-  class_cmd->add_option("--time-limit", class_options.slurm.time_limit,
-                        "slurm: each task's time limit (Slurm's format; default: from the cases' timeouts and repetitions)");
-  class_cmd->add_option("--poll", class_options.slurm.poll_s, "slurm: seconds between squeue polls")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  // What each array task runs (written into the job's script): grade the learner on line $SLURM_ARRAY_TASK_ID.
-  class_cmd->add_option("--slurm-task", class_options.task_list, "")->group("");
-  class_cmd->add_flag("--regrade", class_options.regrade, "Grade again even the submissions that did not change");
-  bool class_no_sandbox = false, class_require_sandbox = false;
-  class_cmd->add_flag("--no-sandbox", class_no_sandbox, "Run the programs unsandboxed");
-  class_cmd->add_flag("--require-sandbox", class_require_sandbox, "Refuse to grade where runs cannot be sandboxed");
-  class_cmd->add_option("--case", class_options.cases, "Grade only this case (repeatable)");
-  class_cmd->add_option("-j,--jobs", class_options.jobs, "Builds at once (default: the CPUs)");
-  class_cmd->add_option("--python", class_options.python, "Interpreter for commands that start with python3 or python");
-  class_cmd->add_option("--pass-env", class_options.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
-  class_cmd->add_flag("!--no-pages", class_options.pages, "Skip the feedback pages and the class page");
-
-  std::vector<std::string> export_catalogs;
-  bool export_learner = false;
-  std::string export_out;
-  bool export_without_source = false;
-  auto* export_cmd = app.add_subcommand("export", "Write the learner edition of catalogs: what learners receive");
-  export_cmd->add_option("catalogs", export_catalogs, "Catalog folders")->required();
-  export_cmd->add_flag("--learner", export_learner, "The learner edition (the one edition there is)")->required();
-  export_cmd->add_option("--out", export_out, "A new folder for the edition")->required();
-  export_cmd->add_flag("--without-parex-source", export_without_source,
-                       "Do not carry parex's source release (learners then need parex installed)");
-
-  AutograderOptions autograder_options;
-  std::vector<std::string> autograder_catalogs;
-  std::string autograder_out;
-  auto* autograder_cmd = app.add_subcommand("autograder", "Package catalogs as an autograder platform's grader");
-  autograder_cmd->require_subcommand(1);
-  auto* gradescope_cmd = autograder_cmd->add_subcommand(
-      "gradescope", "Gradescope's autograder.zip: setup.sh builds parex, run_autograder runs parex grade");
-  gradescope_cmd->add_option("catalogs", autograder_catalogs, "The instructor's catalog folders")->required();
-  gradescope_cmd->add_option("--out", autograder_out, "The .zip to write")->required();
-  gradescope_cmd->add_option("--budget", autograder_options.budget_s, "parex grade --budget: seconds per submission")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-
-  SubmissionOptions grade_options;
-  std::vector<std::string> grade_catalogs;
-  std::string grade_submission_dir, grade_results;
-  auto* grade_cmd = app.add_subcommand("grade", "Grade a learner's submission against the instructor's catalogs");
-  grade_cmd->add_option("catalogs", grade_catalogs, "The instructor's catalog folders")->required();
-  grade_cmd->add_option("--submission", grade_submission_dir, "The submission: <dir>/<case>/<file>, or a clone of the learner edition (<dir>/cases/<case>/<file>)")
-      ->required();
-  grade_cmd->add_option("--results", grade_results, "Write <results>/<case>/<variant>.json and submission.json")->required();
-  grade_cmd->add_option("--case", grade_options.cases, "Grade only this case (repeatable)");
-  grade_cmd->add_option("--budget", grade_options.budget_s, "Wall-clock budget in seconds; cases past it are error, not scored");
-  grade_cmd->add_option("--python", grade_options.python, "Interpreter for commands that start with python3 or python");
-  grade_cmd->add_option("--pass-env", grade_options.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
-  grade_cmd->add_flag("--keep-work", grade_options.keep_work, "Keep the private workspace (its path is in the audit)");
-  bool grade_no_sandbox = false, grade_require_sandbox = false;
-  grade_cmd->add_flag("--no-sandbox", grade_no_sandbox, "Run the programs unsandboxed");
-  grade_cmd->add_flag("--require-sandbox", grade_require_sandbox, "Refuse to grade where runs cannot be sandboxed");
-  for (const char* platform : {"gradescope", "prairielearn", "exercism", "classroom"})
-    grade_cmd->add_option_function<std::string>(
-        fmt::format("--{}", platform), [&grade_options, platform](const std::string& file) { grade_options.platform_results[platform] = file; },
-        fmt::format("Also write {}'s results.json here", platform));
-
-  std::string check_file, input_file;
+  // The subcommands in the order --help lists them, each filling its arguments.
+  Arguments args;
+  auto* run = add_run(app, args.run);
+  auto* check = add_check(app, args.check_paths);
+  auto* list = add_list(app, args.list);
+  auto* build = add_build(app, args.build);
+  auto* scaffold = add_new(app, args.new_name, args.new_in);
+  auto* class_cmd = add_grade_class(app, args.grade_class);
+  auto* export_cmd = add_export(app, args.export_edition);
+  auto* gradescope_cmd = add_autograder(app, args.autograder);
+  auto* grade_cmd = add_grade(app, args.grade);
   // What a learner's build runs in (runner/build/build_jail.hpp): a request on stdin, the run on stdout. Internal.
   auto* jailed_build_cmd = app.add_subcommand("jailed-build", "")->group("");
-  auto* filecheck_cmd = app.add_subcommand("filecheck", "Match input against FileCheck directives; exit 0 on match, 1 on mismatch");
-  filecheck_cmd->add_option("check_file", check_file, "File with CHECK directives")->required();
-  filecheck_cmd->add_option("--input", input_file, "Input file (default: stdin)");
+  auto* filecheck_cmd = add_filecheck(app, args.check_file, args.input_file);
 
   try {
     app.parse(argc, argv);
@@ -419,7 +563,7 @@ int run_cli(int argc, char** argv) {
   }
 
   try {
-    if (*run) return command_run(run_args);
+    if (*run) return command_run(args.run);
   } catch (const Interrupted& interrupted) {
     // The tree is dead and no result was written: die of the signal, as a shell expects.
     fmt::print(stderr, "parex: interrupted by {}; the run's processes were killed, no result written\n",
@@ -433,85 +577,16 @@ int run_cli(int argc, char** argv) {
     return kUsage;
   }
   try {
-    if (*check) return command_check(check_paths);
-    if (*build) return command_build(build_args);
-    if (*list) {
-      if (!list_args.ctest.empty() && (list_args.bin_root.empty() || list_args.results.empty())) {
-        fmt::print(stderr, "parex list: --ctest needs --bin-root and --results\n");
-        return kUsage;
-      }
-      return command_list(list_args);
-    }
-    if (*scaffold) {
-      fs::path dir = scaffold_case(new_name, new_in);
-      fmt::print("created {}/ (case.toml, serial.cpp, parallel.cpp, starter.cpp, README.md)\n"
-                 "next: re-run cmake (or just 'cmake --build <build-dir>'), then 'ctest -R {}'\n",
-                 dir.string(), new_name);
-      return kOk;
-    }
-    if (*filecheck_cmd) return command_filecheck(check_file, input_file);
+    if (*check) return command_check(args.check_paths);
+    if (*build) return command_build(args.build);
+    if (*list) return command_list(args.list);
+    if (*scaffold) return command_new(args.new_name, args.new_in);
+    if (*filecheck_cmd) return command_filecheck(args.check_file, args.input_file);
     if (*jailed_build_cmd) return serve_jailed_build();
-    if (*class_cmd) {
-      // On Slurm the runs happen on the nodes, and each task decides there (--require-sandbox is passed on).
-      if (class_options.on != "slurm")
-        if (auto refusal = sandbox_refusal(class_require_sandbox, class_no_sandbox); !refusal.empty())
-          throw std::invalid_argument(refusal);
-      class_options.sandbox = !class_no_sandbox;
-      class_options.require_sandbox = class_require_sandbox;
-      class_options.submissions = class_args.back();
-      class_options.catalogs.assign(class_args.begin(), class_args.end() - 1);
-      ClassReport report = grade_class(class_options);
-      const int never_graded = report.flagged - report.refused;
-      std::string flagged = never_graded ? fmt::format(", {} FLAGGED (a case never graded)", never_graded) : "";
-      if (report.refused) flagged += fmt::format(", {} folder(s) REFUSED (see above)", report.refused);
-      const std::string took =
-          report.slurm_job.empty()
-              ? fmt::format("builds {:.1f} s, timed runs {:.1f} s (the graded submissions' runs alone: {:.1f} s)",
-                            report.build_s, report.run_s, report.run_sum_s)
-              : fmt::format("Slurm job {} took {:.1f} s (the graded submissions' timed runs alone: {:.1f} s)",
-                            report.slurm_job, report.run_s, report.run_sum_s);
-      fmt::print("parex grade-class: {} learner(s): {} graded, {} unchanged since their last grade{}; {} -> {}\n",
-                 report.learners, report.graded, report.cached, flagged, took, (class_options.out / "grades.csv").string());
-      return report.flagged ? kMissedExpect : kOk;
-    }
-    if (*grade_cmd) {
-      if (auto refusal = sandbox_refusal(grade_require_sandbox, grade_no_sandbox); !refusal.empty())
-        throw std::invalid_argument(refusal);
-      grade_options.sandbox = !grade_no_sandbox;
-      grade_options.catalogs.assign(grade_catalogs.begin(), grade_catalogs.end());
-      grade_options.submission = grade_submission_dir;
-      grade_options.results = grade_results;
-      SubmissionReport report = grade_submission(grade_options);
-      std::vector<std::string> parts;
-      for (const auto& c : report.cases)
-        parts.push_back(fmt::format("{} {}", c.case_name, c.score ? fmt::format("{:g}/{:g}", *c.score, c.max_score)
-                                                                   : std::string(to_string(c.status))));
-      fmt::print("parex grade: {:g}/{:g} points ({}){}\n", report.score, report.max_score, fmt::join(parts, ", "),
-                 report.flagged ? "; FLAGGED: a case could not be graded, even after regrading" : "");
-      if (!report.platform_error.empty()) {
-        fmt::print(stderr, "parex grade: {}\n", report.platform_error);
-        return kUsage;
-      }
-      return report.flagged ? kMissedExpect : kOk;
-    }
-    if (*gradescope_cmd) {
-      autograder_options.catalogs.assign(autograder_catalogs.begin(), autograder_catalogs.end());
-      autograder_options.out = autograder_out;
-      autograder_options.parex_source = parex_source_release();
-      AutograderReport report = write_gradescope_autograder(autograder_options);
-      fmt::print("parex autograder: {} grades {} case(s) ({}) of catalog {}; upload it as the assignment's autograder\n",
-                 autograder_out, report.cases.size(), fmt::join(report.cases, ", "), report.catalog_hash.substr(0, 16));
-      return kOk;
-    }
-    if (*export_cmd) {
-      std::vector<fs::path> catalogs(export_catalogs.begin(), export_catalogs.end());
-      EditionOptions options{.out = export_out, .parex_source = export_without_source ? fs::path() : parex_source_release()};
-      EditionReport report = export_learner_edition(catalogs, options);
-      fmt::print("parex export: learner edition of {} case(s) in {} (catalog {})\n", report.cases.size(), export_out,
-                 report.catalog_hash.substr(0, 16));
-      for (const auto& why : report.left_out) fmt::print("  left out {}\n", why);
-      return kOk;
-    }
+    if (*class_cmd) return command_grade_class(args.grade_class);
+    if (*grade_cmd) return command_grade(args.grade);
+    if (*gradescope_cmd) return command_gradescope(args.autograder);
+    if (*export_cmd) return command_export(args.export_edition);
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "parex: {}\n", e.what());
     return kUsage;
