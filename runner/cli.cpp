@@ -7,26 +7,26 @@
 #include <set>
 #include <sstream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
-#include "catalog/catalog.hpp"
-#include "report/console.hpp"
-#include "catalog/ctest_file.hpp"
-#include "course/autograder.hpp"
+#include "base/files.hpp"
+#include "base/install_paths.hpp"
 #include "build/build.hpp"
 #include "build/build_jail.hpp"
+#include "catalog/catalog.hpp"
+#include "catalog/ctest_file.hpp"
+#include "course/autograder.hpp"
 #include "course/edition.hpp"
-#include "match/filecheck.hpp"
-#include "grade/grade.hpp"
 #include "course/grade_class.hpp"
-#include "base/install_paths.hpp"
+#include "course/scaffold.hpp"
+#include "course/submission.hpp"
+#include "grade/grade.hpp"
+#include "match/filecheck.hpp"
+#include "report/console.hpp"
 #include "report/results.hpp"
 #include "spawn/sandbox.hpp"
-#include "course/scaffold.hpp"
 #include "spawn/spawn.hpp"
-#include "course/submission.hpp"
-#include "base/files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -71,18 +71,25 @@ std::string sandbox_refusal(bool required, bool disabled) {
 
 CLI::App* add_run(CLI::App& app, RunArgs& run_args) {
   auto* run = app.add_subcommand("run", "Grade the graded variants of a case: run, check, print, write results");
-  run->add_option("case_dir", run_args.case_dir, "The case folder (holding case.toml)")->required()->check(CLI::ExistingDirectory);
+  run->add_option("case_dir", run_args.case_dir, "The case folder (holding case.toml)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   run->add_option("--bin-dir", run_args.bin_dir, "Where the case's compiled variants are (default: the case folder)");
   run->add_option("--variant", run_args.variant, "Grade only this variant");
   run->add_option("--results", run_args.results, "Write <results>/<case>/<variant>.json here");
-  run->add_option("--repetitions", run_args.repetitions, "Counted runs per variant (overrides case.toml)")->check(CLI::PositiveNumber);
-  run->add_option("--time-scale", run_args.time_scale, "PAREX_TIME_SCALE for the runs (overrides case.toml)")->check(CLI::PositiveNumber);
+  run->add_option("--repetitions", run_args.repetitions, "Counted runs per variant (overrides case.toml)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--time-scale", run_args.time_scale, "PAREX_TIME_SCALE for the runs (overrides case.toml)")
+      ->check(CLI::PositiveNumber);
   run->add_option("--python", run_args.python,
                   "Interpreter for commands that start with python3 or python (default: the python3 on PATH, resolved "
                   "to its real executable, so that a pyenv shim costs nothing)");
-  run->add_option("--pass-env", run_args.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
+  run->add_option("--pass-env", run_args.pass_env,
+                  "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, "
+                  "LANG, TERM and PAREX_* otherwise");
   run->add_flag("-v,--verbose", run_args.verbose, "Print each run as it ends and details of passing checks");
-  run->add_flag("--no-sandbox", run_args.no_sandbox, "Run the programs unsandboxed (docs/process-control.md: what that gives up)");
+  run->add_flag("--no-sandbox", run_args.no_sandbox,
+                "Run the programs unsandboxed (docs/process-control.md: what that gives up)");
   run->add_flag("--require-sandbox", run_args.require_sandbox, "Refuse to grade where runs cannot be sandboxed");
   return run;
 }
@@ -109,8 +116,9 @@ int command_run(const RunArgs& args) {
   std::vector<std::string> variants = spec.graded();
   if (!args.variant.empty()) {
     if (std::find(variants.begin(), variants.end(), args.variant) == variants.end()) {
-      fmt::print(stderr, "parex run: '{}' is not a graded variant of {} (graded: {}); a variant is graded when it is "
-                         "'parallel' or declares expect in [variants.{}]\n",
+      fmt::print(stderr,
+                 "parex run: '{}' is not a graded variant of {} (graded: {}); a variant is graded when it is "
+                 "'parallel' or declares expect in [variants.{}]\n",
                  args.variant, spec.name, fmt::join(variants, ", "), args.variant);
       return kUsage;
     }
@@ -148,8 +156,10 @@ int command_run(const RunArgs& args) {
       fs::path written = write_result(result, args.results);
       if (args.verbose) fmt::print("  wrote {}\n", written.string());
     }
-    if (result.status == Status::error) exit_code = kUsage;
-    else if (result.status == Status::fail && exit_code == kOk) exit_code = kMissedExpect;
+    if (result.status == Status::error)
+      exit_code = kUsage;
+    else if (result.status == Status::fail && exit_code == kOk)
+      exit_code = kMissedExpect;
   }
   return exit_code;
 }
@@ -185,7 +195,8 @@ struct ListArgs {
 CLI::App* add_list(CLI::App& app, ListArgs& list_args) {
   auto* list = app.add_subcommand("list", "List the cases of catalogs, or write their CTest registration");
   list->add_option("catalogs", list_args.catalogs, "Catalog folders")->required();
-  auto* ctest = list->add_option("--ctest", list_args.ctest, "Write a CTest include file registering every graded variant");
+  auto* ctest =
+      list->add_option("--ctest", list_args.ctest, "Write a CTest include file registering every graded variant");
   list->add_option("--bin-root", list_args.bin_root, "Executables are at <bin-root>/<case>/<variant>")->needs(ctest);
   list->add_option("--results", list_args.results, "Results directory the tests write to")->needs(ctest);
   list->add_option("--python", list_args.python, "Pass --python to every registered run")->needs(ctest);
@@ -242,7 +253,8 @@ int command_list(const ListArgs& args) {
   for (const auto& spec : cases) {
     fmt::print("{}  {}\n", spec.name, spec.title);
     for (const auto& [name, variant] : spec.variants)
-      fmt::print("  {:<12} {}{}\n", name, variant.expect ? fmt::format("graded, expect {}", to_string(*variant.expect)) : "not graded",
+      fmt::print("  {:<12} {}{}\n", name,
+                 variant.expect ? fmt::format("graded, expect {}", to_string(*variant.expect)) : "not graded",
                  variant.command.empty() ? "" : fmt::format(" (command: {})", fmt::join(variant.command, " ")));
   }
   return kOk;
@@ -254,9 +266,11 @@ struct BuildArgs {
 };
 
 CLI::App* add_build(CLI::App& app, BuildArgs& build_args) {
-  auto* build = app.add_subcommand("build", "Build a case's compiled variants; on a compile error write build_error results");
+  auto* build =
+      app.add_subcommand("build", "Build a case's compiled variants; on a compile error write build_error results");
   build->add_option("case_dir", build_args.case_dir, "The case folder")->required();
-  build->add_option("--build-dir", build_args.options.build_dir, "The CMake build tree with the case's targets")->required();
+  build->add_option("--build-dir", build_args.options.build_dir, "The CMake build tree with the case's targets")
+      ->required();
   build->add_option("--cmake", build_args.options.cmake, "The cmake to call")->capture_default_str();
   build->add_option("--config", build_args.options.config, "Configuration, for multi-config generators");
   build->add_option("--results", build_args.results, "Write <results>/<case>/<variant>.json for a failed build");
@@ -279,9 +293,9 @@ int command_build(const BuildArgs& args) {
     return kOk;
   }
   for (const auto& variant : spec.graded()) {
-    VariantResult result = unrun_result(spec, variant, Status::build_error,
-                                        outcome.messages.empty() ? fmt::format("the build exited with {}", outcome.exit_code)
-                                                                 : outcome.messages);
+    VariantResult result = unrun_result(
+        spec, variant, Status::build_error,
+        outcome.messages.empty() ? fmt::format("the build exited with {}", outcome.exit_code) : outcome.messages);
     result.started_at = started;
     print_result(stdout, result, console_style_for(stdout));
     if (!args.results.empty()) write_result(result, args.results);
@@ -291,7 +305,8 @@ int command_build(const BuildArgs& args) {
 }
 
 CLI::App* add_new(CLI::App& app, std::string& new_name, std::string& new_in) {
-  auto* scaffold = app.add_subcommand("new", "Scaffold a case folder that builds, whose solution passes and starter fails");
+  auto* scaffold =
+      app.add_subcommand("new", "Scaffold a case folder that builds, whose solution passes and starter fails");
   scaffold->add_option("name", new_name, "Case name, [a-z0-9_]+")->required();
   scaffold->add_option("--in", new_in, "Catalog folder to create it in")->capture_default_str();
   return scaffold;
@@ -299,9 +314,10 @@ CLI::App* add_new(CLI::App& app, std::string& new_name, std::string& new_in) {
 
 int command_new(const std::string& new_name, const std::string& new_in) {
   fs::path dir = scaffold_case(new_name, new_in);
-  fmt::print("created {}/ (case.toml, serial.cpp, parallel.cpp, starter.cpp, README.md)\n"
-             "next: re-run cmake (or just 'cmake --build <build-dir>'), then 'ctest -R {}'\n",
-             dir.string(), new_name);
+  fmt::print(
+      "created {}/ (case.toml, serial.cpp, parallel.cpp, starter.cpp, README.md)\n"
+      "next: re-run cmake (or just 'cmake --build <build-dir>'), then 'ctest -R {}'\n",
+      dir.string(), new_name);
   return kOk;
 }
 
@@ -312,22 +328,30 @@ struct ClassArgs {
 };
 
 CLI::App* add_grade_class(CLI::App& app, ClassArgs& args) {
-  auto* class_cmd = app.add_subcommand("grade-class", "Grade a class: CATALOG... SUBMISSIONS_DIR, one folder per learner");
+  auto* class_cmd =
+      app.add_subcommand("grade-class", "Grade a class: CATALOG... SUBMISSIONS_DIR, one folder per learner");
   class_cmd->add_option("paths", args.paths, "The instructor's catalog folders, then the folder of submissions")
-      ->required()->expected(2, -1);
-  class_cmd->add_option("--out", args.options.out, "grades.csv, class.html and each learner's results and page")->required();
-  class_cmd->add_option("--on", args.options.on, "Where the learners are graded: local (this machine), or slurm (a job "
-                                                  "array, a task per learner on an exclusive node)")
+      ->required()
+      ->expected(2, -1);
+  class_cmd->add_option("--out", args.options.out, "grades.csv, class.html and each learner's results and page")
+      ->required();
+  class_cmd
+      ->add_option("--on", args.options.on,
+                   "Where the learners are graded: local (this machine), or slurm (a job "
+                   "array, a task per learner on an exclusive node)")
       ->capture_default_str()
       ->check(CLI::IsMember({"local", "slurm"}));
   class_cmd->add_option("--partition", args.options.slurm.partition, "slurm: the partition (one hardware class)");
   class_cmd->add_option("--constraint", args.options.slurm.constraint, "slurm: a node feature the nodes must have");
   class_cmd->add_option("--account", args.options.slurm.account, "slurm: the account to bill");
-  class_cmd->add_option("--cpus", args.options.slurm.cpus, "slurm: bind each task's grade to this many cores (default: "
-                                                            "the whole node)")
+  class_cmd
+      ->add_option("--cpus", args.options.slurm.cpus,
+                   "slurm: bind each task's grade to this many cores (default: "
+                   "the whole node)")
       ->check(CLI::PositiveNumber);
-  class_cmd->add_option("--time-limit", args.options.slurm.time_limit,
-                        "slurm: each task's time limit (Slurm's format; default: from the cases' timeouts and repetitions)");
+  class_cmd->add_option(
+      "--time-limit", args.options.slurm.time_limit,
+      "slurm: each task's time limit (Slurm's format; default: from the cases' timeouts and repetitions)");
   class_cmd->add_option("--poll", args.options.slurm.poll_s, "slurm: seconds between squeue polls")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -339,7 +363,9 @@ CLI::App* add_grade_class(CLI::App& app, ClassArgs& args) {
   class_cmd->add_option("--case", args.options.cases, "Grade only this case (repeatable)");
   class_cmd->add_option("-j,--jobs", args.options.jobs, "Builds at once (default: the CPUs)");
   class_cmd->add_option("--python", args.options.python, "Interpreter for commands that start with python3 or python");
-  class_cmd->add_option("--pass-env", args.options.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
+  class_cmd->add_option("--pass-env", args.options.pass_env,
+                        "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, "
+                        "HOME, LANG, TERM and PAREX_* otherwise");
   class_cmd->add_flag("!--no-pages", args.options.pages, "Skip the feedback pages and the class page");
   return class_cmd;
 }
@@ -436,19 +462,26 @@ struct GradeArgs {
 CLI::App* add_grade(CLI::App& app, GradeArgs& args) {
   auto* grade_cmd = app.add_subcommand("grade", "Grade a learner's submission against the instructor's catalogs");
   grade_cmd->add_option("catalogs", args.catalogs, "The instructor's catalog folders")->required();
-  grade_cmd->add_option("--submission", args.submission_dir, "The submission: <dir>/<case>/<file>, or a clone of the learner edition (<dir>/cases/<case>/<file>)")
+  grade_cmd
+      ->add_option("--submission", args.submission_dir,
+                   "The submission: <dir>/<case>/<file>, or a clone of the learner edition (<dir>/cases/<case>/<file>)")
       ->required();
-  grade_cmd->add_option("--results", args.results, "Write <results>/<case>/<variant>.json and submission.json")->required();
+  grade_cmd->add_option("--results", args.results, "Write <results>/<case>/<variant>.json and submission.json")
+      ->required();
   grade_cmd->add_option("--case", args.options.cases, "Grade only this case (repeatable)");
-  grade_cmd->add_option("--budget", args.options.budget_s, "Wall-clock budget in seconds; cases past it are error, not scored");
+  grade_cmd->add_option("--budget", args.options.budget_s,
+                        "Wall-clock budget in seconds; cases past it are error, not scored");
   grade_cmd->add_option("--python", args.options.python, "Interpreter for commands that start with python3 or python");
-  grade_cmd->add_option("--pass-env", args.options.pass_env, "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, LANG, TERM and PAREX_* otherwise");
+  grade_cmd->add_option("--pass-env", args.options.pass_env,
+                        "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, "
+                        "HOME, LANG, TERM and PAREX_* otherwise");
   grade_cmd->add_flag("--keep-work", args.options.keep_work, "Keep the private workspace (its path is in the audit)");
   grade_cmd->add_flag("--no-sandbox", args.no_sandbox, "Run the programs unsandboxed");
   grade_cmd->add_flag("--require-sandbox", args.require_sandbox, "Refuse to grade where runs cannot be sandboxed");
   for (const char* platform : {"gradescope", "prairielearn", "exercism", "classroom"})
     grade_cmd->add_option_function<std::string>(
-        fmt::format("--{}", platform), [&args, platform](const std::string& file) { args.options.platform_results[platform] = file; },
+        fmt::format("--{}", platform),
+        [&args, platform](const std::string& file) { args.options.platform_results[platform] = file; },
         fmt::format("Also write {}'s results.json here", platform));
   return grade_cmd;
 }
@@ -464,8 +497,9 @@ int command_grade(const GradeArgs& args) {
   SubmissionReport report = grade_submission(grade_options);
   std::vector<std::string> parts;
   for (const auto& c : report.cases)
-    parts.push_back(fmt::format("{} {}", c.case_name, c.score ? fmt::format("{:g}/{:g}", *c.score, c.max_score)
-                                                               : std::string(to_string(c.status))));
+    parts.push_back(
+        fmt::format("{} {}", c.case_name,
+                    c.score ? fmt::format("{:g}/{:g}", *c.score, c.max_score) : std::string(to_string(c.status))));
   fmt::print("parex grade: {:g}/{:g} points ({}){}\n", report.score, report.max_score, fmt::join(parts, ", "),
              report.flagged ? "; FLAGGED: a case could not be graded, even after regrading" : "");
   if (!report.platform_error.empty()) {
@@ -476,7 +510,8 @@ int command_grade(const GradeArgs& args) {
 }
 
 CLI::App* add_filecheck(CLI::App& app, std::string& check_file, std::string& input_file) {
-  auto* filecheck_cmd = app.add_subcommand("filecheck", "Match input against FileCheck directives; exit 0 on match, 1 on mismatch");
+  auto* filecheck_cmd =
+      app.add_subcommand("filecheck", "Match input against FileCheck directives; exit 0 on match, 1 on mismatch");
   filecheck_cmd->add_option("check_file", check_file, "File with CHECK directives")->required();
   filecheck_cmd->add_option("--input", input_file, "Input file (default: stdin)");
   return filecheck_cmd;
@@ -512,9 +547,12 @@ int command_filecheck(const std::string& check_file, const std::string& input_fi
     fmt::print(stderr, "{}:{}:{}: warning: {}\n", check_file, warning.line, warning.column, warning.message);
   if (!outcome.diagnostic.empty()) fmt::print(stderr, "{}", outcome.diagnostic);
   switch (outcome.status) {
-    case filecheck::Status::match: return kOk;
-    case filecheck::Status::mismatch: return 1;
-    case filecheck::Status::invalid_checks: return kUsage;
+    case filecheck::Status::match:
+      return kOk;
+    case filecheck::Status::mismatch:
+      return 1;
+    case filecheck::Status::invalid_checks:
+      return kUsage;
   }
   return kUsage;
 }

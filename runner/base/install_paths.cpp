@@ -20,7 +20,8 @@ fs::path locate(const char* env, const char* installed, const fs::path& in_sourc
 }  // namespace
 
 fs::path support_python_dir() {
-  static const fs::path dir = locate("PAREX_SUPPORT_PYTHON", "python", fs::path(PAREX_SOURCE_DIR) / "cases/support/python");
+  static const fs::path dir =
+      locate("PAREX_SUPPORT_PYTHON", "python", fs::path(PAREX_SOURCE_DIR) / "cases/support/python");
   return dir;
 }
 

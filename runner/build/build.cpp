@@ -62,8 +62,10 @@ std::string compiler_messages(const std::string& log, std::size_t max_lines) {
     if (progress || command || after_failed || line.starts_with("ninja: ") || line.starts_with("gmake") ||
         line.starts_with("make"))
       continue;
-    if (kept.size() < max_lines) kept.push_back(line);
-    else ++dropped;
+    if (kept.size() < max_lines)
+      kept.push_back(line);
+    else
+      ++dropped;
   }
   std::string out = fmt::format("{}", fmt::join(kept, "\n"));
   if (dropped) out += fmt::format("\n[... {} more line(s)]", dropped);
@@ -145,8 +147,10 @@ BuildOutcome run_build_command(std::vector<std::string> args, const std::vector<
   char buffer[16384];
   for (;;) {
     const ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
-    if (n > 0) outcome.log.append(buffer, static_cast<std::size_t>(n));
-    else if (n == 0 || errno != EINTR) break;
+    if (n > 0)
+      outcome.log.append(buffer, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR)
+      break;
   }
   int status = 0;
   retry_eintr([&] { return ::waitpid(pid, &status, 0); });

@@ -94,19 +94,20 @@ nlohmann::json to_json(const SpawnRequest& request) {
     root.push_back({{"path", bind.path.string()}, {"writable", bind.writable}});
     if (!bind.source.empty()) root.back()["source"] = bind.source.string();
   }
-  nlohmann::json json = {{"argv", request.argv},
-                         {"cwd", request.cwd.string()},
-                         {"env", request.env},
-                         {"unset", request.unset},
-                         {"timeout_s", request.timeout_s},
-                         {"kill_grace_s", request.kill_grace_s},
-                         {"limits",
-                          {{"max_processes", request.limits.max_processes},
-                           {"max_output_bytes", request.limits.max_output_bytes},
-                           {"memory_mb", request.limits.memory_mb}}},
-                         {"max_file_bytes", request.max_file_bytes},
-                         {"capture", std::string(to_string(request.capture))},
-                         {"sandbox", {{"enabled", request.sandbox.enabled}, {"root", root}, {"scratch_mb", request.sandbox.scratch_mb}}}};
+  nlohmann::json json = {
+      {"argv", request.argv},
+      {"cwd", request.cwd.string()},
+      {"env", request.env},
+      {"unset", request.unset},
+      {"timeout_s", request.timeout_s},
+      {"kill_grace_s", request.kill_grace_s},
+      {"limits",
+       {{"max_processes", request.limits.max_processes},
+        {"max_output_bytes", request.limits.max_output_bytes},
+        {"memory_mb", request.limits.memory_mb}}},
+      {"max_file_bytes", request.max_file_bytes},
+      {"capture", std::string(to_string(request.capture))},
+      {"sandbox", {{"enabled", request.sandbox.enabled}, {"root", root}, {"scratch_mb", request.sandbox.scratch_mb}}}};
   if (request.pass_env) json["pass_env"] = *request.pass_env;
   return json;
 }
@@ -130,8 +131,8 @@ SpawnRequest spawn_request_from_json(const nlohmann::json& json) {
   request.sandbox.enabled = sandbox.at("enabled").get<bool>();
   request.sandbox.scratch_mb = sandbox.at("scratch_mb").get<std::int64_t>();
   for (const auto& bind : sandbox.at("root"))
-    request.sandbox.root.push_back({bind.at("path").get<std::string>(), bind.at("writable").get<bool>(),
-                                    bind.value("source", std::string())});
+    request.sandbox.root.push_back(
+        {bind.at("path").get<std::string>(), bind.at("writable").get<bool>(), bind.value("source", std::string())});
   return request;
 }
 
@@ -152,7 +153,8 @@ int serve_jailed_build() {
       if (!bind.writable) continue;
       std::error_code ec;
       (void)::lchown(bind.path.c_str(), support.uid, support.gid);
-      for (auto it = fs::recursive_directory_iterator(bind.path, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      for (auto it = fs::recursive_directory_iterator(bind.path, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec))
         (void)::lchown(it->path().c_str(), support.uid, support.gid);
     }
   const Run run = spawn_and_record(request);
@@ -185,7 +187,8 @@ BuildOutcome run_jailed_build(std::vector<std::string> args, const BuildJail& ja
   out_write.reset();
   if (spawned != 0) {
     outcome.exit_code = 127;
-    outcome.log = outcome.messages = fmt::format("cannot start the build's jail ({}): {}", self, std::strerror(spawned));
+    outcome.log = outcome.messages =
+        fmt::format("cannot start the build's jail ({}): {}", self, std::strerror(spawned));
     return outcome;
   }
   for (std::size_t written = 0; written < input.size();) {
@@ -199,8 +202,10 @@ BuildOutcome run_jailed_build(std::vector<std::string> args, const BuildJail& ja
   char buffer[65536];
   for (;;) {
     const ssize_t n = ::read(out_read.get(), buffer, sizeof buffer);
-    if (n > 0) reply.append(buffer, static_cast<std::size_t>(n));
-    else if (n == 0 || errno != EINTR) break;
+    if (n > 0)
+      reply.append(buffer, static_cast<std::size_t>(n));
+    else if (n == 0 || errno != EINTR)
+      break;
   }
   int status = 0;
   retry_eintr([&] { return ::waitpid(pid, &status, 0); });
@@ -213,7 +218,8 @@ BuildOutcome run_jailed_build(std::vector<std::string> args, const BuildJail& ja
   }
   if (!run) {
     outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    outcome.log = outcome.messages = fmt::format("the build's jail ended without a result (status {})", outcome.exit_code);
+    outcome.log = outcome.messages =
+        fmt::format("the build's jail ended without a result (status {})", outcome.exit_code);
     return outcome;
   }
   for (const auto& line : run->lines) outcome.log += line.text + "\n";
@@ -231,8 +237,10 @@ BuildOutcome run_jailed_build(std::vector<std::string> args, const BuildJail& ja
         return fmt::format("the build ran more than {} processes at once and was stopped", jail.limits.max_processes);
       case Outcome::output_limit:
         return fmt::format("the build printed more than {} MiB and was stopped", jail.limits.max_output_bytes >> 20);
-      case Outcome::spawn_error: return fmt::format("the build could not be started: {}", run->error);
-      default: return "";
+      case Outcome::spawn_error:
+        return fmt::format("the build could not be started: {}", run->error);
+      default:
+        return "";
     }
   }();
   const std::string messages = compiler_messages(outcome.log);

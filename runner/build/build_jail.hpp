@@ -23,7 +23,7 @@ struct BuildJail {
   bool sandbox = true;              // false: the limits and the scrubbed environment only (--no-sandbox)
   Limits limits{.max_processes = 256, .max_output_bytes = 4LL << 20, .memory_mb = 2048};
   long long max_file_bytes = 512LL << 20;  // the largest file the build may write (an object, an executable)
-  std::string timeout_reason;       // why `timeout_s` is what it is, for the message: "the case's build_timeout"
+  std::string timeout_reason;              // why `timeout_s` is what it is, for the message: "the case's build_timeout"
   // More of the root, after the workspace: each case's learner view of case.toml over the grading copy (its hidden
   // checks are the grader's; the build needs the variants alone).
   std::vector<SandboxRequest::Bind> also;

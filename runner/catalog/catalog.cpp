@@ -29,8 +29,8 @@ std::vector<std::string> CaseSpec::graded() const {
 std::vector<std::string> CaseSpec::baselines() const {
   std::vector<std::string> out;
   for (const auto& check : checks) {
-    bool names_variant = check.kind == CheckKind::speedup || check.kind == CheckKind::same_lines ||
-                         check.kind == CheckKind::in_order;
+    bool names_variant =
+        check.kind == CheckKind::speedup || check.kind == CheckKind::same_lines || check.kind == CheckKind::in_order;
     const std::string& variant = names_variant ? check.baseline : check.baseline_variant;
     if (!variant.empty() && std::find(out.begin(), out.end(), variant) == out.end()) out.push_back(variant);
   }

@@ -22,16 +22,26 @@ struct Diagnostic {
 // "case.toml:7:1: unknown key 'repetitons' (did you mean 'repetitions'?)"
 std::string format_diagnostic(const Diagnostic& diagnostic);
 
-
 struct VariantSpec {
   std::string name;
-  bool compiled = false;               // built from <name>.cpp or <name>/ by CMake
-  std::vector<std::string> command;    // a script variant, run in the case folder
+  bool compiled = false;             // built from <name>.cpp or <name>/ by CMake
+  std::vector<std::string> command;  // a script variant, run in the case folder
   std::vector<std::string> args;
-  std::optional<Expect> expect;        // set = graded
+  std::optional<Expect> expect;  // set = graded
 };
 
-enum class CheckKind { speedup, benchmark_speedup, same_lines, in_order, interleaved, filecheck, isolation, exit, processes, scaling };
+enum class CheckKind {
+  speedup,
+  benchmark_speedup,
+  same_lines,
+  in_order,
+  interleaved,
+  filecheck,
+  isolation,
+  exit,
+  processes,
+  scaling
+};
 
 // Who sees a check, with Gradescope's meaning: hidden checks count toward the score, but learner-facing
 // output shows only their points; after_due_date ones are shown once the due date has passed.
@@ -39,10 +49,10 @@ enum class Visibility { visible, hidden, after_due_date };
 
 struct CheckSpec {
   CheckKind kind = CheckKind::exit;
-  int line = 0;                          // where [[checks]] starts in case.toml
-  std::string name;                      // display name; derived when not given
-  std::string baseline;                  // speedup, same_lines, in_order: a variant; benchmark_speedup: a benchmark
-  std::string candidate;                 // benchmark_speedup
+  int line = 0;           // where [[checks]] starts in case.toml
+  std::string name;       // display name; derived when not given
+  std::string baseline;   // speedup, same_lines, in_order: a variant; benchmark_speedup: a benchmark
+  std::string candidate;  // benchmark_speedup
   // benchmark_speedup: extension, the variant whose program runs the baseline benchmark (an instructor's
   // binary a submission cannot slow down); empty: the graded program runs both benchmarks
   std::string baseline_variant;
@@ -52,25 +62,25 @@ struct CheckSpec {
   // speedup: extension, for CPU-bound work: the graded runs' CPU time must be at least this share of the
   // baseline's (work conservation: the work is done, not skipped); default 0.8, 0 turns it off
   std::optional<double> min_work;
-  int min_peak = 0;                      // processes: extension, the fewest processes alive at once in each run
+  int min_peak = 0;                           // processes: extension, the fewest processes alive at once in each run
   std::optional<double> max_serial_fraction;  // scaling: extension, the most Amdahl's fitted serial fraction may be
   std::optional<double> efficiency;
   std::optional<int> workers;
-  std::optional<int> max_repetitions;    // speedup: extension, more pairs while undecided
-  std::string pattern;                   // in_order
-  std::vector<std::string> patterns;     // interleaved
+  std::optional<int> max_repetitions;  // speedup: extension, more pairs while undecided
+  std::string pattern;                 // in_order
+  std::vector<std::string> patterns;   // interleaved
   // processes: extension, tasks each recorded by task_start/task_end probes (an instructor's shared header), each
   // required to run in a process of its own, not the main one, all at the same time (min_overlap of the shortest)
   std::vector<std::string> tasks;
   double min_overlap = 0.5;
-  std::string ignore;                    // same_lines/in_order: extension, regex of lines to leave out
-  std::string text;                      // filecheck
-  int text_line_offset = 0;              // filecheck: case.toml line of the text's line 1, minus 1
-  std::string stream = "stdout";         // filecheck
-  std::string probe;                     // isolation
-  std::optional<int> code;               // exit
-  std::optional<int> signal;             // exit
-  double points = 1;                     // what passing it is worth
+  std::string ignore;             // same_lines/in_order: extension, regex of lines to leave out
+  std::string text;               // filecheck
+  int text_line_offset = 0;       // filecheck: case.toml line of the text's line 1, minus 1
+  std::string stream = "stdout";  // filecheck
+  std::string probe;              // isolation
+  std::optional<int> code;        // exit
+  std::optional<int> signal;      // exit
+  double points = 1;              // what passing it is worth
   // speedup, benchmark_speedup: (value, fraction of the points) from the highest value down; the value is
   // in the check's own unit (speedup for at_least, efficiency for efficiency), compared with the median
   std::vector<std::pair<double, double>> bands;
@@ -79,15 +89,15 @@ struct CheckSpec {
 
 // What a learner edits and may hand in ([submission] in case.toml; every field has a default).
 struct SubmissionSpec {
-  std::string variant;                     // default: starter, when the case has one
-  std::vector<std::string> files;          // globs, relative to the case folder; default: that variant's sources
+  std::string variant;                       // default: starter, when the case has one
+  std::vector<std::string> files;            // globs, relative to the case folder; default: that variant's sources
   std::vector<std::string> hidden_variants;  // never shipped; default: all but `variant` and the baselines checks name
-  bool declared = false;                   // the case.toml has a [submission] table
-  double build_timeout_s = 60;             // a learner's build of the case (configure, compile) is stopped past it
+  bool declared = false;                     // the case.toml has a [submission] table
+  double build_timeout_s = 60;               // a learner's build of the case (configure, compile) is stopped past it
 };
 
 struct CaseSpec {
-  std::string name;                      // the folder's name: the one key for target, test, results
+  std::string name;  // the folder's name: the one key for target, test, results
   std::filesystem::path dir;
   std::string title;
   std::string about;
@@ -97,7 +107,7 @@ struct CaseSpec {
   int repetitions = 3;
   int warmup = 0;
   Capture capture = Capture::pipe;
-  bool sandbox = true;                  // extension: false runs this case's programs unsandboxed (docs/process-control.md)
+  bool sandbox = true;  // extension: false runs this case's programs unsandboxed (docs/process-control.md)
   Limits limits;
   std::map<std::string, VariantSpec> variants;
   std::vector<CheckSpec> checks;
@@ -113,7 +123,8 @@ struct CaseSpec {
 struct LoadResult {
   std::optional<CaseSpec> spec;
   std::vector<Diagnostic> errors;
-  std::vector<Diagnostic> warnings;  // do not stop the case: "case.toml:9:18: warning: LLVM FileCheck reads \d as 'd'; ..."
+  std::vector<Diagnostic>
+      warnings;  // do not stop the case: "case.toml:9:18: warning: LLVM FileCheck reads \d as 'd'; ..."
 };
 
 // Loads <dir>/case.toml and the variants found in <dir>; collects every error rather than stopping at the first.

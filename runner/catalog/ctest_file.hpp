@@ -10,11 +10,11 @@
 namespace parex {
 
 struct CtestLayout {
-  std::filesystem::path parex;        // the runner the tests call
-  std::filesystem::path bin_root;     // <bin_root>/<case>/<variant> are the executables
-  std::filesystem::path results;      // where results are written
+  std::filesystem::path parex;           // the runner the tests call
+  std::filesystem::path bin_root;        // <bin_root>/<case>/<variant> are the executables
+  std::filesystem::path results;         // where results are written
   std::string fixture = "parex_report";  // the report step cleans up after this fixture
-  std::string python;                 // passed as --python to every run, when set
+  std::string python;                    // passed as --python to every run, when set
   // When set, each case with compiled variants gets a test <case>/build that builds them in this CMake
   // build tree first (a fixture its variants require), so that ctest never grades a stale executable.
   std::filesystem::path build_dir;

@@ -17,8 +17,8 @@ bool is_name(std::string_view name) {
 }
 
 void Validator::error(const toml::source_region& where, std::string message) {
-  errors_.push_back({file_, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column),
-                     std::move(message)});
+  errors_.push_back(
+      {file_, static_cast<int>(where.begin.line), static_cast<int>(where.begin.column), std::move(message)});
 }
 
 void Validator::error(std::string message) { errors_.push_back({file_, 0, 0, std::move(message)}); }
@@ -33,10 +33,12 @@ void Validator::reject_unknown_keys(const toml::table& table, const std::vector<
     const std::string name(key.str());
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
     auto suggestion = did_you_mean(name, allowed);
-    std::string message = where.empty() ? fmt::format("unknown key '{}'", name)
-                                        : fmt::format("unknown key '{}' in {}", name, where);
-    if (!suggestion.empty()) message += fmt::format(" (did you mean '{}'?)", suggestion);
-    else message += fmt::format(" (expected one of: {})", fmt::join(allowed, ", "));
+    std::string message =
+        where.empty() ? fmt::format("unknown key '{}'", name) : fmt::format("unknown key '{}' in {}", name, where);
+    if (!suggestion.empty())
+      message += fmt::format(" (did you mean '{}'?)", suggestion);
+    else
+      message += fmt::format(" (expected one of: {})", fmt::join(allowed, ", "));
     error(key.source().begin.line ? key.source() : node.source(), std::move(message));
   }
 }
@@ -81,8 +83,10 @@ std::optional<std::vector<std::string>> Validator::strings(const toml::table& ta
   std::vector<std::string> out;
   if (array) {
     for (const auto& item : *array) {
-      if (auto value = item.value_exact<std::string>()) out.push_back(*value);
-      else array = nullptr;
+      if (auto value = item.value_exact<std::string>())
+        out.push_back(*value);
+      else
+        array = nullptr;
     }
   }
   if (!array) {
@@ -129,7 +133,8 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string>& 
       for (std::size_t j = 1; j <= b.size(); ++j) {
         int cost = a[i - 1] == b[j - 1] ? 0 : 1;
         d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
       }
     return d[a.size()][b.size()];
   };

@@ -17,8 +17,9 @@ namespace {
 
 using namespace case_toml;
 
-const std::vector<std::string> kTopKeys = {"title", "about", "tags", "timeout", "time_scale", "repetitions",
-                                           "warmup", "capture", "sandbox", "limits", "variants", "checks", "submission"};
+const std::vector<std::string> kTopKeys = {"title",       "about",  "tags",      "timeout", "time_scale",
+                                           "repetitions", "warmup", "capture",   "sandbox", "limits",
+                                           "variants",    "checks", "submission"};
 const std::vector<std::string> kLimitKeys = {"max_processes", "max_output_bytes", "memory_mb"};
 
 }  // namespace
@@ -51,12 +52,16 @@ LoadResult load_case(const fs::path& dir) {
   }
 
   v.reject_unknown_keys(root, kTopKeys, "");
-  if (auto title = v.string(root, "title")) spec.title = *title;
-  else if (!root.get("title")) v.error(toml::source_region{{1, 1}, {}, nullptr}, "missing required key 'title'");
+  if (auto title = v.string(root, "title"))
+    spec.title = *title;
+  else if (!root.get("title"))
+    v.error(toml::source_region{{1, 1}, {}, nullptr}, "missing required key 'title'");
   spec.about = v.string(root, "about").value_or("");
   spec.tags = v.strings(root, "tags").value_or(std::vector<std::string>{});
   for (const auto& tag : spec.tags)
-    if (!is_name(tag)) v.error(root.get("tags")->source(), fmt::format("tag '{}' must match [a-z0-9_]+ (tags become CTest labels)", tag));
+    if (!is_name(tag))
+      v.error(root.get("tags")->source(),
+              fmt::format("tag '{}' must match [a-z0-9_]+ (tags become CTest labels)", tag));
 
   auto timeout = v.number(root, "timeout");
   v.require_range(root, "timeout", timeout, 1e-3, 86400.0, "between 0.001 and 86400 seconds");
@@ -72,9 +77,13 @@ LoadResult load_case(const fs::path& dir) {
   spec.warmup = static_cast<int>(warmup.value_or(0));
   spec.sandbox = v.boolean(root, "sandbox").value_or(true);
   if (auto capture = v.string(root, "capture")) {
-    if (*capture == "pipe") spec.capture = Capture::pipe;
-    else if (*capture == "pty") spec.capture = Capture::pty;
-    else v.error(root.get("capture")->source(), fmt::format("'capture' must be \"pipe\" or \"pty\" (got \"{}\")", *capture));
+    if (*capture == "pipe")
+      spec.capture = Capture::pipe;
+    else if (*capture == "pty")
+      spec.capture = Capture::pty;
+    else
+      v.error(root.get("capture")->source(),
+              fmt::format("'capture' must be \"pipe\" or \"pty\" (got \"{}\")", *capture));
   }
 
   if (const toml::node* node = root.get("limits")) {

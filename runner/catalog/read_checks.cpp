@@ -15,9 +15,9 @@ namespace case_toml {
 namespace {
 
 const std::vector<std::string> kVisibilities = {"visible", "hidden", "after_due_date"};
-const std::vector<std::string> kCheckKinds = {"speedup",     "benchmark_speedup", "same_lines", "in_order",
-                                              "interleaved", "filecheck",         "isolation",  "exit",
-                                              "processes", "scaling"};
+const std::vector<std::string> kCheckKinds = {
+    "speedup",   "benchmark_speedup", "same_lines", "in_order",  "interleaved",
+    "filecheck", "isolation",         "exit",       "processes", "scaling"};
 
 std::vector<std::string> keys_for(CheckKind kind) {
   std::vector<std::string> keys = {"kind", "name", "points", "visibility"};
@@ -29,14 +29,30 @@ std::vector<std::string> keys_for(CheckKind kind) {
     case CheckKind::benchmark_speedup:
       add({"baseline", "candidate", "baseline_variant", "at_least", "efficiency", "workers", "bands"});
       break;
-    case CheckKind::same_lines: add({"baseline", "ignore"}); break;
-    case CheckKind::in_order: add({"pattern", "baseline", "ignore"}); break;
-    case CheckKind::interleaved: add({"patterns", "min_overlap"}); break;
-    case CheckKind::filecheck: add({"text", "stream"}); break;
-    case CheckKind::isolation: add({"probe"}); break;
-    case CheckKind::exit: add({"code", "signal"}); break;
-    case CheckKind::processes: add({"min_peak", "tasks", "min_overlap"}); break;
-    case CheckKind::scaling: add({"max_serial_fraction"}); break;
+    case CheckKind::same_lines:
+      add({"baseline", "ignore"});
+      break;
+    case CheckKind::in_order:
+      add({"pattern", "baseline", "ignore"});
+      break;
+    case CheckKind::interleaved:
+      add({"patterns", "min_overlap"});
+      break;
+    case CheckKind::filecheck:
+      add({"text", "stream"});
+      break;
+    case CheckKind::isolation:
+      add({"probe"});
+      break;
+    case CheckKind::exit:
+      add({"code", "signal"});
+      break;
+    case CheckKind::processes:
+      add({"min_peak", "tasks", "min_overlap"});
+      break;
+    case CheckKind::scaling:
+      add({"max_serial_fraction"});
+      break;
   }
   return keys;
 }
@@ -49,17 +65,23 @@ std::optional<CheckKind> check_kind(std::string_view name) {
 
 std::string default_check_name(const CheckSpec& check) {
   switch (check.kind) {
-    case CheckKind::speedup: return fmt::format("speedup vs {}", check.baseline);
-    case CheckKind::benchmark_speedup: return fmt::format("benchmark {} vs {}", check.candidate, check.baseline);
-    case CheckKind::same_lines: return fmt::format("same lines as {}", check.baseline);
-    case CheckKind::in_order: return fmt::format("in order /{}/ as {}", check.pattern, check.baseline);
+    case CheckKind::speedup:
+      return fmt::format("speedup vs {}", check.baseline);
+    case CheckKind::benchmark_speedup:
+      return fmt::format("benchmark {} vs {}", check.candidate, check.baseline);
+    case CheckKind::same_lines:
+      return fmt::format("same lines as {}", check.baseline);
+    case CheckKind::in_order:
+      return fmt::format("in order /{}/ as {}", check.pattern, check.baseline);
     case CheckKind::interleaved: {
       std::vector<std::string> quoted;
       for (const auto& p : check.patterns) quoted.push_back(fmt::format("/{}/", p));
       return fmt::format("interleaved {}", fmt::join(quoted, " "));
     }
-    case CheckKind::filecheck: return fmt::format("filecheck {}", check.stream);
-    case CheckKind::isolation: return fmt::format("isolation of '{}'", check.probe);
+    case CheckKind::filecheck:
+      return fmt::format("filecheck {}", check.stream);
+    case CheckKind::isolation:
+      return fmt::format("isolation of '{}'", check.probe);
     case CheckKind::exit:
       return check.signal ? fmt::format("exit by {}", signal_name(*check.signal))
                           : fmt::format("exit code {}", check.code.value_or(0));
@@ -86,12 +108,15 @@ void read_bands(const toml::node& node, CheckSpec& check, Validator& v) {
     const toml::array* band = (*bands)[i].as_array();
     std::optional<double> value, fraction;
     if (band && band->size() == 2) value = number((*band)[0]), fraction = number((*band)[1]);
-    if (!value || !fraction || *value <= 0 || *fraction < 0 || *fraction > 1) ok = false;
-    else check.bands.emplace_back(*value, *fraction);
+    if (!value || !fraction || *value <= 0 || *fraction < 0 || *fraction > 1)
+      ok = false;
+    else
+      check.bands.emplace_back(*value, *fraction);
   }
   if (!ok) {
-    v.error(node.source(), "'bands' must be a list of [value, fraction] pairs, value > 0 and fraction in [0, 1], e.g. "
-                           "[[1.8, 1.0], [1.5, 0.5]]");
+    v.error(node.source(),
+            "'bands' must be a list of [value, fraction] pairs, value > 0 and fraction in [0, 1], e.g. "
+            "[[1.8, 1.0], [1.5, 0.5]]");
     check.bands.clear();
     return;
   }
@@ -118,7 +143,9 @@ void check_kind_rules(const toml::table& table, const std::string& kind_name, Ch
       if (check.max_repetitions && *check.max_repetitions < 1)
         v.error(table.get("max_repetitions")->source(), "'max_repetitions' must be >= 1");
       break;
-    case CheckKind::same_lines: require("baseline"); break;
+    case CheckKind::same_lines:
+      require("baseline");
+      break;
     case CheckKind::in_order:
       require("baseline");
       require("pattern");
@@ -136,15 +163,19 @@ void check_kind_rules(const toml::table& table, const std::string& kind_name, Ch
       require("text");
       if (!check.text.empty()) {
         // The check text is validated now, so that a typo is a catalog error.
-        auto outcome = filecheck::validate(check.text, {.check_name = "case.toml", .line_offset = check.text_line_offset});
+        auto outcome =
+            filecheck::validate(check.text, {.check_name = "case.toml", .line_offset = check.text_line_offset});
         if (outcome.status == filecheck::Status::invalid_checks)
           v.error(table.get("text")->source(), fmt::format("bad FileCheck text: {}", outcome.summary));
         for (const auto& warning : outcome.warnings) v.warning(warning.line, warning.column, warning.message);
       }
       if (check.stream != "stdout" && check.stream != "stderr")
-        v.error(table.get("stream")->source(), fmt::format("'stream' must be \"stdout\" or \"stderr\" (got \"{}\")", check.stream));
+        v.error(table.get("stream")->source(),
+                fmt::format("'stream' must be \"stdout\" or \"stderr\" (got \"{}\")", check.stream));
       break;
-    case CheckKind::isolation: require("probe"); break;
+    case CheckKind::isolation:
+      require("probe");
+      break;
     case CheckKind::processes:
       require("min_peak");
       if (check.min_peak < 1 || check.min_peak > 100000)
@@ -226,8 +257,8 @@ std::optional<CheckSpec> read_check(const toml::table& table, Validator& v) {
   if (auto visibility = v.string(table, "visibility")) {
     auto at = std::find(kVisibilities.begin(), kVisibilities.end(), *visibility);
     if (at == kVisibilities.end())
-      v.error(table.get("visibility")->source(), fmt::format("'visibility' must be one of: {} (got \"{}\")",
-                                                             fmt::join(kVisibilities, ", "), *visibility));
+      v.error(table.get("visibility")->source(),
+              fmt::format("'visibility' must be one of: {} (got \"{}\")", fmt::join(kVisibilities, ", "), *visibility));
     else
       check.visibility = static_cast<Visibility>(at - kVisibilities.begin());
   }
@@ -256,6 +287,8 @@ void read_checks(const toml::table& root, CaseSpec& spec, Validator& v) {
 
 std::string_view to_string(CheckKind kind) { return case_toml::kCheckKinds[static_cast<std::size_t>(kind)]; }
 
-std::string_view to_string(Visibility visibility) { return case_toml::kVisibilities[static_cast<std::size_t>(visibility)]; }
+std::string_view to_string(Visibility visibility) {
+  return case_toml::kVisibilities[static_cast<std::size_t>(visibility)];
+}
 
 }  // namespace parex

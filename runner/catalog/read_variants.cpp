@@ -27,8 +27,10 @@ std::vector<std::string> variant_sources(const CaseSpec& spec, const VariantSpec
   std::vector<std::string> out;
   std::error_code ec;
   if (variant.compiled) {
-    if (fs::is_regular_file(spec.dir / (variant.name + ".cpp"), ec)) out.push_back(variant.name + ".cpp");
-    else out.push_back(variant.name + "/*.cpp");
+    if (fs::is_regular_file(spec.dir / (variant.name + ".cpp"), ec))
+      out.push_back(variant.name + ".cpp");
+    else
+      out.push_back(variant.name + "/*.cpp");
     return out;
   }
   for (const auto& arg : variant.command)
@@ -59,9 +61,10 @@ void read_variants(const toml::table& root, CaseSpec& spec, Validator& v) {
       continue;
     }
     if (is_reserved_target(name)) {
-      v.error(fmt::format("variant source '{}': '{}' is a reserved build target name (all, clean, help, install, "
-                          "package, test): rename it",
-                          path.filename().string(), name));
+      v.error(
+          fmt::format("variant source '{}': '{}' is a reserved build target name (all, clean, help, install, "
+                      "package, test): rename it",
+                      path.filename().string(), name));
       continue;
     }
     if (spec.variants.contains(name)) {
@@ -90,20 +93,26 @@ void read_variants(const toml::table& root, CaseSpec& spec, Validator& v) {
         VariantSpec& variant = spec.variants[name];
         variant.name = name;
         if (auto expect = v.string(*table, "expect")) {
-          if (*expect == "pass") variant.expect = Expect::pass;
-          else if (*expect == "fail") variant.expect = Expect::fail;
-          else v.error(table->get("expect")->source(), fmt::format("'expect' must be \"pass\" or \"fail\" (got \"{}\")", *expect));
+          if (*expect == "pass")
+            variant.expect = Expect::pass;
+          else if (*expect == "fail")
+            variant.expect = Expect::fail;
+          else
+            v.error(table->get("expect")->source(),
+                    fmt::format("'expect' must be \"pass\" or \"fail\" (got \"{}\")", *expect));
         }
         variant.args = v.strings(*table, "args").value_or(std::vector<std::string>{});
         if (auto command = v.strings(*table, "command")) {
           if (command->empty()) v.error(table->get("command")->source(), "'command' must not be empty");
           if (variant.compiled)
             v.error(table->get("command")->source(),
-                    fmt::format("variant '{}' has both a source ({}.cpp or {}/) and a command: keep one", name, name, name));
+                    fmt::format("variant '{}' has both a source ({}.cpp or {}/) and a command: keep one", name, name,
+                                name));
           variant.command = std::move(*command);
         }
         if (!variant.compiled && variant.command.empty())
-          v.error(table->source(), fmt::format("variant '{}' has no {}.cpp, no {}/ folder and no 'command'", name, name, name));
+          v.error(table->source(),
+                  fmt::format("variant '{}' has no {}.cpp, no {}/ folder and no 'command'", name, name, name));
         if (!is_name(name)) v.error(key.source(), fmt::format("variant name '{}' must match [a-z0-9_]+", name));
       }
     }
@@ -117,8 +126,8 @@ void validate_references(CaseSpec& spec, Validator& v) {
   std::vector<std::string> names;
   for (const auto& [name, variant] : spec.variants) names.push_back(name);
   for (const auto& check : spec.checks) {
-    bool names_variant = check.kind == CheckKind::speedup || check.kind == CheckKind::same_lines ||
-                         check.kind == CheckKind::in_order;
+    bool names_variant =
+        check.kind == CheckKind::speedup || check.kind == CheckKind::same_lines || check.kind == CheckKind::in_order;
     const std::string& variant = names_variant ? check.baseline : check.baseline_variant;
     const char* key = names_variant ? "baseline" : "baseline_variant";
     if (variant.empty() || spec.variants.contains(variant)) continue;
@@ -165,7 +174,8 @@ void read_submission(const toml::table& root, CaseSpec& spec, Validator& v) {
     }
     submission.variant = "starter";
   }
-  if (!spec.variants.contains(submission.variant)) return name_error(table->get("variant"), "variant", submission.variant);
+  if (!spec.variants.contains(submission.variant))
+    return name_error(table->get("variant"), "variant", submission.variant);
   const VariantSpec& edited = spec.variants.at(submission.variant);
 
   std::optional<std::vector<std::string>> files, hidden;
@@ -174,11 +184,13 @@ void read_submission(const toml::table& root, CaseSpec& spec, Validator& v) {
   for (const auto& glob : submission.files)
     if (glob.empty() || glob.starts_with("/") || glob.find("..") != std::string::npos || glob == "case.toml")
       v.error(table->get("files")->source(), fmt::format("'files' holds '{}': a glob relative to the case folder, "
-                                                         "without '..', and never case.toml", glob));
+                                                         "without '..', and never case.toml",
+                                                         glob));
   const auto baselines = spec.baselines();
   if (hidden) {
     for (const auto& name : *hidden) {
-      if (!spec.variants.contains(name)) name_error(table->get("hidden_variants"), "hidden_variants", name);
+      if (!spec.variants.contains(name))
+        name_error(table->get("hidden_variants"), "hidden_variants", name);
       else if (name == submission.variant)
         v.error(table->get("hidden_variants")->source(),
                 fmt::format("'hidden_variants' holds '{}', the variant learners edit", name));
@@ -192,14 +204,15 @@ void read_submission(const toml::table& root, CaseSpec& spec, Validator& v) {
   // A check measured against a hidden variant cannot be shown to learners: it is hidden too.
   for (auto& check : spec.checks) {
     const std::string& variant = check.kind == CheckKind::benchmark_speedup ? check.baseline_variant : check.baseline;
-    const bool hidden_baseline = !variant.empty() && std::find(submission.hidden_variants.begin(),
-                                                               submission.hidden_variants.end(),
-                                                               variant) != submission.hidden_variants.end();
+    const bool hidden_baseline =
+        !variant.empty() && std::find(submission.hidden_variants.begin(), submission.hidden_variants.end(), variant) !=
+                                submission.hidden_variants.end();
     if (!hidden_baseline) continue;
     if (check.visibility == Visibility::visible)
-      v.warning(check.line, 1, fmt::format("check '{}' compares with '{}', a hidden variant: it is hidden from learners "
-                                           "too (say visibility = \"hidden\" to make that explicit)",
-                                           check.name, variant));
+      v.warning(check.line, 1,
+                fmt::format("check '{}' compares with '{}', a hidden variant: it is hidden from learners "
+                            "too (say visibility = \"hidden\" to make that explicit)",
+                            check.name, variant));
     check.visibility = Visibility::hidden;
   }
   spec.submission = std::move(submission);

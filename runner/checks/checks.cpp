@@ -27,16 +27,26 @@ CheckResult fail_without_runs(CheckResult result, std::string_view what) {
 
 CheckResult evaluate(const CheckSpec& check, const Evidence& evidence) {
   switch (check.kind) {
-    case CheckKind::speedup: return check_speedup(check, evidence);
-    case CheckKind::benchmark_speedup: return check_benchmark_speedup(check, evidence);
-    case CheckKind::same_lines: return check_same_lines(check, evidence);
-    case CheckKind::in_order: return check_in_order(check, evidence);
-    case CheckKind::interleaved: return check_interleaved(check, evidence);
-    case CheckKind::filecheck: return check_filecheck(check, evidence);
-    case CheckKind::isolation: return check_isolation(check, evidence);
-    case CheckKind::exit: return check_exit(check, evidence);
-    case CheckKind::processes: return check_processes(check, evidence);
-    case CheckKind::scaling: return check_scaling(check, evidence);
+    case CheckKind::speedup:
+      return check_speedup(check, evidence);
+    case CheckKind::benchmark_speedup:
+      return check_benchmark_speedup(check, evidence);
+    case CheckKind::same_lines:
+      return check_same_lines(check, evidence);
+    case CheckKind::in_order:
+      return check_in_order(check, evidence);
+    case CheckKind::interleaved:
+      return check_interleaved(check, evidence);
+    case CheckKind::filecheck:
+      return check_filecheck(check, evidence);
+    case CheckKind::isolation:
+      return check_isolation(check, evidence);
+    case CheckKind::exit:
+      return check_exit(check, evidence);
+    case CheckKind::processes:
+      return check_processes(check, evidence);
+    case CheckKind::scaling:
+      return check_scaling(check, evidence);
   }
   return start(check);
 }

@@ -28,7 +28,8 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
 // The first check that failed in a way more runs cannot undo: a run check that zeroes a score (exit, timeout, limits,
 // leaks) failed on one of `evidence`'s runs, or, with `declared`, a declared check that must hold on every run
 // (output, processes, isolation). nullopt while each of them holds (timing checks and baselines are not judged here).
-std::optional<CheckResult> sealing_failure(const std::vector<CheckSpec>& checks, const Evidence& evidence, bool declared);
+std::optional<CheckResult> sealing_failure(const std::vector<CheckSpec>& checks, const Evidence& evidence,
+                                           bool declared);
 
 // True when more runs could change a speedup check's verdict: its interval straddles the threshold, or
 // steal disturbed its pairs (speedup) or every run of its benchmark program (benchmark_speedup).

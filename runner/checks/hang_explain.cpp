@@ -40,7 +40,6 @@ std::string name_of(const HangProcess& process) {
   return program.empty() ? fmt::format("pid {}", process.pid) : fmt::format("pid {} ({})", process.pid, program);
 }
 
-
 }  // namespace
 
 void explain_hang(Hang& hang) {
@@ -77,25 +76,29 @@ void explain_hang(Hang& hang) {
         if (d->peer.empty()) continue;
         std::vector<const HangProcess*> others;
         for (const auto& q : hang.processes)
-          if (std::any_of(q.descriptors.begin(), q.descriptors.end(), [&](const auto& e) { return e.object == d->peer; }))
+          if (std::any_of(q.descriptors.begin(), q.descriptors.end(),
+                          [&](const auto& e) { return e.object == d->peer; }))
             others.push_back(&q);
         for (const auto* q : others)
           if (q->pid != p.pid)
             hang.edges.push_back({p.pid, q->pid,
-                                  fmt::format("{} on {}, whose other end {} pid {} holds", in ? p.syscall : "write to the full",
-                                              d->object, d->peer, q->pid)});
-        if (in && !others.empty() && std::all_of(others.begin(), others.end(), [&](const auto* q) { return q->pid == p.pid; }))
-          missing_close.push_back(fmt::format("{} reads {} but holds its other end ({}) itself, and no other process "
-                                              "does: nothing will ever arrive",
-                                              name_of(p), d->object, d->peer));
+                                  fmt::format("{} on {}, whose other end {} pid {} holds",
+                                              in ? p.syscall : "write to the full", d->object, d->peer, q->pid)});
+        if (in && !others.empty() &&
+            std::all_of(others.begin(), others.end(), [&](const auto* q) { return q->pid == p.pid; }))
+          missing_close.push_back(
+              fmt::format("{} reads {} but holds its other end ({}) itself, and no other process "
+                          "does: nothing will ever arrive",
+                          name_of(p), d->object, d->peer));
         continue;
       }
       auto others = holding(d->object, in);  // a reader waits for writers; a writer, on a full pipe, for readers
       for (const auto* q : others) {
         if (q->pid == p.pid) continue;
-        hang.edges.push_back({p.pid, q->pid,
-                              in ? fmt::format("{} on {}, whose write end pid {} holds", p.syscall, d->object, q->pid)
-                                 : fmt::format("write to the full {}, whose read end pid {} holds", d->object, q->pid)});
+        hang.edges.push_back(
+            {p.pid, q->pid,
+             in ? fmt::format("{} on {}, whose write end pid {} holds", p.syscall, d->object, q->pid)
+                : fmt::format("write to the full {}, whose read end pid {} holds", d->object, q->pid)});
       }
       if (in) {
         const HangDescriptor* own = nullptr;
@@ -107,8 +110,8 @@ void explain_hang(Hang& hang) {
               "write end is closed, its own included. Close the ends a process does not use, right after fork.",
               name_of(p), d->object, own->fd));
         else if (others.empty())
-          missing_close.push_back(fmt::format("{} reads {}, and no process holds its write end: nothing will ever arrive",
-                                              name_of(p), d->object));
+          missing_close.push_back(fmt::format(
+              "{} reads {}, and no process holds its write end: nothing will ever arrive", name_of(p), d->object));
       }
     }
   }
@@ -142,7 +145,8 @@ void explain_hang(Hang& hang) {
       hang.cycle.push_back(e->from);
       steps.push_back(fmt::format("{} waits in {}", name_of(*by_pid[e->from]), e->why));
     }
-    hang.explanation.push_back(fmt::format("deadlock, a wait-for cycle: {}; none of them can go on", fmt::join(steps, "; ")));
+    hang.explanation.push_back(
+        fmt::format("deadlock, a wait-for cycle: {}; none of them can go on", fmt::join(steps, "; ")));
   }
   for (auto& line : missing_close) hang.explanation.push_back(std::move(line));
   for (const auto& p : hang.processes)
@@ -162,10 +166,14 @@ std::vector<std::string> describe_processes(const Hang& hang) {
   std::vector<std::string> out;
   for (const auto& p : hang.processes) {
     std::string doing;
-    if (!p.syscall.empty()) doing = fmt::format("waits in {}", p.call.empty() ? p.syscall : p.call);
-    else if (p.state == 'R') doing = "was running";
-    else if (p.state == 'T' || p.state == 't') doing = "was stopped";
-    else doing = fmt::format("was in state {}", p.state);
+    if (!p.syscall.empty())
+      doing = fmt::format("waits in {}", p.call.empty() ? p.syscall : p.call);
+    else if (p.state == 'R')
+      doing = "was running";
+    else if (p.state == 'T' || p.state == 't')
+      doing = "was stopped";
+    else
+      doing = fmt::format("was in state {}", p.state);
     out.push_back(fmt::format("{} {}{}", name_of(p), doing, p.where.empty() ? "" : " at " + p.where));
   }
   return out;

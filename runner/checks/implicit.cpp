@@ -17,7 +17,8 @@ namespace {
 std::string last_output(const Run& run, std::size_t count = 3) {
   std::vector<std::string> tail;
   for (auto it = run.lines.rbegin(); it != run.lines.rend() && tail.size() < count; ++it)
-    tail.insert(tail.begin(), fmt::format("  {:>8.3f}s {} | {}", it->t_s, to_string(it->stream), regex::excerpt(it->text)));
+    tail.insert(tail.begin(),
+                fmt::format("  {:>8.3f}s {} | {}", it->t_s, to_string(it->stream), regex::excerpt(it->text)));
   return tail.empty() ? "  (no output)" : fmt::format("{}", fmt::join(tail, "\n"));
 }
 
@@ -67,7 +68,8 @@ CheckResult check_exit(const CheckSpec& check, const Evidence& evidence) {
 std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, const Evidence& evidence) {
   std::vector<CheckResult> out;
   const std::size_t runs = evidence.graded.size();
-  bool explicit_exit = std::any_of(checks.begin(), checks.end(), [](const CheckSpec& c) { return c.kind == CheckKind::exit; });
+  bool explicit_exit =
+      std::any_of(checks.begin(), checks.end(), [](const CheckSpec& c) { return c.kind == CheckKind::exit; });
   if (!explicit_exit) {
     CheckSpec zero;
     zero.kind = CheckKind::exit;
@@ -90,12 +92,14 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
         where = "where each process was when it timed out:\n";
         const auto lines = describe_processes(*run.hang);
         for (std::size_t i = 0; i < std::min<std::size_t>(lines.size(), 12); ++i) where += "  " + lines[i] + "\n";
-        if (lines.size() > 12) where += fmt::format("  ... and {} more (the results have them all)\n", lines.size() - 12);
+        if (lines.size() > 12)
+          where += fmt::format("  ... and {} more (the results have them all)\n", lines.size() - 12);
         for (const auto& line : run.hang->explanation) where += "why: " + line + "\n";
       }
-      timeout.detail = fmt::format("{}it was still running: the whole process tree was stopped (SIGTERM, then SIGKILL)\n"
-                                   "last output:\n{}",
-                                   where, last_output(run, 5));
+      timeout.detail = fmt::format(
+          "{}it was still running: the whole process tree was stopped (SIGTERM, then SIGKILL)\n"
+          "last output:\n{}",
+          where, last_output(run, 5));
       if (run.hang) timeout.data = {{"run", r + 1}, {"explanation", run.hang->explanation}, {"cycle", run.hang->cycle}};
     }
     bool limit = run.outcome == Outcome::output_limit || run.outcome == Outcome::process_limit ||
@@ -111,13 +115,15 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
       leaks.passed = false;
       std::vector<std::string> rows;
       for (const auto& leaked : run.leaked) rows.push_back(fmt::format("  pid {}: {}", leaked.pid, leaked.cmdline));
-      leaks.message = fmt::format("run {} left {} process(es) running after its main process exited", r + 1, run.leaked.size());
+      leaks.message =
+          fmt::format("run {} left {} process(es) running after its main process exited", r + 1, run.leaked.size());
       std::string where;
       if (run.hang && run.hang->when == "leaked")
         for (const auto& line : describe_processes(*run.hang)) where += "\n  " + line;
-      leaks.detail = fmt::format("still alive when the main process exited (now killed):\n{}\n{}"
-                                 "hint: join() every process you start, and close() and join() a pool",
-                                 fmt::join(rows, "\n"), where.empty() ? "" : "where they were:" + where + "\n");
+      leaks.detail = fmt::format(
+          "still alive when the main process exited (now killed):\n{}\n{}"
+          "hint: join() every process you start, and close() and join() a pool",
+          fmt::join(rows, "\n"), where.empty() ? "" : "where they were:" + where + "\n");
     }
   }
   for (auto* check : {&timeout, &limits, &leaks})
@@ -136,7 +142,8 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
                                      run.outcome == Outcome::ok ? "leaked processes"
                                      : run.error.empty()        ? describe_end(run)
                                                                 : run.error);
-      baseline.detail = "checks that compare against this baseline are unreliable\nlast output:\n" + last_output(run, 5);
+      baseline.detail =
+          "checks that compare against this baseline are unreliable\nlast output:\n" + last_output(run, 5);
     }
     if (baseline.passed) baseline.message = fmt::format("{} run(s)", runs_of.size());
     out.push_back(std::move(baseline));
@@ -144,14 +151,16 @@ std::vector<CheckResult> implicit_checks(const std::vector<CheckSpec>& checks, c
   return out;
 }
 
-std::optional<CheckResult> sealing_failure(const std::vector<CheckSpec>& checks, const Evidence& evidence, bool declared) {
+std::optional<CheckResult> sealing_failure(const std::vector<CheckSpec>& checks, const Evidence& evidence,
+                                           bool declared) {
   if (evidence.graded.empty()) return std::nullopt;
   auto sealed = [](const CheckResult& r) { return !r.passed && !r.cannot_judge; };
   for (auto& result : implicit_checks(checks, evidence))
     if (result.kind != "baseline" && sealed(result)) return std::move(result);
   if (!declared) return std::nullopt;
   for (const auto& check : checks) {
-    if (check.kind == CheckKind::speedup || check.kind == CheckKind::benchmark_speedup || check.kind == CheckKind::scaling)
+    if (check.kind == CheckKind::speedup || check.kind == CheckKind::benchmark_speedup ||
+        check.kind == CheckKind::scaling)
       continue;
     if (CheckResult result = evaluate(check, evidence); sealed(result)) return result;
   }

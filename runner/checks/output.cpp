@@ -58,7 +58,8 @@ CheckResult check_same_lines(const CheckSpec& check, const Evidence& evidence) {
     result.passed = false;
     std::vector<std::string> missing, extra, duplicated;
     for (const auto& [line, count] : expected)
-      if (got[line] < count) missing.push_back(fmt::format("  - {} ({}x expected, {}x printed)", quote(line), count, got[line]));
+      if (got[line] < count)
+        missing.push_back(fmt::format("  - {} ({}x expected, {}x printed)", quote(line), count, got[line]));
     for (const auto& [line, count] : got) {
       int want = expected.contains(line) ? expected.at(line) : 0;
       if (count <= want) continue;
@@ -78,7 +79,9 @@ CheckResult check_same_lines(const CheckSpec& check, const Evidence& evidence) {
           quote(duplicated.front()));
     result.data = {{"run", r}, {"missing", missing.size()}, {"unexpected", extra.size()}};
   }
-  if (result.passed) result.message = fmt::format("{} line(s), {} run(s)", filtered_stdout(baseline->front(), check.ignore).size(), evidence.graded.size());
+  if (result.passed)
+    result.message = fmt::format("{} line(s), {} run(s)", filtered_stdout(baseline->front(), check.ignore).size(),
+                                 evidence.graded.size());
   return result;
 }
 
@@ -110,8 +113,8 @@ CheckResult check_in_order(const CheckSpec& check, const Evidence& evidence) {
     std::vector<std::string> rows;
     for (std::size_t i = at >= 2 ? at - 2 : 0; i < std::max(got.size(), expected.size()) && i < at + 3; ++i)
       rows.push_back(fmt::format("  {} {:>3}  {:<30} {}", i == at ? ">" : " ", i + 1, show(expected, i), show(got, i)));
-    result.detail = fmt::format("lines matching /{}/ diverge from '{}' at match {}\n        {:<30} {}\n{}", check.pattern,
-                                check.baseline, at + 1, check.baseline, "graded", fmt::join(rows, "\n"));
+    result.detail = fmt::format("lines matching /{}/ diverge from '{}' at match {}\n        {:<30} {}\n{}",
+                                check.pattern, check.baseline, at + 1, check.baseline, "graded", fmt::join(rows, "\n"));
     result.data = {{"run", r}, {"index", at}};
   }
   if (result.passed) result.message = fmt::format("{} matching line(s) in order", expected.size());
@@ -145,7 +148,10 @@ CheckResult check_interleaved(const CheckSpec& check, const Evidence& evidence) 
         }
     nlohmann::json json_spans = nlohmann::json::array();
     for (std::size_t p = 0; p < spans.size(); ++p)
-      json_spans.push_back({{"pattern", check.patterns[p]}, {"first_s", spans[p].first}, {"last_s", spans[p].last}, {"lines", spans[p].count}});
+      json_spans.push_back({{"pattern", check.patterns[p]},
+                            {"first_s", spans[p].first},
+                            {"last_s", spans[p].last},
+                            {"lines", spans[p].count}});
     runs.push_back({{"run", r}, {"spans", json_spans}});
     if (!result.passed) continue;
 
@@ -165,7 +171,8 @@ CheckResult check_interleaved(const CheckSpec& check, const Evidence& evidence) 
       } else if (spans[p].last - spans[p].first < 1e-3) {
         result.passed = false;
         worst = 0;
-        result.message = fmt::format("run {}: the lines of /{}/ arrived within 1 ms of each other", r + 1, check.patterns[p]);
+        result.message =
+            fmt::format("run {}: the lines of /{}/ arrived within 1 ms of each other", r + 1, check.patterns[p]);
         result.detail = describe() +
                         "\nhint: output that arrives in one burst was buffered: flush stdout after each line "
                         "(std::fflush(stdout), print(..., flush=True)) or set capture = \"pty\"";
@@ -173,7 +180,8 @@ CheckResult check_interleaved(const CheckSpec& check, const Evidence& evidence) 
     }
     for (std::size_t a = 0; a < spans.size() && result.passed; ++a)
       for (std::size_t b = a + 1; b < spans.size() && result.passed; ++b) {
-        double overlap = std::max(0.0, std::min(spans[a].last, spans[b].last) - std::max(spans[a].first, spans[b].first));
+        double overlap =
+            std::max(0.0, std::min(spans[a].last, spans[b].last) - std::max(spans[a].first, spans[b].first));
         double shorter = std::min(spans[a].last - spans[a].first, spans[b].last - spans[b].first);
         double ratio = overlap / shorter;
         worst = std::min(worst, ratio);
@@ -190,7 +198,8 @@ CheckResult check_interleaved(const CheckSpec& check, const Evidence& evidence) 
   result.measured = worst;
   result.threshold = check.min_overlap;
   result.data = {{"runs", runs}};
-  if (result.passed) result.message = fmt::format("overlap >= {:.0f}% in {} run(s)", worst * 100, evidence.graded.size());
+  if (result.passed)
+    result.message = fmt::format("overlap >= {:.0f}% in {} run(s)", worst * 100, evidence.graded.size());
   return result;
 }
 

@@ -41,7 +41,8 @@ bool busy_during(const Run& run) {
 
 // Why runs were left out, in words: "the hypervisor took over 10% of the CPUs", or other processes did.
 std::string disturbance(bool steal, bool busy) {
-  if (steal && busy) return fmt::format("the hypervisor or other processes took over {:.0f}% of the CPUs", kBusyShare * 100);
+  if (steal && busy)
+    return fmt::format("the hypervisor or other processes took over {:.0f}% of the CPUs", kBusyShare * 100);
   if (busy) return fmt::format("other processes took over {:.0f}% of the full CPUs", kBusyShare * 100);
   return fmt::format("the hypervisor took over {:.0f}% of the CPUs", kDisturbedShare * 100);
 }
@@ -50,9 +51,10 @@ std::string disturbance(bool steal, bool busy) {
 std::string machine_busy(const std::vector<const Run*>& runs) {
   std::vector<double> shares;
   for (const Run* run : runs) shares.push_back(run->foreign_share.value_or(0));
-  return fmt::format("the machine was busy: other processes took {:.0f}% of the CPUs during the runs; grade again when "
-                     "it is idle",
-                     median(shares) * 100);
+  return fmt::format(
+      "the machine was busy: other processes took {:.0f}% of the CPUs during the runs; grade again when "
+      "it is idle",
+      median(shares) * 100);
 }
 
 // Per-pair ratios baseline/graded in run order, and the ones a speedup is judged on: the undisturbed
@@ -61,10 +63,10 @@ struct PairRatios {
   std::vector<double> all;
   std::vector<bool> disturbed;
   std::vector<double> judged;
-  std::size_t clean = 0;     // undisturbed pairs
-  std::size_t left_out = 0;  // pairs not judged
-  bool steal = false;        // some pair was disturbed by steal
-  bool busy = false;         // some pair was disturbed by other processes
+  std::size_t clean = 0;         // undisturbed pairs
+  std::size_t left_out = 0;      // pairs not judged
+  bool steal = false;            // some pair was disturbed by steal
+  bool busy = false;             // some pair was disturbed by other processes
   std::vector<const Run*> runs;  // both runs of every pair
 };
 
@@ -141,8 +143,8 @@ std::optional<nlohmann::json> benchmark_report(const Run& run, const std::string
 }
 
 // The median real time of `name` in `report`, or why not.
-std::optional<double> benchmark_median(const nlohmann::json& report, const std::string& name, const std::string& program,
-                                       std::string& why) {
+std::optional<double> benchmark_median(const nlohmann::json& report, const std::string& name,
+                                       const std::string& program, std::string& why) {
   if (auto time = benchmark_time(report, name)) return time;
   std::set<std::string> names;
   for (const auto& entry : report.value("benchmarks", nlohmann::json::array()))
@@ -163,7 +165,8 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
   const std::vector<double>& ratios = paired.judged;
   nlohmann::json pairs = nlohmann::json::array();
   for (std::size_t i = 0; i < paired.all.size(); ++i) {
-    pairs.push_back({{"baseline_s", (*baseline)[i].wall_s}, {"graded_s", evidence.graded[i].wall_s}, {"ratio", paired.all[i]}});
+    pairs.push_back(
+        {{"baseline_s", (*baseline)[i].wall_s}, {"graded_s", evidence.graded[i].wall_s}, {"ratio", paired.all[i]}});
     if (paired.disturbed[i]) pairs.back()["disturbed"] = true;
   }
   const double measured = median(ratios);
@@ -183,9 +186,13 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
                                   disturbance(paired.steal, paired.busy));
   else if (paired.clean == 0)
     result.message += fmt::format(" (every pair disturbed: {})", disturbance(paired.steal, paired.busy));
-  result.data = {{"baseline", check.baseline}, {"ratios", ratios}, {"pairs", pairs}, {"cores", evidence.cores},
+  result.data = {{"baseline", check.baseline},
+                 {"ratios", ratios},
+                 {"pairs", pairs},
+                 {"cores", evidence.cores},
                  {"disturbed_pairs", paired.left_out},
-                 {"baseline_cpu_utilisation", baseline_cpu}, {"graded_cpu_utilisation", graded_cpu},
+                 {"baseline_cpu_utilisation", baseline_cpu},
+                 {"graded_cpu_utilisation", graded_cpu},
                  {"interval_method", ratios.size() >= 6 ? "order statistics, ~95%" : "range of the pairs"}};
   if (interval) result.data["interval"] = {interval->first, interval->second};
   // CPU-bound work cannot run faster than the cores allow: a higher bar is the machine's limit, not the learner's.
@@ -193,9 +200,10 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
     result.data["unreachable"] = true;
     result.cannot_judge = true;
     result.message += fmt::format(": unreachable here ({} cores, CPU-bound work)", evidence.cores);
-    result.detail = fmt::format("the baseline keeps a core {:.0f}% busy, so no program can be more than {}x faster on "
-                                "this machine's {} cores; grade this case on a machine with more cores",
-                                baseline_cpu * 100, evidence.cores, evidence.cores);
+    result.detail = fmt::format(
+        "the baseline keeps a core {:.0f}% busy, so no program can be more than {}x faster on "
+        "this machine's {} cores; grade this case on a machine with more cores",
+        baseline_cpu * 100, evidence.cores, evidence.cores);
     return result;
   }
   // Other processes kept the CPUs full through every pair: what was measured is the machine, not the program.
@@ -203,10 +211,11 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
     result.data["machine_busy"] = true;
     result.cannot_judge = true;
     result.message = machine_busy(paired.runs);
-    result.detail = fmt::format("no pair ran on a quiet machine: in each, processes outside the run used more than "
-                                "{:.0f}% of the CPUs it could use while they were full ({} pairs; foreign_share in "
-                                "each run of the results)",
-                                kBusyShare * 100, paired.all.size());
+    result.detail = fmt::format(
+        "no pair ran on a quiet machine: in each, processes outside the run used more than "
+        "{:.0f}% of the CPUs it could use while they were full ({} pairs; foreign_share in "
+        "each run of the results)",
+        kBusyShare * 100, paired.all.size());
     return result;
   }
   // A ceiling: more than a right program can measure is work left undone (one process printing every
@@ -253,8 +262,9 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
   if (!result.passed) {
     std::vector<std::string> rows;
     for (const auto& pair : pairs)
-      rows.push_back(fmt::format("  {} {:.3f}s / graded {:.3f}s = {:.2f}x{}", check.baseline, pair["baseline_s"].get<double>(),
-                                 pair["graded_s"].get<double>(), pair["ratio"].get<double>(),
+      rows.push_back(fmt::format("  {} {:.3f}s / graded {:.3f}s = {:.2f}x{}", check.baseline,
+                                 pair["baseline_s"].get<double>(), pair["graded_s"].get<double>(),
+                                 pair["ratio"].get<double>(),
                                  pair.value("disturbed", false) ? "  (left out: the machine was not quiet)" : ""));
     result.detail = fmt::format("median of {} paired runs is {:.2f}x, below the required {:.2f}x\n{}", ratios.size(),
                                 measured, threshold, fmt::join(rows, "\n"));
@@ -262,8 +272,9 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
                                  graded_cpu * 100);
     // A hint for the learner only when nothing else on the machine could explain the figure.
     if (measured < 1.15 && !paired.busy && !paired.steal)
-      result.detail += "\nhint: the graded variant is about as fast as the baseline: is the work really split "
-                       "across processes that run at the same time (start all, then join all)?";
+      result.detail +=
+          "\nhint: the graded variant is about as fast as the baseline: is the work really split "
+          "across processes that run at the same time (start all, then join all)?";
   }
   return result;
 }
@@ -282,12 +293,13 @@ CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evid
     baseline_program = fmt::format("'{}'", check.baseline_variant);
   }
   const Run& judged = benchmark_run(evidence.graded);
-  const auto left_out = static_cast<std::size_t>(std::count_if(evidence.graded.begin(), evidence.graded.end(), disturbed));
+  const auto left_out =
+      static_cast<std::size_t>(std::count_if(evidence.graded.begin(), evidence.graded.end(), disturbed));
   std::string why;
   auto report = benchmark_report(judged, "the program", why);
-  auto baseline_report = baseline_runs_of == &evidence.graded ? report
-                                                               : benchmark_report(benchmark_run(*baseline_runs_of),
-                                                                                  baseline_program, why);
+  auto baseline_report = baseline_runs_of == &evidence.graded
+                             ? report
+                             : benchmark_report(benchmark_run(*baseline_runs_of), baseline_program, why);
   std::optional<double> baseline, candidate;
   if (report && baseline_report) {
     baseline = benchmark_median(*baseline_report, check.baseline, baseline_program, why);
@@ -302,8 +314,9 @@ CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evid
   result.measured = measured;
   result.threshold = threshold;
   result.passed = measured >= threshold;
-  const std::string baseline_name =
-      check.baseline_variant.empty() ? check.baseline : fmt::format("{} of '{}'", check.baseline, check.baseline_variant);
+  const std::string baseline_name = check.baseline_variant.empty()
+                                        ? check.baseline
+                                        : fmt::format("{} of '{}'", check.baseline, check.baseline_variant);
   result.message = fmt::format("{:.2f}x {} {:.2f}x (median real time {} / {})", measured, result.passed ? ">=" : "<",
                                threshold, baseline_name, check.candidate);
   const bool steal = std::any_of(evidence.graded.begin(), evidence.graded.end(), stolen_from);
@@ -311,10 +324,15 @@ CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evid
   if (left_out == evidence.graded.size())
     result.message += fmt::format(" (every run disturbed: {})", disturbance(steal, busy));
   else if (left_out > 0)
-    result.message += fmt::format(" ({} of {} runs left out: {})", left_out, evidence.graded.size(), disturbance(steal, busy));
-  result.data = {{"baseline", check.baseline}, {"baseline_variant", check.baseline_variant},
-                 {"candidate", check.candidate}, {"baseline_time", *baseline},
-                 {"candidate_time", *candidate}, {"cores", evidence.cores}, {"program_runs", evidence.graded.size()},
+    result.message +=
+        fmt::format(" ({} of {} runs left out: {})", left_out, evidence.graded.size(), disturbance(steal, busy));
+  result.data = {{"baseline", check.baseline},
+                 {"baseline_variant", check.baseline_variant},
+                 {"candidate", check.candidate},
+                 {"baseline_time", *baseline},
+                 {"candidate_time", *candidate},
+                 {"cores", evidence.cores},
+                 {"program_runs", evidence.graded.size()},
                  {"disturbed_runs", left_out}};
   if (left_out == evidence.graded.size() && busy) {
     std::vector<const Run*> runs;
@@ -365,7 +383,8 @@ CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
   result.threshold = most;
   if (needs_two_cpus(result, evidence)) return result;
   // None on 2 CPUs or more: the graded variant stopped first (a timeout), which its own checks say.
-  if (evidence.scaling.size() < 2 || !evidence.scaling.contains(1)) return fail_without_runs(result, "runs on fewer CPUs");
+  if (evidence.scaling.size() < 2 || !evidence.scaling.contains(1))
+    return fail_without_runs(result, "runs on fewer CPUs");
   // Runs that shared full CPUs with other processes, or lost them to the hypervisor, are left out as a speedup's
   // pairs are; a point left without runs leaves the machine to blame, not the program.
   std::map<int, std::vector<const Run*>> used;
@@ -387,8 +406,9 @@ CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
       result.cannot_judge = true;
       result.data["machine_busy"] = true;
       result.message = machine_busy(all);
-      result.detail = "every run at some CPU count shared full CPUs with other processes: nothing of the program's "
-                      "scaling was measured there";
+      result.detail =
+          "every run at some CPU count shared full CPUs with other processes: nothing of the program's "
+          "scaling was measured there";
       return result;
     }
     used.clear();  // steal alone, everywhere: judged on every run, as a speedup is
@@ -421,7 +441,8 @@ CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
     for (const auto& [workers, runs] : used) repetitions = std::min(repetitions, runs.size());
     for (std::size_t r = 0; r < repetitions; ++r) {
       std::vector<std::pair<int, double>> own;
-      for (const auto& [workers, runs] : used) own.emplace_back(workers, used.at(1)[r]->wall_s / std::max(runs[r]->wall_s, 1e-9));
+      for (const auto& [workers, runs] : used)
+        own.emplace_back(workers, used.at(1)[r]->wall_s / std::max(runs[r]->wall_s, 1e-9));
       if (auto f = amdahl_serial_fraction(own)) fits.push_back(*f);
     }
     interval = speedup_interval(fits);
@@ -429,26 +450,32 @@ CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence) {
   result.measured = *fitted;
   result.passed = *fitted <= most;
   const std::string range = interval ? fmt::format(" [{:.2f}, {:.2f}]", interval->first, interval->second) : "";
-  result.message = fmt::format("serial fraction {:.2f}{} {} {:.2f} (CPUs {})", *fitted, range, result.passed ? "<=" : ">",
-                               most, fmt::join(shown, ", "));
+  result.message = fmt::format("serial fraction {:.2f}{} {} {:.2f} (CPUs {})", *fitted, range,
+                               result.passed ? "<=" : ">", most, fmt::join(shown, ", "));
   if (!interval) result.message += fmt::format(": {} points, an interval needs 3", points.size());
-  if (left_out > 0) result.message += fmt::format(" ({} of {} runs left out: {})", left_out, all.size(), disturbance(!busy, busy));
-  result.data = {{"points", rows}, {"serial_fraction", *fitted}, {"max_serial_fraction", most}, {"cores", evidence.cores},
+  if (left_out > 0)
+    result.message += fmt::format(" ({} of {} runs left out: {})", left_out, all.size(), disturbance(!busy, busy));
+  result.data = {{"points", rows},
+                 {"serial_fraction", *fitted},
+                 {"max_serial_fraction", most},
+                 {"cores", evidence.cores},
                  {"disturbed_runs", left_out}};
   if (interval) result.data["interval"] = {interval->first, interval->second};
   if (!fits.empty()) result.data["fits"] = fits;
   if (!result.passed) {
     std::vector<std::string> table;
     for (const auto& row : rows)
-      table.push_back(fmt::format("  {} CPU(s): {:.3f}s, {:.2f}x (ideal {}x)", row["workers"].get<int>(), row["wall_s"].get<double>(),
-                                  row["speedup"].get<double>(), row["workers"].get<int>()));
+      table.push_back(fmt::format("  {} CPU(s): {:.3f}s, {:.2f}x (ideal {}x)", row["workers"].get<int>(),
+                                  row["wall_s"].get<double>(), row["speedup"].get<double>(),
+                                  row["workers"].get<int>()));
     result.detail = fmt::format(
         "Amdahl's law fitted to the median times gives a serial fraction of {:.2f}: {:.0f}% of the work does not get "
         "faster with more CPUs (at most {:.0f}% here)\n{}",
         *fitted, *fitted * 100, most * 100, fmt::join(table, "\n"));
     if (left_out == 0)
-      result.detail += "\nhint: does the program split its work across as many processes as it has CPUs (PAREX_CORES), "
-                       "and start them all before it waits for any?";
+      result.detail +=
+          "\nhint: does the program split its work across as many processes as it has CPUs (PAREX_CORES), "
+          "and start them all before it waits for any?";
   }
   return result;
 }

@@ -8,12 +8,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/files.hpp"
 #include "build/build.hpp"
+#include "catalog/case_files.hpp"
 #include "catalog/catalog.hpp"
 #include "course/edition.hpp"
 #include "report/results.hpp"
-#include "base/files.hpp"
-#include "catalog/case_files.hpp"
 
 namespace fs = std::filesystem;
 
@@ -86,7 +86,8 @@ AutograderReport write_gradescope_autograder(const AutograderOptions& options) {
 
   std::vector<std::string> names;
   for (const auto& catalog : options.catalogs) {
-    if (!fs::is_directory(catalog)) throw std::invalid_argument(fmt::format("{} is not a catalog folder", catalog.string()));
+    if (!fs::is_directory(catalog))
+      throw std::invalid_argument(fmt::format("{} is not a catalog folder", catalog.string()));
     fs::path folder = fs::absolute(catalog).lexically_normal();
     if (folder.filename().empty()) folder = folder.parent_path();  // "cases/"
     const std::string name = folder.filename().string();
@@ -108,22 +109,21 @@ AutograderReport write_gradescope_autograder(const AutograderOptions& options) {
   copy_source_release(options.parex_source, stage / "parex");
   write_executable(stage / "setup.sh", fmt::format(kSetup, fmt::arg("packages", kDebianPackages)));
   write_executable(stage / "run_autograder", fmt::format(kRunAutograder, fmt::arg("budget", options.budget_s)));
-  write_file(stage / "parex-autograder.json",
-             dump_json({{"schema", "parex-autograder/1"},
-                        {"platform", "gradescope"},
-                        {"catalog_hash", report.catalog_hash},
-                        {"parex_version", PAREX_VERSION},
-                        {"cases", report.cases}},
-                       1) +
-                 "\n");
+  write_file(stage / "parex-autograder.json", dump_json({{"schema", "parex-autograder/1"},
+                                                         {"platform", "gradescope"},
+                                                         {"catalog_hash", report.catalog_hash},
+                                                         {"parex_version", PAREX_VERSION},
+                                                         {"cases", report.cases}},
+                                                        1) +
+                                                  "\n");
 
   // Gradescope wants setup.sh and run_autograder at the top of the zip; cmake's tar writes zip and keeps modes.
   const fs::path out = fs::absolute(options.out);
   fs::create_directories(out.parent_path());
   const fs::path temp = out.parent_path() / fmt::format(".{}.tmp.{}", out.filename().string(), ::getpid());
-  BuildOutcome zipped = run_build_command({"cmake", "-E", "chdir", stage.string(), "cmake", "-E", "tar", "cf", temp.string(),
-                                           "--format=zip", "setup.sh", "run_autograder", "parex-autograder.json", "parex",
-                                           "catalogs"});
+  BuildOutcome zipped =
+      run_build_command({"cmake", "-E", "chdir", stage.string(), "cmake", "-E", "tar", "cf", temp.string(),
+                         "--format=zip", "setup.sh", "run_autograder", "parex-autograder.json", "parex", "catalogs"});
   if (!zipped.ok) {
     fs::remove(temp);
     throw std::runtime_error(fmt::format("cannot write {}: {}", out.string(), zipped.log));

@@ -11,10 +11,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "match/regex.hpp"
-#include "report/results.hpp"
 #include "base/files.hpp"
 #include "catalog/case_files.hpp"
+#include "match/regex.hpp"
+#include "report/results.hpp"
 
 namespace fs = std::filesystem;
 
@@ -47,14 +47,17 @@ std::vector<Block> toml_blocks(const std::string& text) {
     }
     blocks.back().lines.push_back(line);
     for (std::size_t at = 0; at < line.size(); ++at) {
-      if (!in_literal && line.compare(at, 3, "\"\"\"") == 0) in_basic = !in_basic, at += 2;
-      else if (!in_basic && line.compare(at, 3, "'''") == 0) in_literal = !in_literal, at += 2;
+      if (!in_literal && line.compare(at, 3, "\"\"\"") == 0)
+        in_basic = !in_basic, at += 2;
+      else if (!in_basic && line.compare(at, 3, "'''") == 0)
+        in_literal = !in_literal, at += 2;
     }
   }
   return blocks;
 }
 
-const char* const kEditionCMake = R"(# The learner edition of a parex catalog: build it, then `ctest` grades your solutions.
+const char* const kEditionCMake =
+    R"(# The learner edition of a parex catalog: build it, then `ctest` grades your solutions.
 cmake_minimum_required(VERSION 3.20)
 project(parex_learner_edition LANGUAGES CXX)
 
@@ -68,12 +71,10 @@ enable_testing()
 parex_add_catalog(cases)
 )";
 
-
 std::string edition_readme(const EditionReport& report, const std::map<std::string, SubmissionSpec>& submissions) {
   std::string files;
   for (const auto& [name, submission] : submissions)
-    files += fmt::format("| `{}` | {} |\n", name,
-                         fmt::format("{}", fmt::join(submission.files, ", ")));
+    files += fmt::format("| `{}` | {} |\n", name, fmt::format("{}", fmt::join(submission.files, ", ")));
   return fmt::format(R"(# Exercises: learner edition
 
 Each folder of `cases/` is one exercise: its `README.md` says what to do, and the file you edit
@@ -124,21 +125,22 @@ void copy_source_release(const fs::path& source, const fs::path& dest) {
   }
 }
 
-
 std::string learner_case_toml(const CaseSpec& spec, const std::string& text, bool keep_hidden_checks) {
   const SubmissionSpec& submission = *spec.submission;
   auto blocks = toml_blocks(text);
-  const auto check_blocks = std::count_if(blocks.begin(), blocks.end(), [](const Block& b) { return b.header == "[[checks]]"; });
+  const auto check_blocks =
+      std::count_if(blocks.begin(), blocks.end(), [](const Block& b) { return b.header == "[[checks]]"; });
   if (static_cast<std::size_t>(check_blocks) != spec.checks.size())
-    throw std::runtime_error(fmt::format("{}/case.toml: write each check as a [[checks]] table for the learner edition",
-                                         spec.dir.string()));
+    throw std::runtime_error(
+        fmt::format("{}/case.toml: write each check as a [[checks]] table for the learner edition", spec.dir.string()));
   std::string out = fmt::format("# Learner edition: {} is yours to solve, and is graded expect = \"pass\".\n",
                                 fmt::join(submission.files, ", "));
   std::size_t check = 0;
   bool submission_variant_seen = false;
   const std::string submission_header = fmt::format("[variants.{}]", submission.variant);
   for (auto& block : blocks) {
-    if (block.header == "[[checks]]" && spec.checks[check++].visibility != Visibility::visible && !keep_hidden_checks) continue;
+    if (block.header == "[[checks]]" && spec.checks[check++].visibility != Visibility::visible && !keep_hidden_checks)
+      continue;
     if (block.header == "[submission]") continue;
     if (block.header.starts_with("[variants.") &&
         contains(submission.hidden_variants, block.header.substr(10, block.header.size() - 11)))
@@ -160,17 +162,18 @@ std::string learner_case_toml(const CaseSpec& spec, const std::string& text, boo
 EditionReport export_learner_edition(const std::vector<fs::path>& catalogs, const EditionOptions& options) {
   std::error_code ec;
   if (fs::exists(options.out, ec) && !fs::is_empty(options.out, ec))
-    throw std::invalid_argument(fmt::format("{} exists and is not empty: choose a new folder for the edition",
-                                            options.out.string()));
+    throw std::invalid_argument(
+        fmt::format("{} exists and is not empty: choose a new folder for the edition", options.out.string()));
   EditionReport report;
   std::vector<CaseSpec> specs;
   for (const auto& catalog : catalogs) {
-    if (!fs::is_directory(catalog)) throw std::invalid_argument(fmt::format("{} is not a catalog folder", catalog.string()));
+    if (!fs::is_directory(catalog))
+      throw std::invalid_argument(fmt::format("{} is not a catalog folder", catalog.string()));
     for (const auto& dir : find_cases(catalog)) {
       CaseSpec spec = load_case_or_throw(dir);
       if (!spec.submission) {
-        report.left_out.push_back(fmt::format("{}: no starter and no [submission], so nothing for learners to edit",
-                                              spec.name));
+        report.left_out.push_back(
+            fmt::format("{}: no starter and no [submission], so nothing for learners to edit", spec.name));
         continue;
       }
       specs.push_back(std::move(spec));
@@ -198,14 +201,15 @@ EditionReport export_learner_edition(const std::vector<fs::path>& catalogs, cons
   write_file(options.out / "CMakeLists.txt", kEditionCMake);
   write_file(options.out / "README.md", edition_readme(report, submissions));
   write_file(options.out / ".gitignore", "/build*/\n__pycache__/\n");
-  write_file(options.out / ".devcontainer/devcontainer.json",
-             dump_json({{"name", "parex learner edition"},
-                        {"image", "debian:12"},
-                        {"postCreateCommand", fmt::format("apt-get update && apt-get install -y --no-install-recommends "
-                                                          "{} git",
-                                                          kDebianPackages)}},
-                       1) +
-                 "\n");
+  write_file(
+      options.out / ".devcontainer/devcontainer.json",
+      dump_json({{"name", "parex learner edition"},
+                 {"image", "debian:12"},
+                 {"postCreateCommand", fmt::format("apt-get update && apt-get install -y --no-install-recommends "
+                                                   "{} git",
+                                                   kDebianPackages)}},
+                1) +
+          "\n");
   if (!options.parex_source.empty()) copy_source_release(options.parex_source, options.out / "parex");
   return report;
 }

@@ -11,14 +11,14 @@
 namespace parex {
 
 struct EditionOptions {
-  std::filesystem::path out;            // the edition's folder; must not exist or be empty
-  std::filesystem::path parex_source;   // parex's source release, copied into <out>/parex (none: not carried)
+  std::filesystem::path out;           // the edition's folder; must not exist or be empty
+  std::filesystem::path parex_source;  // parex's source release, copied into <out>/parex (none: not carried)
 };
 
 struct EditionReport {
-  std::vector<std::string> cases;       // exported
-  std::vector<std::string> left_out;    // "pool_bench: no starter and no [submission]"
-  std::string catalog_hash;             // sha256 of the instructor's catalog files
+  std::vector<std::string> cases;     // exported
+  std::vector<std::string> left_out;  // "pool_bench: no starter and no [submission]"
+  std::string catalog_hash;           // sha256 of the instructor's catalog files
 };
 
 // What a machine needs to build parex and grade with it (Debian/Ubuntu package names).

@@ -13,14 +13,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "build/build.hpp"
-#include "report/csv.hpp"
-#include "base/install_paths.hpp"
-#include "course/intake.hpp"
-#include "report/results.hpp"
-#include "course/submission.hpp"
-#include "spawn/sysinfo.hpp"
 #include "base/files.hpp"
+#include "base/install_paths.hpp"
+#include "build/build.hpp"
+#include "course/intake.hpp"
+#include "course/submission.hpp"
+#include "report/csv.hpp"
+#include "report/results.hpp"
+#include "spawn/sysinfo.hpp"
 
 namespace fs = std::filesystem;
 
@@ -81,8 +81,8 @@ SubmissionOptions options_for(const ClassOptions& options, const std::string& le
 // The local back end, and what a Slurm task runs for its one learner: builds in parallel, then the timed runs one
 // submission at a time, nothing else of ours beside them. A submission whose files, catalog, parex and compiler are
 // those of its last grade (and that grade was not flagged) is not graded again.
-void grade_here(const ClassOptions& options, const std::vector<CaseSpec>& specs, const std::vector<std::string>& learners,
-                double budget_s, ClassReport& report) {
+void grade_here(const ClassOptions& options, const std::vector<CaseSpec>& specs,
+                const std::vector<std::string>& learners, double budget_s, ClassReport& report) {
   const auto build_start = Clock::now();
   std::vector<std::optional<PreparedSubmission>> prepared(learners.size());
   std::vector<bool> cached(learners.size(), false);
@@ -199,8 +199,8 @@ void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& sp
   if (!options.slurm.time_limit.empty()) {
     const auto seconds = parse_slurm_time(options.slurm.time_limit);
     if (!seconds || *seconds <= 0)
-      throw std::invalid_argument(fmt::format("--time-limit {}: not a Slurm time (minutes, M:S, H:M:S, D-H, D-H:M, D-H:M:S)",
-                                              options.slurm.time_limit));
+      throw std::invalid_argument(fmt::format(
+          "--time-limit {}: not a Slurm time (minutes, M:S, H:M:S, D-H, D-H:M, D-H:M:S)", options.slurm.time_limit));
     time_limit_s = *seconds;
   }
   if (learners.empty()) return;
@@ -208,7 +208,8 @@ void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& sp
   fs::create_directories(dir / "tasks");
   std::string list;
   for (const auto& learner : learners) {
-    if (learner.find('\n') != std::string::npos) throw std::invalid_argument("a learner's folder name has a line break");
+    if (learner.find('\n') != std::string::npos)
+      throw std::invalid_argument("a learner's folder name has a line break");
     list += learner + "\n";
     fs::remove(task_record(options, learner));  // a record from an earlier job must not pass for this one's
   }
@@ -220,9 +221,9 @@ void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& sp
   job.time_limit_s = time_limit_s;
   job.command = {fs::read_symlink("/proc/self/exe").string(), "grade-class"};
   for (const auto& catalog : options.catalogs) job.command.push_back(fs::absolute(catalog).string());
-  job.command.insert(job.command.end(), {fs::absolute(options.submissions).string(), "--out",
-                                         fs::absolute(options.out).string(), "--slurm-task", (dir / "learners.txt").string(),
-                                         "--no-pages"});
+  job.command.insert(job.command.end(),
+                     {fs::absolute(options.submissions).string(), "--out", fs::absolute(options.out).string(),
+                      "--slurm-task", (dir / "learners.txt").string(), "--no-pages"});
   for (const auto& c : options.cases) job.command.insert(job.command.end(), {"--case", c});
   if (!options.python.empty()) job.command.insert(job.command.end(), {"--python", options.python});
   for (const auto& name : options.pass_env) job.command.insert(job.command.end(), {"--pass-env", name});
@@ -245,7 +246,8 @@ void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& sp
   const std::string id = run_slurm_job(job, options.slurm, [&] { progress.step(done(), ""); });
   report.run_s = since(start);
   report.slurm_job = id;
-  fmt::print(stderr, "parex grade-class: Slurm job {} ended: {} of {} tasks left a result\n", id, done(), learners.size());
+  fmt::print(stderr, "parex grade-class: Slurm job {} ended: {} of {} tasks left a result\n", id, done(),
+             learners.size());
   for (std::size_t i = 0; i < learners.size(); ++i) {
     auto record = read_json(task_record(options, learners[i]));
     if (!record) {
@@ -271,7 +273,8 @@ int class_task_seconds(const std::vector<CaseSpec>& specs) {
     int pairs = spec.repetitions;
     bool scaling = false;
     for (const auto& check : spec.checks) {
-      if (check.kind == CheckKind::speedup) pairs = std::max(pairs, check.max_repetitions.value_or(2 * spec.repetitions));
+      if (check.kind == CheckKind::speedup)
+        pairs = std::max(pairs, check.max_repetitions.value_or(2 * spec.repetitions));
       scaling |= check.kind == CheckKind::scaling;
     }
     const double participants = static_cast<double>(spec.baselines().size()) + 1;
@@ -283,8 +286,8 @@ int class_task_seconds(const std::vector<CaseSpec>& specs) {
 
 ClassReport grade_class(const ClassOptions& options) {
   if (!fs::is_directory(options.submissions))
-    throw std::invalid_argument(fmt::format("{} is not a folder of submissions (one folder per learner)",
-                                            options.submissions.string()));
+    throw std::invalid_argument(
+        fmt::format("{} is not a folder of submissions (one folder per learner)", options.submissions.string()));
   const auto specs = submission_cases(options.catalogs, options.cases);
   if (!options.task_list.empty()) return grade_task(options, specs);
   std::vector<std::string> learners;
@@ -299,8 +302,10 @@ ClassReport grade_class(const ClassOptions& options) {
                  nlohmann::json(name).dump());
       ++report.refused;
     } else if (has_control_character(name)) {
-      fmt::print(stderr, "parex grade-class: refused {}: its name has a control character (a line break, a tab, an "
-                         "escape); rename the folder\n", nlohmann::json(name).dump());
+      fmt::print(stderr,
+                 "parex grade-class: refused {}: its name has a control character (a line break, a tab, an "
+                 "escape); rename the folder\n",
+                 nlohmann::json(name).dump());
       ++report.refused;
     } else if (entry.is_directory()) {
       learners.push_back(name);
@@ -311,8 +316,10 @@ ClassReport grade_class(const ClassOptions& options) {
   report.flagged += report.refused;
   fs::create_directories(options.out / "learners");
 
-  if (options.on == "slurm") grade_on_slurm(options, specs, learners, report);
-  else grade_here(options, specs, learners, 0, report);
+  if (options.on == "slurm")
+    grade_on_slurm(options, specs, learners, report);
+  else
+    grade_here(options, specs, learners, 0, report);
 
   // grades.csv from every learner's submission.json, cached ones included. A learner names their own folder, so
   // every text cell goes through csv_text: a name such as =HYPERLINK(...) or "a,b" must stay one cell of one row.
@@ -321,7 +328,8 @@ ClassReport grade_class(const ClassOptions& options) {
   for (const auto& learner : learners) {
     auto graded = read_json(options.out / "learners" / learner / "results" / "submission.json");
     if (!graded) {
-      for (const auto& spec : specs) csv += csv_row({csv_text(learner), csv_text(spec.name), "", "", csv_text("error")});
+      for (const auto& spec : specs)
+        csv += csv_row({csv_text(learner), csv_text(spec.name), "", "", csv_text("error")});
       continue;
     }
     for (const auto& c : (*graded)["cases"]) {
@@ -330,18 +338,22 @@ ClassReport grade_class(const ClassOptions& options) {
                       score.is_null() ? std::string() : csv_number(score.get<double>()),
                       csv_number(c["max_score"].get<double>()), csv_text(c["status"].get<std::string>())});
     }
-    summary.push_back({{"learner", learner}, {"score", (*graded)["score"]}, {"max_score", (*graded)["max_score"]},
+    summary.push_back({{"learner", learner},
+                       {"score", (*graded)["score"]},
+                       {"max_score", (*graded)["max_score"]},
                        {"flagged", (*graded)["flagged"]}});
   }
   write_file_atomically(options.out / "grades.csv", csv);
-  write_file_atomically(options.out / "class.json",
-                        dump_json({{"schema", "parex-class/1"},
-                                   {"learners", summary},
-                                   {"timing", {{"build_phase_s", report.build_s}, {"timed_phase_s", report.run_s},
-                                               {"timed_runs_sum_s", report.run_sum_s}, {"graded", report.graded},
-                                               {"cached", report.cached}}}},
-                                  1) +
-                            "\n");
+  write_file_atomically(options.out / "class.json", dump_json({{"schema", "parex-class/1"},
+                                                               {"learners", summary},
+                                                               {"timing",
+                                                                {{"build_phase_s", report.build_s},
+                                                                 {"timed_phase_s", report.run_s},
+                                                                 {"timed_runs_sum_s", report.run_sum_s},
+                                                                 {"graded", report.graded},
+                                                                 {"cached", report.cached}}}},
+                                                              1) +
+                                                        "\n");
 
   // Pages: each learner's own (their results alone), and the class page (all of them, for the grader).
   if (options.pages) {
@@ -353,8 +365,8 @@ ClassReport grade_class(const ClassOptions& options) {
       for (const auto& learner : learners) {
         const fs::path dir = options.out / "learners" / learner;
         if (!fs::is_directory(dir / "results")) continue;
-        auto page = run_build_command({python, (reports / "render.py").string(), (dir / "results").string(), "--out",
-                                       (dir / "report").string()});
+        auto page = run_build_command(
+            {python, (reports / "render.py").string(), (dir / "results").string(), "--out", (dir / "report").string()});
         if (!page.ok) fmt::print(stderr, "parex grade-class: {}'s page: {}\n", learner, page.log);
       }
       auto page = run_build_command({python, (reports / "class_report.py").string(), options.out.string()});

@@ -33,11 +33,11 @@ struct ClassOptions {
 
 struct ClassReport {
   int learners = 0, graded = 0, cached = 0, flagged = 0;
-  int refused = 0;                    // learner folders not graded: links, names with control characters
-  double build_s = 0;                 // the build phase, wall clock
-  double run_s = 0;                   // the timed phase, wall clock
-  double run_sum_s = 0;               // the timed runs of the graded submissions, each on its own
-  std::string slurm_job;              // --on slurm: the job array's id (run_s is then its wall clock)
+  int refused = 0;        // learner folders not graded: links, names with control characters
+  double build_s = 0;     // the build phase, wall clock
+  double run_s = 0;       // the timed phase, wall clock
+  double run_sum_s = 0;   // the timed runs of the graded submissions, each on its own
+  std::string slurm_job;  // --on slurm: the job array's id (run_s is then its wall clock)
 };
 
 // Grades every learner's submission; throws on a catalog error or a missing folder.

@@ -60,13 +60,15 @@ struct Walk {
     }
     std::vector<std::string> names;
     while (dirent* entry = ::readdir(dir))
-      if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0) names.emplace_back(entry->d_name);
+      if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
+        names.emplace_back(entry->d_name);
     ::closedir(dir);
     std::sort(names.begin(), names.end());
     for (const auto& name : names) {
       const std::string relative = prefix.empty() ? name : prefix + "/" + name;
       if (++entries > limits.max_entries) {
-        out.skipped.push_back(fmt::format("{} and what follows (over {} files and folders)", relative, limits.max_entries));
+        out.skipped.push_back(
+            fmt::format("{} and what follows (over {} files and folders)", relative, limits.max_entries));
         return;
       }
       struct stat st {};
@@ -79,8 +81,10 @@ struct Walk {
           continue;
         }
         Fd sub(open_beneath(dirfd, name, O_RDONLY | O_DIRECTORY));
-        if (!sub) out.skipped.push_back(fmt::format("{} ({})", relative, std::strerror(errno)));
-        else folder(sub.get(), relative, depth + 1);
+        if (!sub)
+          out.skipped.push_back(fmt::format("{} ({})", relative, std::strerror(errno)));
+        else
+          folder(sub.get(), relative, depth + 1);
       } else if (!S_ISREG(st.st_mode)) {
         out.skipped.push_back(relative + " (not a regular file)");
       } else {
@@ -88,8 +92,12 @@ struct Walk {
         Fd file(open_beneath(dirfd, name, O_RDONLY | O_NONBLOCK));
         std::string why;
         std::optional<std::string> content;
-        if (!file) why = std::strerror(errno);
-        else content = read_regular(file.get(), std::min(limits.max_file_bytes, limits.max_total_bytes - std::min(total, limits.max_total_bytes)), why);
+        if (!file)
+          why = std::strerror(errno);
+        else
+          content = read_regular(
+              file.get(),
+              std::min(limits.max_file_bytes, limits.max_total_bytes - std::min(total, limits.max_total_bytes)), why);
         if (!content) {
           if (why.starts_with("over ") && total + static_cast<std::size_t>(st.st_size) > limits.max_total_bytes &&
               static_cast<std::size_t>(st.st_size) <= limits.max_file_bytes)
@@ -108,7 +116,9 @@ struct Walk {
 
 Fd open_submission(const std::filesystem::path& root) {
   Fd fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) throw std::system_error(errno, std::generic_category(), fmt::format("cannot open the submission {}", root.string()));
+  if (!fd)
+    throw std::system_error(errno, std::generic_category(),
+                            fmt::format("cannot open the submission {}", root.string()));
   return fd;
 }
 
@@ -122,9 +132,10 @@ CaseIntake take_case_folder(int root_fd, const std::vector<std::string>& candida
       // A link as the last component fails as ENOTDIR or ELOOP: told apart from no folder by opening the name itself.
       if (error == ENOENT || (error == ENOTDIR && Fd(open_beneath(root_fd, candidate, O_PATH)).get() < 0)) continue;
       // ELOOP: a component is a link (RESOLVE_NO_SYMLINKS); EXDEV: it would leave the submission.
-      out.refused = error == ELOOP || error == EXDEV || error == ENOTDIR
-                        ? fmt::format("{}/ is a link, or lies through one, or is no folder: links are not followed", candidate)
-                        : fmt::format("{}/ cannot be read: {}", candidate, std::strerror(error));
+      out.refused =
+          error == ELOOP || error == EXDEV || error == ENOTDIR
+              ? fmt::format("{}/ is a link, or lies through one, or is no folder: links are not followed", candidate)
+              : fmt::format("{}/ cannot be read: {}", candidate, std::strerror(error));
       return out;
     }
     out.folder = candidate;
@@ -134,7 +145,8 @@ CaseIntake take_case_folder(int root_fd, const std::vector<std::string>& candida
   return out;
 }
 
-std::optional<std::string> read_beneath(int root_fd, const std::string& relative, std::size_t max_bytes, std::string& why) {
+std::optional<std::string> read_beneath(int root_fd, const std::string& relative, std::size_t max_bytes,
+                                        std::string& why) {
   Fd file(open_beneath(root_fd, relative, O_RDONLY | O_NONBLOCK));
   if (!file) {
     why = errno == ELOOP || errno == EXDEV ? "a link" : std::strerror(errno);
@@ -144,7 +156,8 @@ std::optional<std::string> read_beneath(int root_fd, const std::string& relative
 }
 
 bool has_control_character(std::string_view name) {
-  return std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  return std::any_of(name.begin(), name.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 }  // namespace parex

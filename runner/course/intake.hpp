@@ -43,7 +43,8 @@ CaseIntake take_case_folder(int root_fd, const std::vector<std::string>& candida
 
 // A small file below `root_fd`, read without following a link; nullopt with `why` when it is missing, a link, not a
 // regular file or over `max_bytes`.
-std::optional<std::string> read_beneath(int root_fd, const std::string& relative, std::size_t max_bytes, std::string& why);
+std::optional<std::string> read_beneath(int root_fd, const std::string& relative, std::size_t max_bytes,
+                                        std::string& why);
 
 // Whether `name` holds a control character (a line break forges a row of a list; an escape, a terminal's state).
 bool has_control_character(std::string_view name);

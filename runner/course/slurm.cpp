@@ -38,7 +38,7 @@ std::optional<int> parse_slurm_time(const std::string& text) {
   if ((m = days.find(text))) return ((num(1) * 24 + num(2)) * 60 + num(3)) * 60 + num(4);
   if (!(m = plain.find(text))) return std::nullopt;
   if (m->groups[2]) return (num(1) * 60 + num(2)) * 60 + num(3);  // H:M:S
-  return num(1) * 60 + num(2);                                     // M or M:S
+  return num(1) * 60 + num(2);                                    // M or M:S
 }
 
 std::vector<std::string> sbatch_command(const SlurmJob& job, const SlurmOptions& options, const fs::path& script) {
@@ -49,8 +49,8 @@ std::vector<std::string> sbatch_command(const SlurmJob& job, const SlurmOptions&
       // A task whose node failed is run again, from the start, on another (or the same, back) node.
       "--requeue", "--job-name=parex-grade-class", fmt::format("--output={}", (job.dir / "task-%A_%a.out").string()),
       // A requeued task's first attempt stays in its log, above the second.
-      "--open-mode=append",
-      fmt::format("--chdir={}", job.dir.string()), fmt::format("--time={}", (job.time_limit_s + 59) / 60)};
+      "--open-mode=append", fmt::format("--chdir={}", job.dir.string()),
+      fmt::format("--time={}", (job.time_limit_s + 59) / 60)};
   if (options.cpus > 0) args.push_back(fmt::format("--cpus-per-task={}", options.cpus));
   if (!options.partition.empty()) args.push_back("--partition=" + options.partition);
   if (!options.constraint.empty()) args.push_back("--constraint=" + options.constraint);
@@ -64,14 +64,14 @@ std::string slurm_script(const SlurmJob& job, const SlurmOptions& options) {
   for (const auto& arg : job.command) quoted.push_back(shell_quote(arg));
   // With --cpus, the grade runs as a job step bound to that many cores; the runner then counts exactly those (its
   // one rule for cores: cpuset, affinity, quota). Without, it holds the whole node the --exclusive job got.
-  const std::string step = options.cpus > 0
-                               ? fmt::format("srun --ntasks=1 --cpus-per-task={} --cpu-bind=cores ", options.cpus)
-                               : "";
+  const std::string step =
+      options.cpus > 0 ? fmt::format("srun --ntasks=1 --cpus-per-task={} --cpu-bind=cores ", options.cpus) : "";
   return fmt::format(
       "#!/bin/sh\n"
       "# Written by parex grade-class --on slurm: array task $SLURM_ARRAY_TASK_ID grades the learner on that line\n"
       "# of the task list, on this node; see docs/grading-at-scale.md.\n"
-      "echo \"parex task $SLURM_ARRAY_TASK_ID of job $SLURM_ARRAY_JOB_ID on $(hostname), restart ${{SLURM_RESTART_COUNT:-0}}\"\n"
+      "echo \"parex task $SLURM_ARRAY_TASK_ID of job $SLURM_ARRAY_JOB_ID on $(hostname), restart "
+      "${{SLURM_RESTART_COUNT:-0}}\"\n"
       "exec {}{}\n",
       step, fmt::join(quoted, " "));
 }
@@ -90,9 +90,10 @@ std::optional<SlurmTask> slurm_array_task() {
 void require_slurm_commands() {
   for (const char* tool : {"sbatch", "squeue"})
     if (find_on_path(tool).empty())
-      throw std::invalid_argument(fmt::format("--on slurm needs Slurm's commands, and {} is not on PATH (Debian: apt-get "
-                                              "install slurm-client; on a cluster, a login node has them)",
-                                              tool));
+      throw std::invalid_argument(
+          fmt::format("--on slurm needs Slurm's commands, and {} is not on PATH (Debian: apt-get "
+                      "install slurm-client; on a cluster, a login node has them)",
+                      tool));
 }
 
 std::string run_slurm_job(const SlurmJob& job, const SlurmOptions& options, const std::function<void()>& progress) {
@@ -103,8 +104,8 @@ std::string run_slurm_job(const SlurmJob& job, const SlurmOptions& options, cons
     std::ofstream out(script, std::ios::trunc);
     out << slurm_script(job, options);
   }
-  fs::permissions(script, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
-                              fs::perms::others_exec);
+  fs::permissions(script, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec);
   const auto submitted = run_build_command(sbatch_command(job, options, script));
   if (!submitted.ok) throw std::runtime_error(fmt::format("sbatch refused the class's job: {}", submitted.log));
   // --parsable: "<job id>[;<cluster>]"
@@ -124,7 +125,8 @@ std::string run_slurm_job(const SlurmJob& job, const SlurmOptions& options, cons
       // A job that has left the controller's memory makes squeue say "Invalid job id": it has ended.
       if (listed.log.find("Invalid job id") != std::string::npos) break;
       if (++failures >= 30)
-        throw std::runtime_error(fmt::format("squeue failed 30 times in a row for job {}: {}", id, fmt::join(last_lines(listed.log, 3), "\n")));
+        throw std::runtime_error(fmt::format("squeue failed 30 times in a row for job {}: {}", id,
+                                             fmt::join(last_lines(listed.log, 3), "\n")));
       continue;
     }
     failures = 0;

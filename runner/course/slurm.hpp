@@ -33,7 +33,8 @@ struct SlurmJob {
 std::optional<int> parse_slurm_time(const std::string& text);
 
 // The sbatch command line that submits `job` (its script already written at `script`).
-std::vector<std::string> sbatch_command(const SlurmJob& job, const SlurmOptions& options, const std::filesystem::path& script);
+std::vector<std::string> sbatch_command(const SlurmJob& job, const SlurmOptions& options,
+                                        const std::filesystem::path& script);
 
 // The batch script every task of `job` runs: its command, bound to `options.cpus` cores when given.
 std::string slurm_script(const SlurmJob& job, const SlurmOptions& options);

@@ -6,24 +6,24 @@
 
 #include <chrono>
 #include <cstring>
-#include <limits>
 #include <fstream>
+#include <limits>
 
 #include <fmt/format.h>
 
+#include "base/digest.hpp"
+#include "base/fd.hpp"
+#include "base/files.hpp"
+#include "base/install_paths.hpp"
 #include "build/build.hpp"
 #include "build/build_jail.hpp"
-#include "report/console.hpp"
-#include "base/digest.hpp"
-#include "course/edition.hpp"
-#include "base/fd.hpp"
-#include "base/install_paths.hpp"
-#include "course/intake.hpp"
-#include "report/results.hpp"
-#include "course/slurm.hpp"
-#include "spawn/sysinfo.hpp"
-#include "base/files.hpp"
 #include "catalog/case_files.hpp"
+#include "course/edition.hpp"
+#include "course/intake.hpp"
+#include "course/slurm.hpp"
+#include "report/console.hpp"
+#include "report/results.hpp"
+#include "spawn/sysinfo.hpp"
 
 namespace fs = std::filesystem;
 
@@ -105,7 +105,8 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
   WorkspaceGuard guard{work};
   const std::string catalog = catalog_hash(options.catalogs);
   Sha256 key;  // what the grade depends on: the files taken, the catalog, parex and its compiler
-  key.update(fmt::format("{}\n{}\n{}\n{}\n{}\n", catalog, PAREX_VERSION, PAREX_CXX_COMPILER, PAREX_CXX_FLAGS, PAREX_BUILD_TYPE));
+  key.update(fmt::format("{}\n{}\n{}\n{}\n{}\n", catalog, PAREX_VERSION, PAREX_CXX_COMPILER, PAREX_CXX_FLAGS,
+                         PAREX_BUILD_TYPE));
   Fd root(::open(options.submission.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   const std::string root_error = root ? "" : std::strerror(errno);
   std::size_t taken_bytes = 0;  // against IntakeLimits::max_total_bytes, across the cases
@@ -121,7 +122,8 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
     std::ofstream(dest / "case.toml") << learner_case_toml(spec, read_file(spec.dir / "case.toml"), true);
     // DIR/<case>/, or DIR/cases/<case>/ in a clone of the learner edition; taken beneath DIR, never through a link.
     if (!root) {
-      prepared.prepared[spec.name] = {Status::missing, fmt::format("the submission folder cannot be read: {}", root_error), {}};
+      prepared.prepared[spec.name] = {
+          Status::missing, fmt::format("the submission folder cannot be read: {}", root_error), {}};
       continue;
     }
     CaseIntake intake = take_case_folder(root.get(), {spec.name, "cases/" + spec.name}, IntakeLimits{}, taken_bytes);
@@ -178,17 +180,25 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
     build_timeout_s = std::max(build_timeout_s, spec.submission->build_timeout_s);
   }
   auto budget_left = [&] {
-    return options.budget_s > 0 ? options.budget_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
-                                : std::numeric_limits<double>::infinity();
+    return options.budget_s > 0
+               ? options.budget_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+               : std::numeric_limits<double>::infinity();
   };
   auto limit_to = [&](double case_timeout_s) {
     jail.timeout_s = std::min(case_timeout_s, budget_left());
-    jail.timeout_reason = jail.timeout_s < case_timeout_s ? fmt::format("what the grading budget of {:g} s had left", options.budget_s)
-                                                          : "the case's [submission] build_timeout";
+    jail.timeout_reason = jail.timeout_s < case_timeout_s
+                              ? fmt::format("what the grading budget of {:g} s had left", options.budget_s)
+                              : "the case's [submission] build_timeout";
   };
   // The same compiler, flags and generator as the CMake build of this parex, recorded when it was configured.
-  std::vector<std::string> configure = {"cmake", "-S", work.string(), "-B", (work / "build").string(),
-                                        "-G", PAREX_CMAKE_GENERATOR, "-Dparex_DIR=" + parex_package_dir().string(),
+  std::vector<std::string> configure = {"cmake",
+                                        "-S",
+                                        work.string(),
+                                        "-B",
+                                        (work / "build").string(),
+                                        "-G",
+                                        PAREX_CMAKE_GENERATOR,
+                                        "-Dparex_DIR=" + parex_package_dir().string(),
                                         std::string("-DCMAKE_CXX_COMPILER=") + PAREX_CXX_COMPILER,
                                         std::string("-DCMAKE_BUILD_TYPE=") + PAREX_BUILD_TYPE,
                                         std::string("-DCMAKE_CXX_FLAGS=") + PAREX_CXX_FLAGS};
@@ -196,15 +206,15 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
   BuildOutcome configured = budget_left() > 0 ? run_jailed_build(configure, jail) : BuildOutcome{};
   if (budget_left() <= 0 && configured.messages.empty())
     configured.messages = fmt::format("the grading budget of {:g} s ran out before the build", options.budget_s);
-  prepared.audit = {{"catalog_hash", catalog},
-                    {"parex_version", PAREX_VERSION},
-                    {"compiler", PAREX_CXX_COMPILER},
-                    {"compiler_flags", PAREX_CXX_FLAGS},
-                    {"build_type", PAREX_BUILD_TYPE},
-                    {"cache_key", prepared.cache_key},
-                    {"sandbox", {{"build", configured.sandbox.empty() ? "none" : configured.sandbox},
-                                 {"runs", "none: no case ran"}}},
-                    {"workspace", options.keep_work ? work.string() : ""}};
+  prepared.audit = {
+      {"catalog_hash", catalog},
+      {"parex_version", PAREX_VERSION},
+      {"compiler", PAREX_CXX_COMPILER},
+      {"compiler_flags", PAREX_CXX_FLAGS},
+      {"build_type", PAREX_BUILD_TYPE},
+      {"cache_key", prepared.cache_key},
+      {"sandbox", {{"build", configured.sandbox.empty() ? "none" : configured.sandbox}, {"runs", "none: no case ran"}}},
+      {"workspace", options.keep_work ? work.string() : ""}};
   std::string edition_why;
   if (auto edition = root ? read_beneath(root.get(), "parex-edition.json", 64 << 10, edition_why) : std::nullopt) {
     try {
@@ -212,9 +222,10 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
       prepared.audit["submission_edition_hash"] = made;
       prepared.audit["edition_differs"] = made != catalog;
       if (made != catalog && !options.quiet)
-        fmt::print("parex grade: warning: the submission was made against another edition of the catalog ({} here, {} "
-                   "there): the cases may have changed since\n",
-                   catalog.substr(0, 16), made.substr(0, 16));
+        fmt::print(
+            "parex grade: warning: the submission was made against another edition of the catalog ({} here, {} "
+            "there): the cases may have changed since\n",
+            catalog.substr(0, 16), made.substr(0, 16));
     } catch (const nlohmann::json::exception&) {
       prepared.audit["submission_edition_hash"] = "unreadable";
     }
@@ -247,13 +258,17 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
     const auto command = build_command(*loaded.spec, build);
     limit_to(spec.submission->build_timeout_s);
     BuildOutcome built;
-    if (command.empty()) built.ok = true;
-    else if (budget_left() <= 0) built.messages = fmt::format("the grading budget of {:g} s ran out before this case was built", options.budget_s);
-    else built = run_jailed_build(command, jail);
+    if (command.empty())
+      built.ok = true;
+    else if (budget_left() <= 0)
+      built.messages = fmt::format("the grading budget of {:g} s ran out before this case was built", options.budget_s);
+    else
+      built = run_jailed_build(command, jail);
     p.spec = std::move(*loaded.spec);
     if (!built.ok) {
       // The learner's paths, not the workspace's: "square_cube/starter.cpp:3:1: error: ...".
-      std::string messages = built.messages.empty() ? fmt::format("the build exited with {}", built.exit_code) : built.messages;
+      std::string messages =
+          built.messages.empty() ? fmt::format("the build exited with {}", built.exit_code) : built.messages;
       const std::string workspace = (work / "catalog").string() + "/";
       for (auto at = messages.find(workspace); at != std::string::npos; at = messages.find(workspace, at))
         messages.erase(at, workspace.size());
@@ -271,7 +286,9 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
 SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<CaseSpec>& specs,
                                 const SubmissionOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return prepared.build_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  auto elapsed = [&] {
+    return prepared.build_s + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
   SubmissionReport report;
   report.audit = prepared.audit;
   WorkspaceGuard guard{prepared.work, !options.keep_work};
@@ -293,7 +310,8 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
       if (!options.quiet) {
         print_result(stdout, result, style);
         if (!c.ignored.empty())
-          fmt::print("  ignored (not among {}): {}\n", fmt::join(spec.submission->files, ", "), fmt::join(c.ignored, ", "));
+          fmt::print("  ignored (not among {}): {}\n", fmt::join(spec.submission->files, ", "),
+                     fmt::join(c.ignored, ", "));
       }
       c.status = result.status;
       c.score = result.score;
@@ -341,7 +359,8 @@ SubmissionReport run_submission(PreparedSubmission& prepared, const std::vector<
   report.audit["build_s"] = prepared.build_s;
   report.audit["run_s"] = report.run_s;
   report.audit["duration_s"] = elapsed();
-  if (!options.results.empty()) write_file_atomically(options.results / "submission.json", dump_json(to_json(report), 1) + "\n");
+  if (!options.results.empty())
+    write_file_atomically(options.results / "submission.json", dump_json(to_json(report), 1) + "\n");
   return report;
 }
 

@@ -45,24 +45,24 @@ struct SubmissionCase {
 struct SubmissionReport {
   std::vector<SubmissionCase> cases;
   double score = 0, max_score = 0;
-  bool flagged = false;              // some case could not be graded, even after its regrades
-  nlohmann::json audit;              // what a regrade dispute needs: catalog hash, parex, compiler, sandbox
-  double run_s = 0;                  // time in timed runs
-  std::string platform_error;        // why a platform's results file could not be written, if one could not
+  bool flagged = false;        // some case could not be graded, even after its regrades
+  nlohmann::json audit;        // what a regrade dispute needs: catalog hash, parex, compiler, sandbox
+  double run_s = 0;            // time in timed runs
+  std::string platform_error;  // why a platform's results file could not be written, if one could not
 };
 
 // A submission after its build phase: its workspace built, each case ready to run or already decided.
 struct PreparedSubmission {
   struct Case {
-    Status status = Status::pass;    // pass: built, to be graded; else missing, build_error or error, with why
+    Status status = Status::pass;  // pass: built, to be graded; else missing, build_error or error, with why
     std::string why;
-    std::optional<CaseSpec> spec;    // the workspace's copy of the case
+    std::optional<CaseSpec> spec;  // the workspace's copy of the case
   };
   std::filesystem::path work;
   std::map<std::string, SubmissionCase> cases;
   std::map<std::string, Case> prepared;
   nlohmann::json audit;
-  std::string cache_key;             // sha256 of the files taken, the catalog, parex and its compiler
+  std::string cache_key;  // sha256 of the files taken, the catalog, parex and its compiler
   bool skipped = false;
   double build_s = 0;
 };

@@ -9,15 +9,24 @@ namespace parex {
 
 std::string_view to_string(Outcome outcome) {
   switch (outcome) {
-    case Outcome::ok: return "ok";
-    case Outcome::exit_nonzero: return "exit_nonzero";
-    case Outcome::signal: return "signal";
-    case Outcome::timeout: return "timeout";
-    case Outcome::output_limit: return "output_limit";
-    case Outcome::process_limit: return "process_limit";
-    case Outcome::memory_limit: return "memory_limit";
-    case Outcome::spawn_error: return "spawn_error";
-    case Outcome::runner_stopped: return "runner_stopped";
+    case Outcome::ok:
+      return "ok";
+    case Outcome::exit_nonzero:
+      return "exit_nonzero";
+    case Outcome::signal:
+      return "signal";
+    case Outcome::timeout:
+      return "timeout";
+    case Outcome::output_limit:
+      return "output_limit";
+    case Outcome::process_limit:
+      return "process_limit";
+    case Outcome::memory_limit:
+      return "memory_limit";
+    case Outcome::spawn_error:
+      return "spawn_error";
+    case Outcome::runner_stopped:
+      return "runner_stopped";
   }
   return "unknown";
 }

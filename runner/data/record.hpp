@@ -33,8 +33,8 @@ struct Line {
 // One probe record: a value some process of the run reported (see cases/support/parex/probe.hpp).
 struct ProbeRecord {
   double t_s = 0;
-  int pid = 0;            // the writer's process id, as it saw it (its pid namespace's)
-  int tid = 0;            // the writer's thread id when it sent one (a thread of the main process has pid == main)
+  int pid = 0;  // the writer's process id, as it saw it (its pid namespace's)
+  int tid = 0;  // the writer's thread id when it sent one (a thread of the main process has pid == main)
   std::string name;
   std::string value;
   int host_pid = 0;       // the sender's pid as the kernel attributed it, in the runner's view; 0: as pid
@@ -46,15 +46,15 @@ inline double vouched_time(const ProbeRecord& record) { return record.arrived_s 
 
 // How a run ended; a closed set, the first that applies wins (limits before exit status).
 enum class Outcome {
-  ok,             // exited with code 0
-  exit_nonzero,   // exited with another code
-  signal,         // killed by a signal it did not get from us
-  timeout,        // killed by the runner at the timeout
-  output_limit,   // killed by the runner: max_output_bytes exceeded
-  process_limit,  // killed by the runner: max_processes exceeded
-  memory_limit,   // killed or starved by memory_mb
-  spawn_error,    // could not be started at all
-  runner_stopped, // the runner itself was stopped (SIGSTOP) during the run: its timeout and clock cannot be trusted
+  ok,              // exited with code 0
+  exit_nonzero,    // exited with another code
+  signal,          // killed by a signal it did not get from us
+  timeout,         // killed by the runner at the timeout
+  output_limit,    // killed by the runner: max_output_bytes exceeded
+  process_limit,   // killed by the runner: max_processes exceeded
+  memory_limit,    // killed or starved by memory_mb
+  spawn_error,     // could not be started at all
+  runner_stopped,  // the runner itself was stopped (SIGSTOP) during the run: its timeout and clock cannot be trusted
 };
 
 struct LeakedProcess {
@@ -65,7 +65,7 @@ struct LeakedProcess {
 // Where a process of a run was when the run timed out (captured before the kill; see runner/spawn/hang_capture.hpp).
 struct HangFrame {
   std::string function;
-  std::string file;    // the source file, "" without debug info
+  std::string file;  // the source file, "" without debug info
   int line = 0;
   std::string module;  // the executable or shared library it runs in, as the process maps it ("" unknown)
 };
@@ -82,12 +82,12 @@ struct HangProcess {
   int host_pid = 0;  // in the runner's view
   int ppid = 0;      // the parent, as pid; 0: outside the run
   std::string command;
-  char state = '?';            // /proc's state letter: S sleeping, R running, D disk, T stopped, Z zombie
-  std::string syscall;         // the call it was blocked in ("read", "wait4"); "" while it ran in user space
-  std::vector<long long> args; // that call's arguments
-  std::string call;            // the call decoded: "read(fd 3: pipe:[4471], read end)"
-  std::vector<int> fds;        // the descriptors the call waits on (one for read, several for poll)
-  std::optional<int> wait_for; // a wait's pid argument: > 0 that child, -1 any child
+  char state = '?';             // /proc's state letter: S sleeping, R running, D disk, T stopped, Z zombie
+  std::string syscall;          // the call it was blocked in ("read", "wait4"); "" while it ran in user space
+  std::vector<long long> args;  // that call's arguments
+  std::string call;             // the call decoded: "read(fd 3: pipe:[4471], read end)"
+  std::vector<int> fds;         // the descriptors the call waits on (one for read, several for poll)
+  std::optional<int> wait_for;  // a wait's pid argument: > 0 that child, -1 any child
   std::vector<HangDescriptor> descriptors;  // its pipes and sockets
   std::vector<HangFrame> stack;             // innermost first
   std::string python_stack;                 // a Python program's own traceback (faulthandler), when it has one
@@ -104,7 +104,7 @@ struct HangEdge {
 
 struct Hang {
   std::string when = "timeout";  // "timeout": the run's tree at its timeout; "leaked": what outlived the main process
-  double capture_s = 0;  // the capture's own time (bounded: about 1 s at most)
+  double capture_s = 0;          // the capture's own time (bounded: about 1 s at most)
   std::vector<HangProcess> processes;
   std::vector<HangEdge> edges;
   std::vector<int> cycle;                // pids of a wait-for cycle, in order; empty: none
@@ -116,21 +116,21 @@ enum class Role { graded, baseline };
 struct Run {
   std::string variant;
   Role role = Role::graded;
-  int index = 0;           // position among this variant's runs of its role, warmups first
-  bool counted = true;     // false for warmup runs
+  int index = 0;        // position among this variant's runs of its role, warmups first
+  bool counted = true;  // false for warmup runs
   std::string capture = "pipe";
-  int pid = 0;             // the main process, as it saw itself (2 in a sandbox's pid namespace)
-  int host_pid = 0;        // the main process in the runner's view; 0: as pid
-  int workers = 0;         // a scaling check's run: the CPUs it was confined to (0: not one)
+  int pid = 0;       // the main process, as it saw itself (2 in a sandbox's pid namespace)
+  int host_pid = 0;  // the main process in the runner's view; 0: as pid
+  int workers = 0;   // a scaling check's run: the CPUs it was confined to (0: not one)
 
-  double wall_s = 0;       // fork to reaping the main process, CLOCK_MONOTONIC
-  double user_s = 0;       // CPU of the whole tree (main process and everything it reaped or we reaped)
+  double wall_s = 0;  // fork to reaping the main process, CLOCK_MONOTONIC
+  double user_s = 0;  // CPU of the whole tree (main process and everything it reaped or we reaped)
   double sys_s = 0;
   std::optional<int> exit_code;
   std::optional<int> signal;
   bool timed_out = false;
   Outcome outcome = Outcome::ok;
-  std::string error;       // why it could not be started, or what a limit verdict says
+  std::string error;  // why it could not be started, or what a limit verdict says
 
   std::vector<LeakedProcess> leaked;
   std::optional<int> processes_created;  // from kernel fork events; unknown without them
@@ -149,7 +149,7 @@ struct Run {
 
   std::vector<Line> lines;
   std::vector<ProbeRecord> probes;
-  int probes_forged = 0;  // records dropped: the kernel says another process sent them than the one they name
+  int probes_forged = 0;     // records dropped: the kernel says another process sent them than the one they name
   std::optional<Hang> hang;  // a run that timed out (or left processes behind): where each of them was
   std::string reused_from;   // a baseline run another grade made and recorded ("<case>/<variant>"): not run again
 };

@@ -21,15 +21,15 @@ enum class Status { pass, fail, error, build_error, missing };
 std::string_view to_string(Status status);
 
 struct CheckResult {
-  std::string kind;      // a CheckKind name, or an implicit check: exit, timeout, limits, no_leaks, baseline
-  std::string name;      // what the console and report call it
+  std::string kind;  // a CheckKind name, or an implicit check: exit, timeout, limits, no_leaks, baseline
+  std::string name;  // what the console and report call it
   bool passed = false;
   bool implicit = false;
   // The check could not be judged, through no fault of the program (an unreachable threshold, a pattern
   // the engine refuses): the variant is `error`, never `fail`.
   bool cannot_judge = false;
-  std::string message;   // one line
-  std::string detail;    // multi-line diagnostic, FileCheck-style where it applies
+  std::string message;  // one line
+  std::string detail;   // multi-line diagnostic, FileCheck-style where it applies
   std::optional<double> measured;
   std::optional<double> threshold;
   nlohmann::json data = nlohmann::json::object();  // kind-specific evidence for the report
@@ -40,7 +40,7 @@ struct CheckResult {
 };
 
 struct MachineInfo {
-  int cores = 1;            // CPUs this process may use: affinity, capped by a cgroup CPU quota
+  int cores = 1;  // CPUs this process may use: affinity, capped by a cgroup CPU quota
   int cpus_online = 1;
   std::string hostname;
   std::string kernel;
@@ -61,23 +61,23 @@ struct VariantResult {
   std::vector<std::string> tags;
   Expect expect = Expect::pass;
   Status status = Status::error;
-  std::string error;                             // why it could not be graded
+  std::string error;  // why it could not be graded
   MachineInfo machine;
   double time_scale = 1;
   std::string started_at;
   double duration_s = 0;
   int repetitions = 0;
-  int pairs = 0;                                 // counted runs of each participant, adaptive ones included
-  std::string stopped_early;                     // why fewer than `repetitions` pairs ran: the verdict was sealed
+  int pairs = 0;              // counted runs of each participant, adaptive ones included
+  std::string stopped_early;  // why fewer than `repetitions` pairs ran: the verdict was sealed
   int warmup = 0;
   double timeout_s = 0;
   Capture capture = Capture::pipe;
   std::vector<CheckResult> checks;
-  std::vector<Run> runs;                         // every run, warmups included, in the order they ran
-  std::optional<double> score;                   // points earned; none when status is error (never scored)
+  std::vector<Run> runs;        // every run, warmups included, in the order they ran
+  std::optional<double> score;  // points earned; none when status is error (never scored)
   double max_score = 0;
-  std::string score_gate;                        // why it scores 0 whatever its checks earned
-  std::string score_summary;                     // "6/10 points"
+  std::string score_gate;     // why it scores 0 whatever its checks earned
+  std::string score_summary;  // "6/10 points"
 };
 
 }  // namespace parex

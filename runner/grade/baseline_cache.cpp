@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "report/results.hpp"
 #include "base/files.hpp"
+#include "report/results.hpp"
 
 namespace fs = std::filesystem;
 
@@ -44,7 +44,8 @@ void record_baseline(const fs::path& dir, const std::string& variant, const std:
                      const std::vector<Run>& runs) {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& run : runs) items.push_back(to_json(run));
-  const nlohmann::json json = {{"schema", kSchema}, {"key", key}, {"from", from}, {"recorded_at", now_s()}, {"runs", items}};
+  const nlohmann::json json = {
+      {"schema", kSchema}, {"key", key}, {"from", from}, {"recorded_at", now_s()}, {"runs", items}};
   try {
     fs::create_directories(dir);
     write_file_atomically(file_of(dir, variant), dump_json(json) + "\n");

@@ -68,7 +68,8 @@ void judge(const CaseSpec& spec, const grading::Runs& runs, VariantResult& resul
       result.error = fmt::format("{}: {}", check.name, check.message);
       return;
     }
-  bool all_passed = std::all_of(result.checks.begin(), result.checks.end(), [](const CheckResult& c) { return c.passed; });
+  bool all_passed =
+      std::all_of(result.checks.begin(), result.checks.end(), [](const CheckResult& c) { return c.passed; });
   result.status = (all_passed == (result.expect == Expect::pass)) ? Status::pass : Status::fail;
 }
 
@@ -105,8 +106,9 @@ VariantResult grade(const CaseSpec& spec, const std::string& variant, const Grad
 }  // namespace
 
 void apply_score(const CaseSpec& spec, VariantResult& result) {
-  CaseScore score = score_checks(spec, result.checks, result.status == Status::build_error || result.status == Status::missing,
-                                 result.status == Status::error);
+  CaseScore score =
+      score_checks(spec, result.checks, result.status == Status::build_error || result.status == Status::missing,
+                   result.status == Status::error);
   if (result.status == Status::missing) score.gate = "the submission does not hold this case: it scores 0";
   result.score = score.score;
   result.max_score = score.max_score;

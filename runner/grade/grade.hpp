@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "catalog/catalog.hpp"
-#include "grade/setup.hpp"
 #include "checks/checks.hpp"
 #include "data/record.hpp"
 #include "data/result.hpp"
+#include "grade/setup.hpp"
 #include "spawn/sysinfo.hpp"
 
 namespace parex {

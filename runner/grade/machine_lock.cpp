@@ -26,8 +26,10 @@ MachineLock MachineLock::acquire(const std::function<void()>& on_wait) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0 && errno == ENOENT) {
     fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd >= 0) ::fchmod(fd, 0644);
-    else if (errno == EEXIST) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0)
+      ::fchmod(fd, 0644);
+    else if (errno == EEXIST)
+      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   }
   if (fd < 0) {
     lock.why_not_ = fmt::format("cannot open the machine's lock {}: {}", path, std::strerror(errno));

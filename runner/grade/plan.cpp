@@ -29,7 +29,7 @@ std::string path_python() {
     if (!asked.ok || last.empty()) return std::string();
     const std::string& executable = last.front();
     return !executable.empty() && executable.front() == '/' && ::access(executable.c_str(), X_OK) == 0 ? executable
-                                                                                                     : std::string();
+                                                                                                       : std::string();
   }();
   return resolved;
 }
@@ -58,7 +58,8 @@ std::string baseline_key(const CaseSpec& spec, const Command& command, const std
   sha.update(fmt::format("parex {} {} {} {}\n", PAREX_VERSION, self.string(), ec ? 0 : fs::file_size(self, ec),
                          self_time.time_since_epoch().count()));
   sha.update(fmt::format("{}\n{}\n", fmt::join(command.argv, "\x1f"), command.cwd.string()));
-  sha.update(fmt::format("{} {} {} {} {} [{}]\n", built_digest, sandboxed, time_scale, spec.timeout_s, cores, fmt::join(cpus, ",")));
+  sha.update(fmt::format("{} {} {} {} {} [{}]\n", built_digest, sandboxed, time_scale, spec.timeout_s, cores,
+                         fmt::join(cpus, ",")));
   sha.update(files_digest(spec.dir) + files_digest(support_python_dir()));
   return sha.hex();
 }
@@ -115,7 +116,8 @@ SandboxRequest sandbox_for(const CaseSpec& spec, const VariantSpec& variant, con
 
 }  // namespace
 
-Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::path& bin_dir, const std::string& python) {
+Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::path& bin_dir,
+                    const std::string& python) {
   Command command;
   if (!variant.command.empty()) {
     command.argv = variant.command;
@@ -126,9 +128,10 @@ Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::
   } else {
     fs::path exe = bin_dir / variant.name;
     if (!fs::exists(exe)) {
-      command.error = fmt::format("no executable {}: build the case first (cmake --build <build-dir>, target "
-                                  "parex_{}_{}), or pass --bin-dir",
-                                  exe.string(), spec.name, variant.name);
+      command.error = fmt::format(
+          "no executable {}: build the case first (cmake --build <build-dir>, target "
+          "parex_{}_{}), or pass --bin-dir",
+          exe.string(), spec.name, variant.name);
       return command;
     }
     command.argv = {fs::absolute(exe).string()};
@@ -182,7 +185,8 @@ Plan plan_grade(const CaseSpec& spec, const VariantSpec& variant, const GradeOpt
   for (const auto& check : spec.checks)
     if ((check.kind == CheckKind::speedup || check.kind == CheckKind::benchmark_speedup) && check.workers)
       named_workers = std::min(named_workers, *check.workers);
-  if (named_workers >= 1 && named_workers < result.machine.cores && static_cast<std::size_t>(named_workers) <= plan.cpus.size())
+  if (named_workers >= 1 && named_workers < result.machine.cores &&
+      static_cast<std::size_t>(named_workers) <= plan.cpus.size())
     plan.confined.assign(plan.cpus.begin(), plan.cpus.begin() + named_workers);
   if (!plan.confined.empty()) {
     result.machine.cores = static_cast<int>(plan.confined.size());

@@ -15,10 +15,10 @@ struct Participant {
   const VariantSpec* variant = nullptr;
   Role role = Role::graded;
   Command command;
-  bool once = false;          // a benchmark program: runs with the graded one, not once per repetition
+  bool once = false;  // a benchmark program: runs with the graded one, not once per repetition
   SandboxRequest sandbox;
-  std::string built_digest;   // a compiled baseline's SHA-256 as the build recorded it, read before any run
-  std::string baseline_key;   // a baseline's key in the baseline cache; "": neither reused nor recorded
+  std::string built_digest;  // a compiled baseline's SHA-256 as the build recorded it, read before any run
+  std::string baseline_key;  // a baseline's key in the baseline cache; "": neither reused nor recorded
 };
 
 // What the plan phase decides before any run.

@@ -24,7 +24,8 @@ std::string file_digest(const fs::path& path) {
   if (!in) return "";
   Sha256 sha;
   char buffer[1 << 16];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) sha.update(std::string_view(buffer, static_cast<std::size_t>(in.gcount())));
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0)
+    sha.update(std::string_view(buffer, static_cast<std::size_t>(in.gcount())));
   return sha.hex();
 }
 
@@ -127,7 +128,8 @@ class RunMaker {
   // already measured (the same CPUs, the same PAREX_CORES): they serve as it, and it is not run again.
   void scaling() {
     const int cores = result_.machine.cores;
-    if (!std::any_of(spec_.checks.begin(), spec_.checks.end(), [](const CheckSpec& c) { return c.kind == CheckKind::scaling; }) ||
+    if (!std::any_of(spec_.checks.begin(), spec_.checks.end(),
+                     [](const CheckSpec& c) { return c.kind == CheckKind::scaling; }) ||
         cores < 2 || !out_.sealed.empty())
       return;
     // An interval needs 3 points: with 2 (a 2-CPU machine) the 1-CPU point runs once, and again only while a
@@ -141,7 +143,8 @@ class RunMaker {
       const auto one = out_.evidence.scaling.find(1);
       return one != out_.evidence.scaling.end() && std::all_of(one->second.begin(), one->second.end(), disturbed);
     };
-    for (int rep = repetitions; points.size() < 3 && rep < grading::kMaxQuietTries && out_.tampered.empty() && unquiet(); ++rep)
+    for (int rep = repetitions;
+         points.size() < 3 && rep < grading::kMaxQuietTries && out_.tampered.empty() && unquiet(); ++rep)
       run_one(graded(), spec_.warmup + rep, true, 1);
     if (out_.sealed.empty() && out_.tampered.empty()) out_.evidence.scaling[cores] = out_.evidence.graded;
   }
@@ -167,10 +170,11 @@ class RunMaker {
     if (p.built_digest.empty()) return "";
     const std::string now = file_digest(p.command.argv.front());
     if (now == p.built_digest) return "";
-    return fmt::format("baseline '{}' is not the program the build made ({}): its SHA-256 is {}, the build recorded {}; "
-                       "rebuild, and grade sandboxed",
-                       p.variant->name, p.command.argv.front(), now.empty() ? "unreadable" : now.substr(0, 16),
-                       p.built_digest.substr(0, 16));
+    return fmt::format(
+        "baseline '{}' is not the program the build made ({}): its SHA-256 is {}, the build recorded {}; "
+        "rebuild, and grade sandboxed",
+        p.variant->name, p.command.argv.front(), now.empty() ? "unreadable" : now.substr(0, 16),
+        p.built_digest.substr(0, 16));
   }
 
   // `workers` > 0: a scaling check's run, confined to that many CPUs and told so (PAREX_CORES).
@@ -185,7 +189,8 @@ class RunMaker {
     // The case's own files, and headers it shares with a sibling case (pool_bench's ../pool_map/work.hpp).
     request.source_roots = {spec_.dir, spec_.dir.parent_path()};
     std::string pythonpath = support_python_dir().string();
-    if (const char* existing = std::getenv("PYTHONPATH"); existing && *existing) pythonpath += std::string(":") + existing;
+    if (const char* existing = std::getenv("PYTHONPATH"); existing && *existing)
+      pythonpath += std::string(":") + existing;
     // PAREX_CORES: what the threshold counts as available, so that a pool sizes itself to it rather than
     // to the host's CPU count (os.cpu_count() ignores affinity and cgroup quotas).
     request.env = {{"PAREX_TIME_SCALE", fmt::format("{}", result_.time_scale)},

@@ -18,7 +18,8 @@ double earned_fraction(const CheckSpec& spec, const CheckResult& result) {
   if (spec.bands.empty() || !result.measured) return result.passed ? 1.0 : 0.0;
   double value = *result.measured;
   // An efficiency check's bar is efficiency x min(workers, cores): its bands are in efficiency too.
-  if (spec.efficiency && result.threshold && *result.threshold > 0) value = value * *spec.efficiency / *result.threshold;
+  if (spec.efficiency && result.threshold && *result.threshold > 0)
+    value = value * *spec.efficiency / *result.threshold;
   for (const auto& [at_least, fraction] : spec.bands)
     if (value + 1e-12 >= at_least) return fraction;
   return 0.0;
@@ -45,7 +46,8 @@ CaseScore score_checks(const CaseSpec& spec, std::vector<CheckResult>& checks, b
   }
   if (build_error) out.gate = "the case did not build: it scores 0";
   if (grading_error) {
-    out.summary = fmt::format("not scored: could not be graded (0 of {} points awarded, none lost)", points(out.max_score));
+    out.summary =
+        fmt::format("not scored: could not be graded (0 of {} points awarded, none lost)", points(out.max_score));
     return out;
   }
   if (!out.gate.empty()) {

@@ -17,8 +17,8 @@ double earned_fraction(const CheckSpec& spec, const CheckResult& result);
 struct CaseScore {
   std::optional<double> score;  // none when the variant could not be graded (status error): never scored
   double max_score = 0;
-  std::string gate;             // why the score is 0 whatever the checks earned: a failed run check, a build error
-  std::string summary;          // "6/10 points" or "6/10 points (+4 hidden)"
+  std::string gate;     // why the score is 0 whatever the checks earned: a failed run check, a build error
+  std::string summary;  // "6/10 points" or "6/10 points (+4 hidden)"
 };
 
 // Scores the declared checks of a graded variant (result.checks holds them first, in spec order, then the

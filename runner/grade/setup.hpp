@@ -14,16 +14,16 @@
 namespace parex {
 
 struct GradeOptions {
-  std::filesystem::path bin_dir;                 // where <variant> executables are
-  std::optional<int> repetitions;                // overrides case.toml
-  std::optional<double> time_scale;              // overrides case.toml
-  std::string python;                            // runs `command`s starting with python3/python, when set
-  std::function<void(const Run&)> on_run;        // progress, called after each run
-  bool sandbox = true;                           // sandbox every run where the runner can (docs/process-control.md)
-  std::vector<std::filesystem::path> hide;       // more for runs never to see: the results folder, instructor files
-  std::filesystem::path baseline_cache;          // baseline runs recorded here for the case's other grades, and
-                                                 // reused from here (docs/extensions.md); "": neither
-  std::vector<std::string> pass_env;             // more names of the grader's environment for the runs (--pass-env)
+  std::filesystem::path bin_dir;            // where <variant> executables are
+  std::optional<int> repetitions;           // overrides case.toml
+  std::optional<double> time_scale;         // overrides case.toml
+  std::string python;                       // runs `command`s starting with python3/python, when set
+  std::function<void(const Run&)> on_run;   // progress, called after each run
+  bool sandbox = true;                      // sandbox every run where the runner can (docs/process-control.md)
+  std::vector<std::filesystem::path> hide;  // more for runs never to see: the results folder, instructor files
+  std::filesystem::path baseline_cache;     // baseline runs recorded here for the case's other grades, and
+                                            // reused from here (docs/extensions.md); "": neither
+  std::vector<std::string> pass_env;        // more names of the grader's environment for the runs (--pass-env)
 };
 
 // The names of the grader's environment a graded run gets: PATH, HOME, LANG, TERM and `extra` (parex's own

@@ -35,7 +35,8 @@ class Matcher {
         if (input_[q] == '\n' && (q + 1 == input_.size() || input_[q + 1] == '\n')) return Match{q + 1, 0};
       return std::nullopt;
     }
-    bool literal_only = std::all_of(d.pieces.begin(), d.pieces.end(), [](const Piece& p) { return p.type == Piece::literal; });
+    bool literal_only =
+        std::all_of(d.pieces.begin(), d.pieces.end(), [](const Piece& p) { return p.type == Piece::literal; });
     if (literal_only) {
       std::string needle;
       for (const auto& p : d.pieces) needle += p.text;
@@ -68,13 +69,18 @@ class Matcher {
   }
   std::string_view line_text(int line) const {
     std::size_t start = line <= 1 ? 0 : newlines_[static_cast<std::size_t>(line) - 2] + 1;
-    std::size_t end = static_cast<std::size_t>(line) - 1 < newlines_.size() ? newlines_[static_cast<std::size_t>(line) - 1] : input_.size();
+    std::size_t end = static_cast<std::size_t>(line) - 1 < newlines_.size()
+                          ? newlines_[static_cast<std::size_t>(line) - 1]
+                          : input_.size();
     if (start > input_.size()) return {};
     return std::string_view(input_).substr(start, end - start);
   }
-  int line_count() const { return static_cast<int>(newlines_.size()) + (input_.empty() || input_.back() == '\n' ? 0 : 1); }
+  int line_count() const {
+    return static_cast<int>(newlines_.size()) + (input_.empty() || input_.back() == '\n' ? 0 : 1);
+  }
   std::size_t count_newlines(std::size_t from, std::size_t to) const {
-    return static_cast<std::size_t>(std::count(input_.begin() + static_cast<std::ptrdiff_t>(from), input_.begin() + static_cast<std::ptrdiff_t>(to), '\n'));
+    return static_cast<std::size_t>(std::count(input_.begin() + static_cast<std::ptrdiff_t>(from),
+                                               input_.begin() + static_cast<std::ptrdiff_t>(to), '\n'));
   }
   const std::string& input() const { return input_; }
   // Why the last search gave up before deciding (a variable used on its own line, too many values to try).
@@ -86,19 +92,22 @@ class Matcher {
   // must then be equal. Variables given values in `fixed` (by build's caller) are matched literally.
   struct Built {
     std::string pattern;
-    std::int64_t literal_bytes = 0;                        // text of earlier variables, substituted
-    std::vector<std::pair<std::string, int>> defines;      // variable, group (1-based)
-    std::vector<std::pair<int, int>> repeats;              // definition's group, its use's group
-    std::vector<std::string> repeated;                     // the variables of `repeats`, in order
+    std::int64_t literal_bytes = 0;                    // text of earlier variables, substituted
+    std::vector<std::pair<std::string, int>> defines;  // variable, group (1-based)
+    std::vector<std::pair<int, int>> repeats;          // definition's group, its use's group
+    std::vector<std::string> repeated;                 // the variables of `repeats`, in order
   };
 
-  std::optional<Built> build(const Directive& d, const std::map<std::string, std::string>& fixed, std::string* undefined) {
+  std::optional<Built> build(const Directive& d, const std::map<std::string, std::string>& fixed,
+                             std::string* undefined) {
     Built built;
     int group = 0;
     std::map<std::string, std::pair<int, const Piece*>> defined_here;
     for (const auto& piece : d.pieces) {
       switch (piece.type) {
-        case Piece::literal: built.pattern += regex::quote(piece.text); break;
+        case Piece::literal:
+          built.pattern += regex::quote(piece.text);
+          break;
         case Piece::regex:
           built.pattern += "(?:" + piece.re2 + ")";
           group += piece.groups;
@@ -168,8 +177,8 @@ class Matcher {
   // backreferences, so here each value the line offers for the variable (each text its regex matches
   // whole) is tried as literal text, and the leftmost, then longest, match wins. The work is bounded: past
   // it the search stops and says so.
-  std::optional<regex::Pattern::Found> find_with_repeats(const Directive& d, const Built& relaxed, std::string_view text,
-                                                         regex::Pattern::Found candidate) {
+  std::optional<regex::Pattern::Found> find_with_repeats(const Directive& d, const Built& relaxed,
+                                                         std::string_view text, regex::Pattern::Found candidate) {
     constexpr std::size_t kMaxWork = 4'000'000;  // bytes matched while trying, ~10 ms
     std::size_t work = 0;
     std::map<std::string, const Piece*> definitions;
@@ -187,7 +196,8 @@ class Matcher {
       // The values each repeated variable can take on this line.
       std::vector<std::vector<std::string>> values;
       for (const auto& name : relaxed.repeated) {
-        const regex::Pattern whole("(?:" + definitions.at(name)->re2 + ")", {.longest_match = true, .multi_line = true});
+        const regex::Pattern whole("(?:" + definitions.at(name)->re2 + ")",
+                                   {.longest_match = true, .multi_line = true});
         std::set<std::string> seen;
         for (std::size_t i = 0; i <= line.size(); ++i)
           for (std::size_t j = i; j <= line.size(); ++j) {
@@ -227,7 +237,9 @@ class Matcher {
         out.groups.assign(static_cast<std::size_t>(relaxed_pattern.groups()), std::nullopt);
         for (const auto& [name, group] : fixed_built->defines)
           for (const auto& [relaxed_name, relaxed_group] : relaxed.defines)
-            if (name == relaxed_name) out.groups[static_cast<std::size_t>(relaxed_group - 1)] = best->groups[static_cast<std::size_t>(group - 1)];
+            if (name == relaxed_name)
+              out.groups[static_cast<std::size_t>(relaxed_group - 1)] =
+                  best->groups[static_cast<std::size_t>(group - 1)];
         return out;
       }
       if (line_end >= text.size()) return std::nullopt;
@@ -238,9 +250,10 @@ class Matcher {
   }
 
   std::optional<regex::Pattern::Found> give_up(const Directive& d) {
-    gave_up_ = fmt::format("{} uses a variable on the line that defines it, and the input offers too many values to "
-                           "try: give the variable a narrower regex",
-                           d.name);
+    gave_up_ = fmt::format(
+        "{} uses a variable on the line that defines it, and the input offers too many values to "
+        "try: give the variable a narrower regex",
+        d.name);
     return std::nullopt;
   }
 
@@ -293,7 +306,8 @@ class Checker {
     bool failed = false;
     while (step < steps.size()) {
       std::size_t label_step = step;
-      while (label_step < steps.size() && !(steps[label_step].first && steps[label_step].first->kind == Kind::label)) ++label_step;
+      while (label_step < steps.size() && !(steps[label_step].first && steps[label_step].first->kind == Kind::label))
+        ++label_step;
       std::size_t region_end = m_.input().size();
       if (label_step < steps.size()) {
         auto label = m_.find(*steps[label_step].first, begin, m_.input().size());
@@ -322,8 +336,8 @@ class Checker {
 
  private:
   // Matches one positive directive after its DAG/NOT group; returns where the next search starts.
-  std::optional<std::size_t> check_step(const Directive* d, const std::vector<const Directive*>& group, std::size_t from,
-                                        std::size_t to) {
+  std::optional<std::size_t> check_step(const Directive* d, const std::vector<const Directive*>& group,
+                                        std::size_t from, std::size_t to) {
     auto after_dags = check_dags(group, from, to, d ? std::nullopt : std::optional<std::size_t>(to));
     if (!after_dags) return std::nullopt;
     std::size_t start = after_dags->first;
@@ -339,16 +353,19 @@ class Checker {
         not_found(*d, search, to, undefined);
         return std::nullopt;
       }
-      if (i == 0) match = *found;
-      else match.len = found->pos + found->len - match.pos;
+      if (i == 0)
+        match = *found;
+      else
+        match.len = found->pos + found->len - match.pos;
       search = found->pos + found->len;
       if (found->len == 0 && d->kind != Kind::empty) ++search;
     }
     // Where this match starts relative to the previous one (NEXT, SAME, EMPTY), and what it skipped (NOT).
     std::size_t newlines = m_.count_newlines(start, match.pos);
     if ((d->kind == Kind::next || d->kind == Kind::empty) && newlines != 1) {
-      placement_error(*d, start, match, newlines == 0 ? "is on the same line as previous match"
-                                                       : "is not on the line after the previous match");
+      placement_error(
+          *d, start, match,
+          newlines == 0 ? "is on the same line as previous match" : "is not on the line after the previous match");
       return std::nullopt;
     }
     if (d->kind == Kind::same && newlines != 0) {
@@ -360,9 +377,8 @@ class Checker {
   }
 
   // Matches DAG groups (NOTs between them order them); returns the start for what follows and the trailing NOTs.
-  std::optional<std::pair<std::size_t, std::vector<const Directive*>>> check_dags(const std::vector<const Directive*>& group,
-                                                                                  std::size_t from, std::size_t to,
-                                                                                  std::optional<std::size_t>) {
+  std::optional<std::pair<std::size_t, std::vector<const Directive*>>> check_dags(
+      const std::vector<const Directive*>& group, std::size_t from, std::size_t to, std::optional<std::size_t>) {
     std::size_t start = from, last_end = from;
     std::vector<const Directive*> nots;
     std::vector<Match> ranges;  // matches of the current DAG group
@@ -438,8 +454,8 @@ class Checker {
       if (!d.text.empty()) outcome_.summary = fmt::format("{}: {} (line {})", message, d.text, line);
       failure_at_ = d.line;
     }
-    text_ += fmt::format("{}:{}:{}: error: {}\n{}\n{}^\n", options_.check_name, d.line + options_.line_offset, d.column, message, d.line_text,
-                         std::string(static_cast<std::size_t>(d.column - 1), ' '));
+    text_ += fmt::format("{}:{}:{}: error: {}\n{}\n{}^\n", options_.check_name, d.line + options_.line_offset, d.column,
+                         message, d.line_text, std::string(static_cast<std::size_t>(d.column - 1), ' '));
   }
 
   void note_at(std::size_t pos, std::string_view what, std::size_t len = 1) {
@@ -450,8 +466,9 @@ class Checker {
     std::string shown;
     if (text.size() > kShownLine) {
       std::size_t begin = caret > kShownLine / 3 ? std::min(caret - kShownLine / 3, text.size() - kShownLine) : 0;
-      shown = fmt::format("{}{}{}", begin > 0 ? "[...]" : "", text.substr(begin, kShownLine),
-                          begin + kShownLine < text.size() ? fmt::format("[... {} more bytes]", text.size() - begin - kShownLine) : "");
+      shown = fmt::format(
+          "{}{}{}", begin > 0 ? "[...]" : "", text.substr(begin, kShownLine),
+          begin + kShownLine < text.size() ? fmt::format("[... {} more bytes]", text.size() - begin - kShownLine) : "");
       caret = caret - begin + (begin > 0 ? 5 : 0);
     } else {
       shown = std::string(text);
@@ -466,7 +483,8 @@ class Checker {
     note_at(from, "scanning from here");
     if (!m_.gave_up().empty()) text_ += fmt::format("note: {}\n", m_.gave_up());
     if (!undefined.empty()) {
-      text_ += fmt::format("{}:{}:{}: note: uses undefined variable(s): \"{}\"\n", options_.check_name, d.line + options_.line_offset, d.column, undefined);
+      text_ += fmt::format("{}:{}:{}: note: uses undefined variable(s): \"{}\"\n", options_.check_name,
+                           d.line + options_.line_offset, d.column, undefined);
       return;
     }
     // The closest line in the searched range, as FileCheck's "possible intended match".
@@ -508,9 +526,11 @@ class Checker {
     if (m_.line_count() == 0) return {};
     int center = excerpt_line_ ? excerpt_line_ : 1;
     int first = std::max(1, center - 3), last = std::min(m_.line_count(), center + 5);
-    std::string out = fmt::format("\nInput ({}, lines {}-{} of {}):\n", options_.input_name, first, last, m_.line_count());
+    std::string out =
+        fmt::format("\nInput ({}, lines {}-{} of {}):\n", options_.input_name, first, last, m_.line_count());
     for (int line = first; line <= last; ++line)
-      out += fmt::format("{} {:>5}: {}\n", line == center ? ">" : " ", line, regex::excerpt(m_.line_text(line), kShownLine));
+      out += fmt::format("{} {:>5}: {}\n", line == center ? ">" : " ", line,
+                         regex::excerpt(m_.line_text(line), kShownLine));
     return out;
   }
 

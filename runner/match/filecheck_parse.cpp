@@ -14,14 +14,22 @@ namespace {
 
 std::string_view kind_suffix(Kind kind) {
   switch (kind) {
-    case Kind::plain: return "";
-    case Kind::next: return "-NEXT";
-    case Kind::same: return "-SAME";
-    case Kind::not_: return "-NOT";
-    case Kind::dag: return "-DAG";
-    case Kind::label: return "-LABEL";
-    case Kind::empty: return "-EMPTY";
-    case Kind::count: return "-COUNT";
+    case Kind::plain:
+      return "";
+    case Kind::next:
+      return "-NEXT";
+    case Kind::same:
+      return "-SAME";
+    case Kind::not_:
+      return "-NOT";
+    case Kind::dag:
+      return "-DAG";
+    case Kind::label:
+      return "-LABEL";
+    case Kind::empty:
+      return "-EMPTY";
+    case Kind::count:
+      return "-COUNT";
   }
   return "";
 }
@@ -44,8 +52,10 @@ std::optional<std::size_t> variable_end(std::string_view text, std::size_t from)
       i += 2;
       continue;
     }
-    if (text[i] == '[') ++depth;
-    else if (text[i] == ']' && depth-- == 0) return std::nullopt;
+    if (text[i] == '[')
+      ++depth;
+    else if (text[i] == ']' && depth-- == 0)
+      return std::nullopt;
     ++i;
   }
   return std::string_view::npos;
@@ -105,7 +115,8 @@ std::optional<std::vector<Piece>> parse_pattern(std::string_view text, std::stri
       std::string_view name = inside.substr(0, colon);
       if (!name.empty() && name[0] == '$') name.remove_prefix(1);
       bool valid = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_') &&
-                   std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+                   std::all_of(name.begin(), name.end(),
+                               [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
       error_at = i;
       if (!inside.empty() && inside[0] == '#') {
         error = "numeric substitution blocks [[#...]] are not supported";
@@ -121,7 +132,8 @@ std::optional<std::vector<Piece>> parse_pattern(std::string_view text, std::stri
       } else {
         Piece piece{Piece::define, std::string(name), std::string(inside.substr(colon + 1)), {}, 0};
         // LLVM validates no empty regex: [[X:]] is the group () and captures "".
-        if (!piece.define_regex.empty() && !translate(piece, piece.define_regex, i + 2 + colon + 1)) return std::nullopt;
+        if (!piece.define_regex.empty() && !translate(piece, piece.define_regex, i + 2 + colon + 1))
+          return std::nullopt;
         pieces.push_back(std::move(piece));
       }
       i = end + 2;
@@ -133,8 +145,8 @@ std::optional<std::vector<Piece>> parse_pattern(std::string_view text, std::stri
   return pieces;
 }
 
-std::vector<Directive> parse_checks(std::string_view check_text, const std::string& prefix, std::optional<ParseError>& error,
-                                    std::vector<Warning>& warnings) {
+std::vector<Directive> parse_checks(std::string_view check_text, const std::string& prefix,
+                                    std::optional<ParseError>& error, std::vector<Warning>& warnings) {
   std::vector<Directive> directives;
   std::size_t line_start = 0;
   for (int line_no = 1; line_start <= check_text.size() && !error; ++line_no) {
@@ -149,9 +161,9 @@ std::vector<Directive> parse_checks(std::string_view check_text, const std::stri
       if (rest.starts_with(":")) {
         directive.kind = Kind::plain, suffix_len = 1;
       } else {
-        static const std::pair<std::string_view, Kind> kinds[] = {
-            {"-NEXT:", Kind::next}, {"-SAME:", Kind::same},   {"-NOT:", Kind::not_},
-            {"-DAG:", Kind::dag},   {"-LABEL:", Kind::label}, {"-EMPTY:", Kind::empty}};
+        static const std::pair<std::string_view, Kind> kinds[] = {{"-NEXT:", Kind::next},   {"-SAME:", Kind::same},
+                                                                  {"-NOT:", Kind::not_},    {"-DAG:", Kind::dag},
+                                                                  {"-LABEL:", Kind::label}, {"-EMPTY:", Kind::empty}};
         for (const auto& [suffix, kind] : kinds)
           if (rest.starts_with(suffix)) directive.kind = kind, suffix_len = suffix.size();
         if (suffix_len == 0 && rest.starts_with("-COUNT-")) {
@@ -162,7 +174,8 @@ std::vector<Directive> parse_checks(std::string_view check_text, const std::stri
             directive.count = std::atoi(std::string(rest.substr(7, digits - 7)).c_str());
             suffix_len = digits + 1;
             if (directive.count == 0) {
-              error = ParseError{line_no, static_cast<int>(at + 1), "invalid count in -COUNT specification on prefix '" + prefix + "'", std::string(line)};
+              error = ParseError{line_no, static_cast<int>(at + 1),
+                                 "invalid count in -COUNT specification on prefix '" + prefix + "'", std::string(line)};
               break;
             }
           }
@@ -179,9 +192,12 @@ std::vector<Directive> parse_checks(std::string_view check_text, const std::stri
       directive.column = static_cast<int>(pattern_at + 1);
       directive.text = std::string(pattern);
       directive.line_text = std::string(line);
-      auto fail = [&](std::string message) { error = ParseError{line_no, directive.column, std::move(message), std::string(line)}; };
+      auto fail = [&](std::string message) {
+        error = ParseError{line_no, directive.column, std::move(message), std::string(line)};
+      };
       if (directive.kind == Kind::empty) {
-        if (!pattern.empty()) fail(fmt::format("found non-empty check string for empty check with prefix '{}:'", prefix));
+        if (!pattern.empty())
+          fail(fmt::format("found non-empty check string for empty check with prefix '{}:'", prefix));
       } else if (pattern.empty()) {
         fail(fmt::format("found empty check string with prefix '{}:'", directive.name));
       } else {
@@ -248,8 +264,9 @@ std::optional<std::vector<Directive>> parse(std::string_view check_text, const O
     outcome.status = Status::invalid_checks;
     outcome.check_line = error->line + options.line_offset;
     outcome.summary = fmt::format("invalid check text: {} (line {})", error->message, outcome.check_line);
-    outcome.diagnostic = fmt::format("{}:{}:{}: error: {}\n{}\n{}^\n", options.check_name, error->line + options.line_offset, error->column,
-                                     error->message, error->line_text, std::string(static_cast<std::size_t>(error->column - 1), ' '));
+    outcome.diagnostic = fmt::format("{}:{}:{}: error: {}\n{}\n{}^\n", options.check_name,
+                                     error->line + options.line_offset, error->column, error->message, error->line_text,
+                                     std::string(static_cast<std::size_t>(error->column - 1), ' '));
     return std::nullopt;
   }
   if (directives.empty()) {

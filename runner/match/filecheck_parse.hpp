@@ -27,10 +27,10 @@ struct Directive {
   Kind kind = Kind::plain;
   int count = 1;
   int line = 0;
-  int column = 0;          // of the pattern
-  std::string name;        // "CHECK-NEXT"
-  std::string text;        // the pattern as written (canonicalised)
-  std::string line_text;   // the whole check-file line, for diagnostics
+  int column = 0;         // of the pattern
+  std::string name;       // "CHECK-NEXT"
+  std::string text;       // the pattern as written (canonicalised)
+  std::string line_text;  // the whole check-file line, for diagnostics
   std::vector<Piece> pieces;
   std::vector<const Directive*> dag_nots;  // for a positive directive: the DAG/NOT directives before it
 };

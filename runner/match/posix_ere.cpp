@@ -50,23 +50,101 @@ std::optional<ByteSet> posix_class(std::string_view name) {
 // regcomp.c's cnames: the names a collating element [.name.] may have.
 std::optional<unsigned char> collating_name(std::string_view name) {
   static constexpr std::array<std::pair<std::string_view, unsigned char>, 95> names = {{
-      {"NUL", 0}, {"SOH", 1}, {"STX", 2}, {"ETX", 3}, {"EOT", 4}, {"ENQ", 5}, {"ACK", 6}, {"BEL", 7},
-      {"alert", 7}, {"BS", 8}, {"backspace", 8}, {"HT", 9}, {"tab", 9}, {"LF", 10}, {"newline", 10},
-      {"VT", 11}, {"vertical-tab", 11}, {"FF", 12}, {"form-feed", 12}, {"CR", 13}, {"carriage-return", 13},
-      {"SO", 14}, {"SI", 15}, {"DLE", 16}, {"DC1", 17}, {"DC2", 18}, {"DC3", 19}, {"DC4", 20}, {"NAK", 21},
-      {"SYN", 22}, {"ETB", 23}, {"CAN", 24}, {"EM", 25}, {"SUB", 26}, {"ESC", 27}, {"IS4", 28}, {"FS", 28},
-      {"IS3", 29}, {"GS", 29}, {"IS2", 30}, {"RS", 30}, {"IS1", 31}, {"US", 31}, {"space", ' '},
-      {"exclamation-mark", '!'}, {"quotation-mark", '"'}, {"number-sign", '#'}, {"dollar-sign", '$'},
-      {"percent-sign", '%'}, {"ampersand", '&'}, {"apostrophe", '\''}, {"left-parenthesis", '('},
-      {"right-parenthesis", ')'}, {"asterisk", '*'}, {"plus-sign", '+'}, {"comma", ','}, {"hyphen", '-'},
-      {"hyphen-minus", '-'}, {"period", '.'}, {"full-stop", '.'}, {"slash", '/'}, {"solidus", '/'},
-      {"zero", '0'}, {"one", '1'}, {"two", '2'}, {"three", '3'}, {"four", '4'}, {"five", '5'}, {"six", '6'},
-      {"seven", '7'}, {"eight", '8'}, {"nine", '9'}, {"colon", ':'}, {"semicolon", ';'},
-      {"less-than-sign", '<'}, {"equals-sign", '='}, {"greater-than-sign", '>'}, {"question-mark", '?'},
-      {"commercial-at", '@'}, {"left-square-bracket", '['}, {"backslash", '\\'}, {"reverse-solidus", '\\'},
-      {"right-square-bracket", ']'}, {"circumflex", '^'}, {"circumflex-accent", '^'}, {"underscore", '_'},
-      {"low-line", '_'}, {"grave-accent", '`'}, {"left-brace", '{'}, {"left-curly-bracket", '{'},
-      {"vertical-line", '|'}, {"right-brace", '}'}, {"right-curly-bracket", '}'}, {"tilde", '~'}, {"DEL", 127},
+      {"NUL", 0},
+      {"SOH", 1},
+      {"STX", 2},
+      {"ETX", 3},
+      {"EOT", 4},
+      {"ENQ", 5},
+      {"ACK", 6},
+      {"BEL", 7},
+      {"alert", 7},
+      {"BS", 8},
+      {"backspace", 8},
+      {"HT", 9},
+      {"tab", 9},
+      {"LF", 10},
+      {"newline", 10},
+      {"VT", 11},
+      {"vertical-tab", 11},
+      {"FF", 12},
+      {"form-feed", 12},
+      {"CR", 13},
+      {"carriage-return", 13},
+      {"SO", 14},
+      {"SI", 15},
+      {"DLE", 16},
+      {"DC1", 17},
+      {"DC2", 18},
+      {"DC3", 19},
+      {"DC4", 20},
+      {"NAK", 21},
+      {"SYN", 22},
+      {"ETB", 23},
+      {"CAN", 24},
+      {"EM", 25},
+      {"SUB", 26},
+      {"ESC", 27},
+      {"IS4", 28},
+      {"FS", 28},
+      {"IS3", 29},
+      {"GS", 29},
+      {"IS2", 30},
+      {"RS", 30},
+      {"IS1", 31},
+      {"US", 31},
+      {"space", ' '},
+      {"exclamation-mark", '!'},
+      {"quotation-mark", '"'},
+      {"number-sign", '#'},
+      {"dollar-sign", '$'},
+      {"percent-sign", '%'},
+      {"ampersand", '&'},
+      {"apostrophe", '\''},
+      {"left-parenthesis", '('},
+      {"right-parenthesis", ')'},
+      {"asterisk", '*'},
+      {"plus-sign", '+'},
+      {"comma", ','},
+      {"hyphen", '-'},
+      {"hyphen-minus", '-'},
+      {"period", '.'},
+      {"full-stop", '.'},
+      {"slash", '/'},
+      {"solidus", '/'},
+      {"zero", '0'},
+      {"one", '1'},
+      {"two", '2'},
+      {"three", '3'},
+      {"four", '4'},
+      {"five", '5'},
+      {"six", '6'},
+      {"seven", '7'},
+      {"eight", '8'},
+      {"nine", '9'},
+      {"colon", ':'},
+      {"semicolon", ';'},
+      {"less-than-sign", '<'},
+      {"equals-sign", '='},
+      {"greater-than-sign", '>'},
+      {"question-mark", '?'},
+      {"commercial-at", '@'},
+      {"left-square-bracket", '['},
+      {"backslash", '\\'},
+      {"reverse-solidus", '\\'},
+      {"right-square-bracket", ']'},
+      {"circumflex", '^'},
+      {"circumflex-accent", '^'},
+      {"underscore", '_'},
+      {"low-line", '_'},
+      {"grave-accent", '`'},
+      {"left-brace", '{'},
+      {"left-curly-bracket", '{'},
+      {"vertical-line", '|'},
+      {"right-brace", '}'},
+      {"right-curly-bracket", '}'},
+      {"tilde", '~'},
+      {"DEL", 127},
   }};
   for (const auto& [n, c] : names)
     if (n == name) return c;
@@ -76,18 +154,41 @@ std::optional<unsigned char> collating_name(std::string_view name) {
 // What an author who wrote a Perl escape in a FileCheck regex probably meant.
 std::string_view perl_escape_advice(char c) {
   switch (c) {
-    case 'd': return "use [0-9]";
-    case 'D': return "use [^0-9]";
-    case 'w': return "use [[:alnum:]_]";
-    case 'W': return "use [^[:alnum:]_]";
-    case 's': return "use [[:space:]]";
-    case 'S': return "use [^[:space:]]";
-    case 'b': case 'B': case '<': case '>': return "FileCheck has no word boundary; match the characters around it";
-    case 'n': return "a check pattern is one line: use CHECK-NEXT for the next line";
-    case 't': return "write a space: FileCheck reads tabs and spaces alike";
-    case 'r': case 'f': case 'v': case 'e': case 'a': return "use [[:space:]] or [[:cntrl:]]";
-    case 'x': case 'u': return "write the character itself";
-    case 'A': case 'z': case 'Z': case 'G': return "use ^ or $";
+    case 'd':
+      return "use [0-9]";
+    case 'D':
+      return "use [^0-9]";
+    case 'w':
+      return "use [[:alnum:]_]";
+    case 'W':
+      return "use [^[:alnum:]_]";
+    case 's':
+      return "use [[:space:]]";
+    case 'S':
+      return "use [^[:space:]]";
+    case 'b':
+    case 'B':
+    case '<':
+    case '>':
+      return "FileCheck has no word boundary; match the characters around it";
+    case 'n':
+      return "a check pattern is one line: use CHECK-NEXT for the next line";
+    case 't':
+      return "write a space: FileCheck reads tabs and spaces alike";
+    case 'r':
+    case 'f':
+    case 'v':
+    case 'e':
+    case 'a':
+      return "use [[:space:]] or [[:cntrl:]]";
+    case 'x':
+    case 'u':
+      return "write the character itself";
+    case 'A':
+    case 'z':
+    case 'Z':
+    case 'G':
+      return "use ^ or $";
   }
   return {};
 }
@@ -150,7 +251,8 @@ class EreTranslator {
     for (;;) {
       std::size_t start = out_.re2.size();
       word_before_ = false;
-      while (ok() && more() && peek() != '|' && static_cast<int>(static_cast<unsigned char>(peek())) != stop) expression();
+      while (ok() && more() && peek() != '|' && static_cast<int>(static_cast<unsigned char>(peek())) != stop)
+        expression();
       if (!ok()) return;
       if (out_.re2.size() == start) return fail("empty (sub)expression");
       if (!eat('|')) return;
@@ -183,24 +285,36 @@ class EreTranslator {
         if (!eat(')')) return fail("parentheses not balanced");
         out_.re2 += ')';
         break;
-      case ')': return fail("parentheses not balanced");
+      case ')':
+        return fail("parentheses not balanced");
       case '^':
         out_.re2 += "(?:^)";
         was_caret = true;
         break;
-      case '$': out_.re2 += "(?:$)"; break;
-      case '|': return fail("empty (sub)expression");
-      case '*': case '+': case '?': return fail("repetition-operator operand invalid");
-      case '.': out_.re2 += "[^\\n]"; break;
-      case '[': bracket(); break;
+      case '$':
+        out_.re2 += "(?:$)";
+        break;
+      case '|':
+        return fail("empty (sub)expression");
+      case '*':
+      case '+':
+      case '?':
+        return fail("repetition-operator operand invalid");
+      case '.':
+        out_.re2 += "[^\\n]";
+        break;
+      case '[':
+        bracket();
+        break;
       case '\\': {
         if (!more()) return fail("trailing backslash (\\)");
         const char e = s_[i_++];
         if (e >= '1' && e <= '9') {
           i_ = source_at;
-          return fail(fmt::format("backreference \\{}: parex matches with RE2, which has none; use a [[VAR:...]] "
-                                  "variable and [[VAR]] on a later line",
-                                  e));
+          return fail(
+              fmt::format("backreference \\{}: parex matches with RE2, which has none; use a [[VAR:...]] "
+                          "variable and [[VAR]] on a later line",
+                          e));
         }
         if (auto advice = perl_escape_advice(e); !advice.empty())
           out_.warnings.push_back({source_at, fmt::format("LLVM FileCheck reads \\{} as '{}'; {}", e, e, advice)});
@@ -211,7 +325,9 @@ class EreTranslator {
         if (more() && is_digit(peek())) return fail("repetition-operator operand invalid");
         out_.re2 += re2_byte('{');
         break;
-      default: out_.re2 += re2_byte(static_cast<unsigned char>(c)); break;
+      default:
+        out_.re2 += re2_byte(static_cast<unsigned char>(c));
+        break;
     }
     word_before_ = word_atom;
     if (!ok() || !repetition_follows()) return;
@@ -238,9 +354,12 @@ class EreTranslator {
         return fail(more() ? "invalid repetition count(s)" : "braces not balanced");
       }
       // An empty-width atom repeated: RE2 takes (?:^){2} but not every form; its meaning is the atom's.
-      if (high == -1) out_.re2 += fmt::format("{{{},}}", low);
-      else if (low == high) out_.re2 += fmt::format("{{{}}}", low);
-      else out_.re2 += fmt::format("{{{},{}}}", low, high);
+      if (high == -1)
+        out_.re2 += fmt::format("{{{},}}", low);
+      else if (low == high)
+        out_.re2 += fmt::format("{{{}}}", low);
+      else
+        out_.re2 += fmt::format("{{{},{}}}", low, high);
     }
     (void)atom_at;
     if (repetition_follows()) return fail("repetition-operator operand invalid");
@@ -281,23 +400,27 @@ class EreTranslator {
       const bool word_follows = more() && is_word(peek()) && peek() != '\\' &&
                                 !(i_ + 1 < s_.size() && (s_[i_ + 1] == '*' || s_[i_ + 1] == '?' || s_[i_ + 1] == '{'));
       if (!word_follows)
-        return fail("[[:<:]] is supported only right before a word character (a letter, digit or '_'): RE2 has no "
-                    "lookahead");
+        return fail(
+            "[[:<:]] is supported only right before a word character (a letter, digit or '_'): RE2 has no "
+            "lookahead");
       out_.re2 += "\\b";
       return;
     }
     if (s_.substr(i_).starts_with("[:>:]]")) {
       i_ += 6;
       if (!word_before_)
-        return fail("[[:>:]] is supported only right after a word character (a letter, digit or '_', not repeated "
-                    "zero times): RE2 has no lookbehind");
+        return fail(
+            "[[:>:]] is supported only right after a word character (a letter, digit or '_', not repeated "
+            "zero times): RE2 has no lookbehind");
       out_.re2 += "\\b";
       return;
     }
     ByteSet set;
     const bool invert = eat('^');
-    if (eat(']')) set.set(']');
-    else if (eat('-')) set.set('-');
+    if (eat(']'))
+      set.set(']');
+    else if (eat('-'))
+      set.set('-');
     while (ok() && more() && peek() != ']' && !see_two('-', ']')) bracket_term(set);
     if (!ok()) return;
     if (eat('-')) set.set('-');

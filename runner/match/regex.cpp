@@ -50,14 +50,17 @@ Pattern& Pattern::operator=(Pattern&&) noexcept = default;
 int Pattern::groups() const { return ok() ? re_->NumberOfCapturingGroups() : 0; }
 
 bool Pattern::search(std::string_view text) const {
-  return ok() && re_->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), re2::RE2::UNANCHORED, nullptr, 0);
+  return ok() &&
+         re_->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), re2::RE2::UNANCHORED, nullptr, 0);
 }
 
 bool Pattern::full_match(std::string_view text) const {
-  return ok() && re_->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), re2::RE2::ANCHOR_BOTH, nullptr, 0);
+  return ok() &&
+         re_->Match(re2::StringPiece(text.data(), text.size()), 0, text.size(), re2::RE2::ANCHOR_BOTH, nullptr, 0);
 }
 
-std::optional<Pattern::Found> Pattern::find(std::string_view text, std::size_t from, std::size_t to, bool with_groups) const {
+std::optional<Pattern::Found> Pattern::find(std::string_view text, std::size_t from, std::size_t to,
+                                            bool with_groups) const {
   if (!ok() || from > to || to > text.size()) return std::nullopt;
   const int n = 1 + (with_groups ? groups() : 0);
   std::vector<re2::StringPiece> spans(static_cast<std::size_t>(n));
@@ -81,14 +84,13 @@ std::optional<std::string> validate(std::string_view pattern) {
   return compiled.error();
 }
 
-std::string quote(std::string_view text) {
-  return re2::RE2::QuoteMeta(re2::StringPiece(text.data(), text.size()));
-}
+std::string quote(std::string_view text) { return re2::RE2::QuoteMeta(re2::StringPiece(text.data(), text.size())); }
 
 std::string excerpt(std::string_view text, std::size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
   const std::size_t head = max_bytes * 2 / 3, tail = max_bytes - head;
-  return fmt::format("{}[... {} bytes ...]{}", text.substr(0, head), text.size() - head - tail, text.substr(text.size() - tail));
+  return fmt::format("{}[... {} bytes ...]{}", text.substr(0, head), text.size() - head - tail,
+                     text.substr(text.size() - tail));
 }
 
 }  // namespace parex::regex

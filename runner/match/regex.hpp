@@ -22,8 +22,8 @@ namespace parex::regex {
 inline constexpr std::int64_t kMaxMemBytes = 32LL << 20;
 
 struct Options {
-  bool longest_match = false;  // leftmost-longest (POSIX, FileCheck) instead of leftmost-first (Perl, RE2)
-  bool multi_line = false;     // ^ and $ also match at line breaks inside the searched text
+  bool longest_match = false;        // leftmost-longest (POSIX, FileCheck) instead of leftmost-first (Perl, RE2)
+  bool multi_line = false;           // ^ and $ also match at line breaks inside the searched text
   std::int64_t extra_mem_bytes = 0;  // more than kMaxMemBytes, for text substituted into a pattern at run time
 };
 

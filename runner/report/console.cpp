@@ -25,17 +25,23 @@ std::string terminal_safe(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const auto byte = static_cast<unsigned char>(text[i]);
     if (byte < 0x80) {
-      if ((byte < 0x20 && byte != '\t' && byte != '\n') || byte == 0x7f) escape(byte);
-      else out += static_cast<char>(byte);
+      if ((byte < 0x20 && byte != '\t' && byte != '\n') || byte == 0x7f)
+        escape(byte);
+      else
+        out += static_cast<char>(byte);
       ++i;
       continue;
     }
-    std::size_t length = byte >= 0xC2 && byte <= 0xDF ? 2 : byte >= 0xE0 && byte <= 0xEF ? 3 : byte >= 0xF0 && byte <= 0xF4 ? 4 : 0;
+    std::size_t length = byte >= 0xC2 && byte <= 0xDF   ? 2
+                         : byte >= 0xE0 && byte <= 0xEF ? 3
+                         : byte >= 0xF0 && byte <= 0xF4 ? 4
+                                                        : 0;
     bool valid = length > 0 && i + length <= text.size();
     for (std::size_t k = 1; valid && k < length; ++k) valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
     const auto second = valid ? static_cast<unsigned char>(text[i + 1]) : 0;
-    if (valid && ((byte == 0xE0 && second < 0xA0) || (byte == 0xED && second > 0x9F) || (byte == 0xF0 && second < 0x90) ||
-                  (byte == 0xF4 && second > 0x8F) || (byte == 0xC2 && second <= 0x9F)))  // C1 controls are U+0080-U+009F
+    if (valid &&
+        ((byte == 0xE0 && second < 0xA0) || (byte == 0xED && second > 0x9F) || (byte == 0xF0 && second < 0x90) ||
+         (byte == 0xF4 && second > 0x8F) || (byte == 0xC2 && second <= 0x9F)))  // C1 controls are U+0080-U+009F
       valid = false;
     if (!valid) {
       escape(byte);
@@ -61,8 +67,8 @@ ConsoleStyle console_style_for(std::FILE* stream) {
   ConsoleStyle style;
   const char* force = std::getenv("CLICOLOR_FORCE");
   const char* no_colour = std::getenv("NO_COLOR");
-  style.colour = (force && *force && std::string_view(force) != "0") ||
-                 (::isatty(::fileno(stream)) && !(no_colour && *no_colour));
+  style.colour =
+      (force && *force && std::string_view(force) != "0") || (::isatty(::fileno(stream)) && !(no_colour && *no_colour));
   return style;
 }
 
@@ -70,11 +76,12 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
   const fmt::text_style green = fmt::fg(fmt::terminal_color::green), red = fmt::fg(fmt::terminal_color::red),
                         yellow = fmt::fg(fmt::terminal_color::yellow), dim = fmt::emphasis::faint;
   const std::string id = fmt::format("{}/{}", result.case_name, result.variant);
-  fmt::print(out, "{} {} (expect {}, {} repetition(s), time scale {})\n", paint(style, fmt::emphasis::bold, "parex"), id,
-             to_string(result.expect), result.repetitions, result.time_scale);
+  fmt::print(out, "{} {} (expect {}, {} repetition(s), time scale {})\n", paint(style, fmt::emphasis::bold, "parex"),
+             id, to_string(result.expect), result.repetitions, result.time_scale);
   auto print_score = [&] {
     if (!result.score_summary.empty()) fmt::print(out, "{}: {}\n", id, result.score_summary);
-    if (!result.score_gate.empty() && result.status != Status::build_error && result.status != Status::missing) fmt::print(out, "  ({})\n", terminal_safe(result.score_gate));
+    if (!result.score_gate.empty() && result.status != Status::build_error && result.status != Status::missing)
+      fmt::print(out, "  ({})\n", terminal_safe(result.score_gate));
   };
   if (result.status == Status::missing) {
     fmt::print(out, "{} {}: {}\n", paint(style, red | fmt::emphasis::bold, "MISSING"), id, terminal_safe(result.error));
@@ -83,8 +90,9 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
     return;
   }
   if (result.status == Status::build_error) {
-    fmt::print(out, "{} {}: the case did not build, so nothing was run:\n{}", paint(style, red | fmt::emphasis::bold, "BUILD ERROR"),
-               id, indent(terminal_safe(result.error), "        "));
+    fmt::print(out, "{} {}: the case did not build, so nothing was run:\n{}",
+               paint(style, red | fmt::emphasis::bold, "BUILD ERROR"), id,
+               indent(terminal_safe(result.error), "        "));
     print_score();
     std::fflush(out);
     return;
@@ -99,14 +107,17 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
     std::string verdict = check.passed ? paint(style, green, "PASS") : paint(style, red, "FAIL");
     fmt::print(out, "  {}  {:<34} {}\n", verdict, terminal_safe(check.name), terminal_safe(check.message));
     if ((!check.passed || style.verbose) && !check.detail.empty())
-      fmt::print(out, "{}", paint(style, check.passed ? dim : fmt::text_style{}, indent(terminal_safe(check.detail), "        ")));
+      fmt::print(out, "{}",
+                 paint(style, check.passed ? dim : fmt::text_style{}, indent(terminal_safe(check.detail), "        ")));
     if (!check.passed) failed.push_back(check.name);
   }
   const std::string time = fmt::format("[{:.2f} s]", result.duration_s);
   if (result.pairs > result.repetitions)
-    fmt::print(out, "  note: the speedup was undecided after {} pairs; {} pairs were run\n", result.repetitions, result.pairs);
+    fmt::print(out, "  note: the speedup was undecided after {} pairs; {} pairs were run\n", result.repetitions,
+               result.pairs);
   if (!result.stopped_early.empty() && result.pairs < result.repetitions)
-    fmt::print(out, "  note: {} of {} pairs run: {}\n", result.pairs, result.repetitions, terminal_safe(result.stopped_early));
+    fmt::print(out, "  note: {} of {} pairs run: {}\n", result.pairs, result.repetitions,
+               terminal_safe(result.stopped_early));
   for (const auto& run : result.runs)
     if (!run.reused_from.empty())
       fmt::print(out, "  note: baseline '{}' was not run again: its run is the one {}'s grade recorded\n",

@@ -9,7 +9,7 @@ namespace parex {
 
 struct ConsoleStyle {
   bool colour = false;
-  bool verbose = false;   // also show detail under passing checks
+  bool verbose = false;  // also show detail under passing checks
 };
 
 // Colour when `stream` is a terminal and NO_COLOR is unset, or when CLICOLOR_FORCE is set.

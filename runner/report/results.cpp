@@ -38,18 +38,25 @@ nlohmann::json to_json(const Hang& hang) {
       descriptors.push_back({{"fd", d.fd}, {"object", d.object}, {"end", std::string(1, d.end)}});
       if (!d.peer.empty()) descriptors.back()["peer"] = d.peer;
     }
-    nlohmann::json process = {{"pid", p.pid},       {"host_pid", p.host_pid}, {"ppid", p.ppid},
-                              {"command", p.command}, {"state", std::string(1, p.state)},
-                              {"syscall", p.syscall}, {"call", p.call},     {"where", p.where},
-                              {"stack", stack},       {"descriptors", descriptors}};
+    nlohmann::json process = {{"pid", p.pid},
+                              {"host_pid", p.host_pid},
+                              {"ppid", p.ppid},
+                              {"command", p.command},
+                              {"state", std::string(1, p.state)},
+                              {"syscall", p.syscall},
+                              {"call", p.call},
+                              {"where", p.where},
+                              {"stack", stack},
+                              {"descriptors", descriptors}};
     if (p.wait_for) process["wait_for"] = *p.wait_for;
     if (!p.python_stack.empty()) process["python_stack"] = p.python_stack;
     if (!p.error.empty()) process["error"] = p.error;
     processes.push_back(std::move(process));
   }
   for (const auto& e : hang.edges) edges.push_back({{"from", e.from}, {"to", e.to}, {"why", e.why}});
-  return {{"when", hang.when}, {"capture_s", std::round(hang.capture_s * 1e6) / 1e6}, {"processes", processes}, {"edges", edges},
-          {"cycle", hang.cycle}, {"explanation", hang.explanation}};
+  return {{"when", hang.when},      {"capture_s", std::round(hang.capture_s * 1e6) / 1e6},
+          {"processes", processes}, {"edges", edges},
+          {"cycle", hang.cycle},    {"explanation", hang.explanation}};
 }
 
 nlohmann::json to_json(const Run& run) {
@@ -78,7 +85,8 @@ nlohmann::json to_json(const Run& run) {
     nlohmann::json record = {{"t_s", us(probe.t_s)}, {"pid", probe.pid}, {"name", probe.name}, {"value", probe.value}};
     if (probe.tid != probe.pid) record["tid"] = probe.tid;
     if (probe.host_pid && probe.host_pid != probe.pid) record["host_pid"] = probe.host_pid;
-    if (probe.arrived_s >= 0 && std::abs(probe.arrived_s - probe.t_s) >= 0.001) record["arrived_s"] = us(probe.arrived_s);
+    if (probe.arrived_s >= 0 && std::abs(probe.arrived_s - probe.t_s) >= 0.001)
+      record["arrived_s"] = us(probe.arrived_s);
     probes.push_back(std::move(record));
   }
   for (const auto& process : run.leaked) leaked.push_back({{"pid", process.pid}, {"cmdline", process.cmdline}});
@@ -157,9 +165,11 @@ std::optional<Run> run_from_json(const nlohmann::json& json) {
     run.probe_bytes = json.value("probe_bytes", std::size_t{0});
     run.workers = json.value("workers", 0);
     run.probes_forged = json.at("probes_forged").get<int>();
-    for (const auto& p : json.at("leaked")) run.leaked.push_back({p.at("pid").get<int>(), p.at("cmdline").get<std::string>()});
+    for (const auto& p : json.at("leaked"))
+      run.leaked.push_back({p.at("pid").get<int>(), p.at("cmdline").get<std::string>()});
     for (const auto& l : json.at("lines"))
-      run.lines.push_back({l.at("t_s").get<double>(), l.at("stream").get<std::string>() == "stderr" ? Stream::err : Stream::out,
+      run.lines.push_back({l.at("t_s").get<double>(),
+                           l.at("stream").get<std::string>() == "stderr" ? Stream::err : Stream::out,
                            l.at("text").get<std::string>()});
     for (const auto& p : json.at("probes")) {
       ProbeRecord record;
@@ -172,8 +182,9 @@ std::optional<Run> run_from_json(const nlohmann::json& json) {
       record.arrived_s = p.value("arrived_s", record.t_s);
       run.probes.push_back(std::move(record));
     }
-    for (auto [name, share] : {std::pair{"stolen_share", &Run::stolen_share}, std::pair{"foreign_share", &Run::foreign_share},
-                               std::pair{"load_share", &Run::load_share}})
+    for (auto [name, share] :
+         {std::pair{"stolen_share", &Run::stolen_share}, std::pair{"foreign_share", &Run::foreign_share},
+          std::pair{"load_share", &Run::load_share}})
       if (json.contains(name)) run.*share = json[name].get<double>();
     run.reused_from = json.value("reused_from", "");
     return run;
@@ -183,8 +194,9 @@ std::optional<Run> run_from_json(const nlohmann::json& json) {
 }
 
 nlohmann::json to_json(const CheckResult& check) {
-  nlohmann::json json = {{"kind", check.kind},        {"name", check.name},       {"status", check.passed ? "pass" : "fail"},
-                         {"message", check.message},  {"detail", check.detail},   {"implicit", check.implicit}};
+  nlohmann::json json = {
+      {"kind", check.kind},       {"name", check.name},     {"status", check.passed ? "pass" : "fail"},
+      {"message", check.message}, {"detail", check.detail}, {"implicit", check.implicit}};
   if (check.measured) json["measured"] = std::round(*check.measured * 1e4) / 1e4;
   if (check.threshold) json["threshold"] = *check.threshold;
   if (!check.data.empty()) json["data"] = check.data;
@@ -220,12 +232,14 @@ nlohmann::json to_json(const VariantResult& result) {
         {"kernel", result.machine.kernel},
         {"containment", result.machine.containment},
         {"sandbox", result.machine.sandbox},
-        {"lock_wait_s", result.machine.lock_wait_s ? nlohmann::json(us(*result.machine.lock_wait_s)) : nlohmann::json(nullptr)},
+        {"lock_wait_s",
+         result.machine.lock_wait_s ? nlohmann::json(us(*result.machine.lock_wait_s)) : nlohmann::json(nullptr)},
         {"cpus", result.machine.cpus.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.machine.cpus)}}},
       {"config",
        {{"repetitions", result.repetitions},
         {"pairs", result.pairs},
-        {"stopped_early", result.stopped_early.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.stopped_early)},
+        {"stopped_early",
+         result.stopped_early.empty() ? nlohmann::json(nullptr) : nlohmann::json(result.stopped_early)},
         {"warmup", result.warmup},
         {"timeout", result.timeout_s},
         {"capture", to_string(result.capture)}}},

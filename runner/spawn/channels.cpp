@@ -19,10 +19,17 @@ std::string unescape(std::string_view text) {
       continue;
     }
     switch (text[++i]) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      default: out += text[i];
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      default:
+        out += text[i];
     }
   }
   return out;
@@ -55,7 +62,8 @@ std::optional<ProbeRecord> parse_probe(std::string_view message, std::int64_t t0
 
 void drain_exit_pipe(Channels& channels) {
   char bytes[16];
-  while (::read(channels.exit_read.get(), bytes, sizeof bytes) > 0) {}
+  while (::read(channels.exit_read.get(), bytes, sizeof bytes) > 0) {
+  }
 }
 
 bool Channels::tampered() const {
@@ -73,13 +81,15 @@ Channels& Channels::reusable() {
 Channels Channels::make() {
   Channels made;
   int fds[2];
-  for (auto [read_end, write_end] : {std::pair{&made.out_read, &made.out_write}, std::pair{&made.err_read, &made.err_write}}) {
+  for (auto [read_end, write_end] :
+       {std::pair{&made.out_read, &made.out_write}, std::pair{&made.err_read, &made.err_write}}) {
     if (::pipe2(fds, O_CLOEXEC) != 0) throw errno_error("cannot create pipe");
     read_end->reset(fds[0]);
     write_end->reset(fds[1]);
     ::fcntl(fds[0], F_SETFL, O_NONBLOCK);  // the last reads of a run stop at "empty"
   }
-  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) throw errno_error("cannot create probe channel");
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+    throw errno_error("cannot create probe channel");
   // Each record arrives with its sender's credentials, as the kernel knows them (SCM_CREDENTIALS): a record
   // is attributed to the process that sent it, not to the pid it names.
   const int on = 1;

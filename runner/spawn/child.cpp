@@ -137,7 +137,8 @@ int init_main(void* raw) {
   for (int flags = __WALL;;) {
     int status = 0;
     rusage usage{};
-    const long pid = quiet_syscall(SYS_wait4, -1, reinterpret_cast<long>(&status), flags, reinterpret_cast<long>(&usage));
+    const long pid =
+        quiet_syscall(SYS_wait4, -1, reinterpret_cast<long>(&status), flags, reinterpret_cast<long>(&usage));
     if (pid == main && main > 0) {
       setup.main_status = status;
       setup.main_usage = usage;
@@ -172,11 +173,13 @@ std::vector<char*> build_environment(const SpawnRequest& request, std::vector<st
   std::vector<char*> env;
   for (char** entry = environ; *entry; ++entry) {
     std::string_view item(*entry);
-    bool replaced = std::any_of(request.env.begin(), request.env.end(), [&](const auto& kv) { return named(item, kv.first); }) ||
-                    std::any_of(request.unset.begin(), request.unset.end(), [&](const auto& name) { return named(item, name); }) ||
-                    named(item, std::string_view(extra).substr(0, extra.find('=')));
+    bool replaced =
+        std::any_of(request.env.begin(), request.env.end(), [&](const auto& kv) { return named(item, kv.first); }) ||
+        std::any_of(request.unset.begin(), request.unset.end(), [&](const auto& name) { return named(item, name); }) ||
+        named(item, std::string_view(extra).substr(0, extra.find('=')));
     const bool passed = !request.pass_env || item.starts_with("PAREX_") ||
-                        std::any_of(request.pass_env->begin(), request.pass_env->end(), [&](const auto& name) { return named(item, name); });
+                        std::any_of(request.pass_env->begin(), request.pass_env->end(),
+                                    [&](const auto& name) { return named(item, name); });
     if (!replaced && passed) env.push_back(*entry);
   }
   owned.clear();
@@ -257,7 +260,8 @@ void let_init_exit(pid_t init) { g_exiting_init = init; }
 
 bool reap_exiting_init() {
   if (g_exiting_init <= 0) return false;
-  while (::waitpid(g_exiting_init, nullptr, 0) < 0 && errno == EINTR) {}
+  while (::waitpid(g_exiting_init, nullptr, 0) < 0 && errno == EINTR) {
+  }
   g_exiting_init = 0;
   return true;
 }

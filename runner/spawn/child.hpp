@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "spawn/spawn.hpp"
 #include "spawn/sandbox.hpp"
+#include "spawn/spawn.hpp"
 
 namespace parex::spawn {
 

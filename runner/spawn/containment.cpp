@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "spawn/spawn.hpp"
 #include "spawn/proc.hpp"
+#include "spawn/spawn.hpp"
 
 namespace fs = std::filesystem;
 
@@ -40,13 +40,15 @@ std::optional<CgroupBase> probe_cgroup_base(const std::string& controller, const
   auto own = own_cgroups();
   std::vector<CgroupBase> candidates;
   if (own.contains("") && fs::exists("/sys/fs/cgroup/cgroup.controllers") &&
-      read_small_file(fs::path("/sys/fs/cgroup" + own[""]) / "cgroup.subtree_control").find(controller) != std::string::npos)
+      read_small_file(fs::path("/sys/fs/cgroup" + own[""]) / "cgroup.subtree_control").find(controller) !=
+          std::string::npos)
     candidates.push_back({fs::path("/sys/fs/cgroup" + own[""]), 2});
   if (own.contains(controller)) candidates.push_back({fs::path("/sys/fs/cgroup/" + controller + own[controller]), 1});
   for (auto& candidate : candidates) {
     fs::path trial = candidate.dir / fmt::format("parex-probe-{}", ::getpid());
     if (::mkdir(trial.c_str(), 0755) != 0) continue;
-    bool usable = fs::exists(trial / (candidate.version == 2 ? v2_file : v1_file)) && fs::exists(trial / "cgroup.procs");
+    bool usable =
+        fs::exists(trial / (candidate.version == 2 ? v2_file : v1_file)) && fs::exists(trial / "cgroup.procs");
     ::rmdir(trial.c_str());
     if (usable) return candidate;
   }
@@ -124,14 +126,14 @@ RunnerCgroup& memory_cgroup() {
 
 }  // namespace parex::spawn
 
-
 namespace parex {
 
 using namespace spawn;
 
 std::string containment_mechanism() {
   std::string processes = pids_base() ? fmt::format("cgroup v{} pids", pids_base()->version) : "process scan";
-  std::string memory = memory_base() ? fmt::format("cgroup v{} memory", memory_base()->version) : "address-space rlimit";
+  std::string memory =
+      memory_base() ? fmt::format("cgroup v{} memory", memory_base()->version) : "address-space rlimit";
   std::string cpus = cpuset_base() ? "cgroup v1 cpuset" : "CPU affinity";
   return processes + ", " + memory + ", " + cpus;
 }

@@ -7,23 +7,23 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <sys/types.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "data/record.hpp"
 #include "base/fd.hpp"
+#include "data/record.hpp"
 #include "spawn/fork_events.hpp"
 #include "spawn/proc.hpp"
 
@@ -88,12 +88,15 @@ class RunnerCgroup {
   // refuses), nor one of a live runner.
   static void sweep(const fs::path& base, std::string_view kind, bool numbered = false) {
     std::error_code ec;
-    auto all_digits = [](std::string_view text) { return !text.empty() && text.find_first_not_of("0123456789") == text.npos; };
+    auto all_digits = [](std::string_view text) {
+      return !text.empty() && text.find_first_not_of("0123456789") == text.npos;
+    };
     for (const auto& entry : fs::directory_iterator(base, ec)) {
       const std::string name = entry.path().filename().string();
       const auto dash = name.find('-', 6);
       if (!name.starts_with("parex-") || dash == std::string::npos) continue;
-      const std::string_view digits = std::string_view(name).substr(6, dash - 6), rest = std::string_view(name).substr(dash + 1);
+      const std::string_view digits = std::string_view(name).substr(6, dash - 6),
+                             rest = std::string_view(name).substr(dash + 1);
       if (!all_digits(digits) || !rest.starts_with(kind)) continue;
       if (numbered ? !all_digits(rest.substr(kind.size())) : rest.size() != kind.size()) continue;
       const pid_t owner = static_cast<pid_t>(std::stol(std::string(digits)));
@@ -118,8 +121,8 @@ class RunnerCgroup {
   }
   bool write(const std::string& file, std::string_view text) {
     const int fd = control(file);
-    return fd >= 0 && retry_eintr([&] { return ::pwrite(fd, text.data(), text.size(), 0); }) ==
-                          static_cast<ssize_t>(text.size());
+    return fd >= 0 &&
+           retry_eintr([&] { return ::pwrite(fd, text.data(), text.size(), 0); }) == static_cast<ssize_t>(text.size());
   }
   // The number after `key ` in a flat-keyed file such as pids.events or memory.oom_control.
   long long counter(const std::string& file, const std::string& key) {
@@ -193,8 +196,10 @@ class Containment {
       }
       if (memory_max_ == bytes) {
         memory_ = &memory;
-        if (memory.version() == 1) memory.write("memory.max_usage_in_bytes", "0");  // a per-run peak
-        else memory.write("memory.peak", "reset");  // per-run peak where the kernel allows (6.12+)
+        if (memory.version() == 1)
+          memory.write("memory.max_usage_in_bytes", "0");  // a per-run peak
+        else
+          memory.write("memory.peak", "reset");  // per-run peak where the kernel allows (6.12+)
         oom_kills_ = oom_kills_seen_ >= 0 ? oom_kills_seen_ : oom_counter();
         oom_kills_seen_ = -1;
       }
@@ -309,7 +314,7 @@ class Containment {
   }
   long long refused_fork_count() { return pids_->counter("pids.events", "max"); }
 
-  static inline int pids_max_ = -1;        // what the runner's cgroups are set to now
+  static inline int pids_max_ = -1;  // what the runner's cgroups are set to now
   static inline long long memory_max_ = -1;
   static inline long long refused_forks_seen_ = -1;  // the counters when the last run finished; -1: unknown
   static inline long long oom_kills_seen_ = -1;

@@ -96,7 +96,8 @@ void ForkWatch::drain(F&& on_event) {
     }
     for (int i = 0; i < received; ++i) {
       auto n = static_cast<unsigned>(messages[i].msg_len);
-      for (auto* header = reinterpret_cast<nlmsghdr*>(buffers[i]); NLMSG_OK(header, n); header = NLMSG_NEXT(header, n)) {
+      for (auto* header = reinterpret_cast<nlmsghdr*>(buffers[i]); NLMSG_OK(header, n);
+           header = NLMSG_NEXT(header, n)) {
         auto* connector = static_cast<cn_msg*>(NLMSG_DATA(header));
         if (connector->id.idx != CN_IDX_PROC || connector->id.val != CN_VAL_PROC) continue;
         proc_event event;

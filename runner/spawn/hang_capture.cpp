@@ -10,8 +10,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
-#include <sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,20 +47,34 @@ struct CallName {
 // The calls a stuck process is commonly in, by number (this machine's numbering).
 const std::map<long, CallName>& calls() {
   static const std::map<long, CallName> table = {
-      {SYS_read, {"read", Kind::fd_in}},           {SYS_readv, {"readv", Kind::fd_in}},
-      {SYS_pread64, {"pread64", Kind::fd_in}},     {SYS_recvfrom, {"recvfrom", Kind::fd_in}},
-      {SYS_recvmsg, {"recvmsg", Kind::fd_in}},     {SYS_write, {"write", Kind::fd_out}},
-      {SYS_writev, {"writev", Kind::fd_out}},      {SYS_pwrite64, {"pwrite64", Kind::fd_out}},
-      {SYS_sendto, {"sendto", Kind::fd_out}},      {SYS_sendmsg, {"sendmsg", Kind::fd_out}},
-      {SYS_accept, {"accept", Kind::fd_other}},    {SYS_accept4, {"accept4", Kind::fd_other}},
-      {SYS_connect, {"connect", Kind::fd_other}},  {SYS_flock, {"flock", Kind::fd_other}},
-      {SYS_wait4, {"wait4", Kind::wait_pid}},      {SYS_waitid, {"waitid", Kind::wait_pid}},
-      {SYS_ppoll, {"ppoll", Kind::poll}},          {SYS_pselect6, {"pselect6", Kind::other}},
-      {SYS_epoll_pwait, {"epoll_pwait", Kind::other}}, {SYS_futex, {"futex", Kind::other}},
-      {SYS_clock_nanosleep, {"clock_nanosleep", Kind::other}}, {SYS_nanosleep, {"nanosleep", Kind::other}},
-      {SYS_rt_sigsuspend, {"rt_sigsuspend", Kind::other}}, {SYS_rt_sigtimedwait, {"rt_sigtimedwait", Kind::other}},
-      {SYS_openat, {"openat", Kind::other}},       {SYS_msgrcv, {"msgrcv", Kind::other}},
-      {SYS_semop, {"semop", Kind::other}},         {SYS_semtimedop, {"semtimedop", Kind::other}},
+      {SYS_read, {"read", Kind::fd_in}},
+      {SYS_readv, {"readv", Kind::fd_in}},
+      {SYS_pread64, {"pread64", Kind::fd_in}},
+      {SYS_recvfrom, {"recvfrom", Kind::fd_in}},
+      {SYS_recvmsg, {"recvmsg", Kind::fd_in}},
+      {SYS_write, {"write", Kind::fd_out}},
+      {SYS_writev, {"writev", Kind::fd_out}},
+      {SYS_pwrite64, {"pwrite64", Kind::fd_out}},
+      {SYS_sendto, {"sendto", Kind::fd_out}},
+      {SYS_sendmsg, {"sendmsg", Kind::fd_out}},
+      {SYS_accept, {"accept", Kind::fd_other}},
+      {SYS_accept4, {"accept4", Kind::fd_other}},
+      {SYS_connect, {"connect", Kind::fd_other}},
+      {SYS_flock, {"flock", Kind::fd_other}},
+      {SYS_wait4, {"wait4", Kind::wait_pid}},
+      {SYS_waitid, {"waitid", Kind::wait_pid}},
+      {SYS_ppoll, {"ppoll", Kind::poll}},
+      {SYS_pselect6, {"pselect6", Kind::other}},
+      {SYS_epoll_pwait, {"epoll_pwait", Kind::other}},
+      {SYS_futex, {"futex", Kind::other}},
+      {SYS_clock_nanosleep, {"clock_nanosleep", Kind::other}},
+      {SYS_nanosleep, {"nanosleep", Kind::other}},
+      {SYS_rt_sigsuspend, {"rt_sigsuspend", Kind::other}},
+      {SYS_rt_sigtimedwait, {"rt_sigtimedwait", Kind::other}},
+      {SYS_openat, {"openat", Kind::other}},
+      {SYS_msgrcv, {"msgrcv", Kind::other}},
+      {SYS_semop, {"semop", Kind::other}},
+      {SYS_semtimedop, {"semtimedop", Kind::other}},
 #ifdef SYS_poll
       {SYS_poll, {"poll", Kind::poll}},
 #endif
@@ -112,7 +126,7 @@ std::vector<HangDescriptor> descriptors_of(pid_t pid, int& python_dump_fd, int n
     }
     bool fifo = false;
     if (target.starts_with("/")) {
-      struct stat st{};
+      struct stat st {};
       fifo = ::stat(proc_path(pid, fmt::format("fd/{}", fd)).c_str(), &st) == 0 && S_ISFIFO(st.st_mode);
     }
     if (target.starts_with("pipe:") || target.starts_with("socket:") || fifo)
@@ -129,8 +143,10 @@ std::map<unsigned, unsigned> unix_peers(pid_t pid) {
   std::thread([&] {
     const int ns = ::open(proc_path(pid, "ns/net").c_str(), O_RDONLY | O_CLOEXEC);
     if (ns < 0) return;
-    struct stat theirs{}, ours{};
-    const bool same = ::fstat(ns, &theirs) == 0 && ::stat("/proc/thread-self/ns/net", &ours) == 0 && theirs.st_ino == ours.st_ino;
+    struct stat theirs {
+    }, ours{};
+    const bool same =
+        ::fstat(ns, &theirs) == 0 && ::stat("/proc/thread-self/ns/net", &ours) == 0 && theirs.st_ino == ours.st_ino;
     const bool joined = same || ::setns(ns, CLONE_NEWNET) == 0;  // this thread only
     ::close(ns);
     if (!joined) return;
@@ -153,15 +169,16 @@ std::map<unsigned, unsigned> unix_peers(pid_t pid) {
       for (bool done = false; !done;) {
         ssize_t n = ::recv(sock, buffer, sizeof buffer, 0);
         if (n <= 0) break;
-        for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, static_cast<unsigned>(n)); h = NLMSG_NEXT(h, n)) {
+        for (auto* h = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(h, static_cast<unsigned>(n));
+             h = NLMSG_NEXT(h, n)) {
           if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
             done = true;
             break;
           }
           const auto* message = static_cast<const unix_diag_msg*>(NLMSG_DATA(h));
           int length = static_cast<int>(h->nlmsg_len - NLMSG_LENGTH(sizeof *message));
-          for (auto* attribute = reinterpret_cast<rtattr*>(const_cast<unix_diag_msg*>(message) + 1); RTA_OK(attribute, length);
-               attribute = RTA_NEXT(attribute, length))
+          for (auto* attribute = reinterpret_cast<rtattr*>(const_cast<unix_diag_msg*>(message) + 1);
+               RTA_OK(attribute, length); attribute = RTA_NEXT(attribute, length))
             if (attribute->rta_type == UNIX_DIAG_PEER)
               peers[message->udiag_ino] = *static_cast<const std::uint32_t*>(RTA_DATA(attribute));
         }
@@ -175,7 +192,10 @@ std::map<unsigned, unsigned> unix_peers(pid_t pid) {
 std::string describe_fd(const HangProcess& process, int fd) {
   for (const auto& d : process.descriptors)
     if (d.fd == fd) {
-      std::string end = d.object.starts_with("pipe:") ? (d.end == 'w' ? ", write end" : d.end == 'r' ? ", read end" : "") : "";
+      std::string end = d.object.starts_with("pipe:") ? (d.end == 'w'   ? ", write end"
+                                                         : d.end == 'r' ? ", read end"
+                                                                        : "")
+                                                      : "";
       return fmt::format("fd {}: {}{}", fd, d.object, end);
     }
   std::string target = read_link(proc_path(process.host_pid, fmt::format("fd/{}", fd)));
@@ -225,7 +245,8 @@ void read_call(HangProcess& process) {
       iovec local{polled.data(), count * sizeof(pollfd)};
       iovec remote{reinterpret_cast<void*>(process.args[0]), count * sizeof(pollfd)};
       std::vector<std::string> parts;
-      if (count && ::process_vm_readv(process.host_pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(local.iov_len))
+      if (count &&
+          ::process_vm_readv(process.host_pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(local.iov_len))
         for (const auto& p : polled) {
           if (p.fd < 0) continue;
           if (p.events & POLLIN) process.fds.push_back(p.fd);
@@ -234,7 +255,9 @@ void read_call(HangProcess& process) {
       process.call = fmt::format("{}({})", name, fmt::join(parts, "; "));
       break;
     }
-    case Kind::other: process.call = name; break;
+    case Kind::other:
+      process.call = name;
+      break;
   }
 }
 
@@ -353,7 +376,8 @@ std::vector<HangFrame> native_stack(pid_t pid, const std::string& program, std::
   if (dwfl_linux_proc_report(dwfl.get(), pid) != 0 || dwfl_report_end(dwfl.get(), nullptr, nullptr) != 0)
     return error = fmt::format("cannot read its maps: {}", dwfl_errmsg(-1)), stack;
   if (int failed = dwfl_linux_proc_attach(dwfl.get(), pid, false); failed != 0)
-    return error = fmt::format("cannot attach to unwind it: {}", failed > 0 ? std::strerror(failed) : dwfl_errmsg(-1)), stack;
+    return error = fmt::format("cannot attach to unwind it: {}", failed > 0 ? std::strerror(failed) : dwfl_errmsg(-1)),
+           stack;
   if (dwfl_getthread_frames(dwfl.get(), pid, on_frame, &stack) != 0 && stack.empty())
     error = fmt::format("cannot unwind it: {}", dwfl_errmsg(-1));
   return stack;
@@ -387,7 +411,8 @@ bool below_any(const std::string& file, const std::vector<std::filesystem::path>
 std::string readable_function(const std::string& name) {
   if (auto lambda = name.find("::{lambda("); lambda != std::string::npos) {
     auto start = name.find_last_of(" <(,", lambda);
-    return "a lambda in " + name.substr(start == std::string::npos ? 0 : start + 1, lambda - (start == std::string::npos ? 0 : start + 1));
+    return "a lambda in " + name.substr(start == std::string::npos ? 0 : start + 1,
+                                        lambda - (start == std::string::npos ? 0 : start + 1));
   }
   return name.size() > 80 ? name.substr(0, 77) + "..." : name;
 }
@@ -423,7 +448,8 @@ std::string where_in(const std::vector<HangFrame>& stack, const std::string& pro
   for (const auto& root : source_roots) {
     roots.push_back(root.lexically_normal());
     std::error_code ec;
-    if (auto resolved = std::filesystem::weakly_canonical(root, ec); !ec && resolved != roots.back()) roots.push_back(resolved);
+    if (auto resolved = std::filesystem::weakly_canonical(root, ec); !ec && resolved != roots.back())
+      roots.push_back(resolved);
   }
   for (bool headers : {false, true})
     for (const auto& frame : stack) {

@@ -166,14 +166,16 @@ bool RunLoop::spawn_failed() {
   init_guard_.reaped();
   g_current_pgid = 0;
   run_.outcome = Outcome::spawn_error;
-  run_.error = setup_.failed_step
-                   ? fmt::format("cannot sandbox '{}': {}: {}", request_.argv[0], setup_.failed_step, std::strerror(setup_.exec_errno))
-                   : fmt::format("cannot run '{}': {}{}", request_.argv[0], std::strerror(setup_.exec_errno),
-                                 setup_.exec_errno == EACCES && sandbox_->active()
-                                     ? fmt::format(" as the sandbox's uid {}: the program, its folders and what it reads "
-                                                   "must be readable by others (or grade with --no-sandbox)",
-                                                   sandbox_support().uid)
-                                     : "");
+  run_.error =
+      setup_.failed_step
+          ? fmt::format("cannot sandbox '{}': {}: {}", request_.argv[0], setup_.failed_step,
+                        std::strerror(setup_.exec_errno))
+          : fmt::format("cannot run '{}': {}{}", request_.argv[0], std::strerror(setup_.exec_errno),
+                        setup_.exec_errno == EACCES && sandbox_->active()
+                            ? fmt::format(" as the sandbox's uid {}: the program, its folders and what it reads "
+                                          "must be readable by others (or grade with --no-sandbox)",
+                                          sandbox_support().uid)
+                            : "");
   run_.wall_s = seconds_between(t0_, Clock::now());
   drain_exit_pipe(*channels_);
   channels_->dirty = false;  // the child never got to write
@@ -191,8 +193,10 @@ void RunLoop::stop_at_flood() {
   flooded_ = true;
   // Read after the main process was reaped (the channels' last records), the tree is dead or killed already,
   // and its pid and group may be another's: only the verdict is left to give.
-  if (reaped_) verdict_ = verdict_.value_or(Outcome::output_limit);
-  else stop_tree(Outcome::output_limit, SIGKILL);
+  if (reaped_)
+    verdict_ = verdict_.value_or(Outcome::output_limit);
+  else
+    stop_tree(Outcome::output_limit, SIGKILL);
 }
 
 // Reads what is there; false when nothing was (empty, or the end).
@@ -246,8 +250,10 @@ bool RunLoop::read_probes() {
       }
       record->host_pid = sender.value_or(0);
       record->arrived_s = seconds_between(t0_, Clock::now());
-      if (claimed_as != record->pid) ++run_.probes_forged;
-      else run_.probes.push_back(std::move(*record));
+      if (claimed_as != record->pid)
+        ++run_.probes_forged;
+      else
+        run_.probes.push_back(std::move(*record));
     }
   return true;
 }
@@ -285,8 +291,10 @@ void RunLoop::on_main_exit() {
 void RunLoop::check_exit(bool block) {
   if (!init_) {
     pid_t waited = retry_eintr([&] { return ::wait4(pid_, &status_, block ? 0 : WNOHANG, &usage_); });
-    if (waited == pid_) on_main_exit();
-    else if (waited < 0) throw errno_error("lost track of the main process");  // only a bug can do this
+    if (waited == pid_)
+      on_main_exit();
+    else if (waited < 0)
+      throw errno_error("lost track of the main process");  // only a bug can do this
     return;
   }
   auto take_main = [&] {
@@ -352,8 +360,9 @@ void RunLoop::poll() {
     auto now = Clock::now();
     if (reaped_ && drain_until_ && now >= *drain_until_) break;
     if (!reaped_) enforce_limits(now);
-    auto wake = reaped_ ? *drain_until_ : std::min({deadline_ > now ? deadline_ : now + kSampleEvery, next_sample_,
-                                                    kill_at_.value_or(Clock::time_point::max())});
+    auto wake = reaped_ ? *drain_until_
+                        : std::min({deadline_ > now ? deadline_ : now + kSampleEvery, next_sample_,
+                                    kill_at_.value_or(Clock::time_point::max())});
     int timeout_ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wake - now).count());
     timeout_ms = std::clamp(timeout_ms, 0, 1000);
 
@@ -374,11 +383,16 @@ void RunLoop::poll() {
 
     for (int i = 0; i < count && ready > 0; ++i) {
       if (!fds[i].revents) continue;
-      if (fds[i].fd == out_read_) read_stream(out_read_, out_lines_, out_open_);
-      else if (fds[i].fd == err_read_) read_stream(err_read_, err_lines_, err_open_);
-      else if (fds[i].fd == probe_read_) read_probes();
-      else if (fds[i].fd == g_interrupt_pipe[0]) stop_tree(Outcome::timeout, SIGKILL);
-      else if (fds[i].fd == channels_->exit_read.get()) drain_exit_pipe(*channels_);  // what it says is in `setup_`
+      if (fds[i].fd == out_read_)
+        read_stream(out_read_, out_lines_, out_open_);
+      else if (fds[i].fd == err_read_)
+        read_stream(err_read_, err_lines_, err_open_);
+      else if (fds[i].fd == probe_read_)
+        read_probes();
+      else if (fds[i].fd == g_interrupt_pipe[0])
+        stop_tree(Outcome::timeout, SIGKILL);
+      else if (fds[i].fd == channels_->exit_read.get())
+        drain_exit_pipe(*channels_);  // what it says is in `setup_`
     }
     if (!reaped_) check_exit(false);
   }
@@ -406,15 +420,19 @@ void RunLoop::account() {
 void RunLoop::reap_rest() {
   alone_ = forks_->created() == 1;
   if (verdict_ || !run_.leaked.empty()) {
-    reap_exiting_init();  // its CPU time is counted already: tree.drain must not reap it as the tree's
+    reap_exiting_init();             // its CPU time is counted already: tree.drain must not reap it as the tree's
     tree_->kill_all(pid_, SIGKILL);  // what a verdict or a leak left behind
-    tree_->finish();                // the counters again: the kill raced the tree's last forks
+    tree_->finish();                 // the counters again: the kill raced the tree's last forks
     tree_->drain(&run_.user_s, &run_.sys_s);
   }
   // The tree is dead: all it wrote is in the reused channels, to be read until they are empty.
-  if (!pty_) while (out_open_ && read_stream(out_read_, out_lines_, out_open_)) {}
-  while (err_open_ && read_stream(err_read_, err_lines_, err_open_)) {}
-  while (probe_open_ && read_probes()) {}
+  if (!pty_)
+    while (out_open_ && read_stream(out_read_, out_lines_, out_open_)) {
+    }
+  while (err_open_ && read_stream(err_read_, err_lines_, err_open_)) {
+  }
+  while (probe_open_ && read_probes()) {
+  }
   channels_->dirty = !(pty_ || out_open_) || !err_open_ || !probe_open_ || channels_->tampered();
   out_lines_.finish(seconds_between(t0_, Clock::now()));
   err_lines_.finish(seconds_between(t0_, Clock::now()));
@@ -431,7 +449,8 @@ void RunLoop::give_outcome() {
   run_.processes_created = forks_->created();
   run_.peak_processes = std::max(forks_->peak().value_or(1), tree_->peak_seen());
   std::stable_sort(run_.lines.begin(), run_.lines.end(), [](const Line& a, const Line& b) { return a.t_s < b.t_s; });
-  std::stable_sort(run_.probes.begin(), run_.probes.end(), [](const ProbeRecord& a, const ProbeRecord& b) { return a.t_s < b.t_s; });
+  std::stable_sort(run_.probes.begin(), run_.probes.end(),
+                   [](const ProbeRecord& a, const ProbeRecord& b) { return a.t_s < b.t_s; });
 
   // Don't trust the exit status of a process we killed: the verdict is why we killed it.
   if (WIFEXITED(status_)) run_.exit_code = WEXITSTATUS(status_);
@@ -446,21 +465,24 @@ void RunLoop::give_outcome() {
     if (*verdict_ == Outcome::timeout)
       run_.error = fmt::format("timed out after {:.3g} s", request_.timeout_s);
     else if (*verdict_ == Outcome::output_limit && budget_.probe_bytes() == 0)
-      run_.error = fmt::format("printed more than max_output_bytes = {} bytes ({} bytes in {} line(s), each line counting {} "
-                               "more)",
-                               request_.limits.max_output_bytes, budget_.output_bytes(),
-                               budget_.line_charge() / SendBudget::kLineOverhead, SendBudget::kLineOverhead);
+      run_.error = fmt::format(
+          "printed more than max_output_bytes = {} bytes ({} bytes in {} line(s), each line counting {} "
+          "more)",
+          request_.limits.max_output_bytes, budget_.output_bytes(), budget_.line_charge() / SendBudget::kLineOverhead,
+          SendBudget::kLineOverhead);
     else if (*verdict_ == Outcome::output_limit)
-      run_.error = fmt::format("sent more than max_output_bytes = {} bytes of output and probe records: the {} passed it "
-                               "({} bytes of probe records, counting {} a record, and {} of output, counting {} a line)",
-                               request_.limits.max_output_bytes,
-                               budget_.passed() == SendBudget::Passed::by_probes ? "probe records" : "output",
-                               budget_.probe_bytes(), SendBudget::kProbeRecordOverhead, budget_.output_bytes(),
-                               SendBudget::kLineOverhead);
+      run_.error = fmt::format(
+          "sent more than max_output_bytes = {} bytes of output and probe records: the {} passed it "
+          "({} bytes of probe records, counting {} a record, and {} of output, counting {} a line)",
+          request_.limits.max_output_bytes,
+          budget_.passed() == SendBudget::Passed::by_probes ? "probe records" : "output", budget_.probe_bytes(),
+          SendBudget::kProbeRecordOverhead, budget_.output_bytes(), SendBudget::kLineOverhead);
     else if (*verdict_ == Outcome::memory_limit)
-      run_.error = fmt::format("ran out of memory: the tree used more than memory_mb = {} MiB and was killed", request_.limits.memory_mb);
+      run_.error = fmt::format("ran out of memory: the tree used more than memory_mb = {} MiB and was killed",
+                               request_.limits.memory_mb);
     else if (*verdict_ == Outcome::process_limit)
-      run_.error = fmt::format("tried to run more than max_processes = {} processes at once", request_.limits.max_processes);
+      run_.error =
+          fmt::format("tried to run more than max_processes = {} processes at once", request_.limits.max_processes);
   } else if (run_.signal) {
     run_.outcome = Outcome::signal;
   } else if (run_.exit_code != 0) {

@@ -44,7 +44,10 @@ struct InitGuard {
 class RunLoop {
  public:
   RunLoop(const SpawnRequest& request, Run& run)
-      : request_(request), run_(run), out_lines_(Stream::out, run.lines), err_lines_(Stream::err, run.lines),
+      : request_(request),
+        run_(run),
+        out_lines_(Stream::out, run.lines),
+        err_lines_(Stream::err, run.lines),
         budget_(static_cast<std::size_t>(request.limits.max_output_bytes)) {}
 
   // Starts the run's main process (under an init when sandboxed) and its clock; false when it could not start,
@@ -109,7 +112,7 @@ class RunLoop {
   rusage main_usage_{};  // with an init: the main process's, as the init reaped it
   bool init_reaped_ = false;
   std::unordered_map<pid_t, pid_t> namespace_pids_;  // sender (our view) -> its pid in the run's namespace
-  std::optional<Outcome> verdict_;  // set when we killed the tree for a reason of our own
+  std::optional<Outcome> verdict_;                   // set when we killed the tree for a reason of our own
   Clock::time_point deadline_;
   Clock::duration grace_{};
   std::optional<Clock::time_point> kill_at_, drain_until_;

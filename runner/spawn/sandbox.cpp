@@ -42,12 +42,12 @@ bool make_runner_namespaces(SandboxSupport& s) {
       if (fd >= 0) ::close(fd);
       return ok;
     };
-    if (s.user_namespace &&
-        (::unshare(CLONE_NEWUSER) != 0 || !write_file("/proc/self/setgroups", "deny") ||
-         !write_file("/proc/self/uid_map", fmt::format("{} {} 1", s.uid, outer_uid)) ||
-         !write_file("/proc/self/gid_map", fmt::format("{} {} 1", s.gid, outer_gid))))
+    if (s.user_namespace && (::unshare(CLONE_NEWUSER) != 0 || !write_file("/proc/self/setgroups", "deny") ||
+                             !write_file("/proc/self/uid_map", fmt::format("{} {} 1", s.uid, outer_uid)) ||
+                             !write_file("/proc/self/gid_map", fmt::format("{} {} 1", s.gid, outer_gid))))
       status = 5;
-    if (status == 0 && ::unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) != 0) status = 1;
+    if (status == 0 && ::unshare(CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) != 0)
+      status = 1;
     // A mount of the new IPC namespace's mqueue file system, for the runs' inits to empty it.
     int mqueue = -1;
     if (status == 0) {
@@ -92,15 +92,23 @@ bool make_runner_namespaces(SandboxSupport& s) {
     ::kill(helper, SIGKILL);
     ::waitpid(helper, nullptr, 0);
   }
-  if (status == 1) s.why_not = fmt::format("namespaces refused ({}): a container's seccomp profile?", std::strerror(EPERM));
-  else if (status == 2) s.why_not = "cannot bring up the loopback of a new network namespace";
-  else if (status == 4) s.why_not = "cannot name the host of a new UTS namespace";
-  else if (status == 6) s.why_not = "cannot mount the mqueue file system of a new IPC namespace";
-  else if (status == 5) s.why_not = "unprivileged user namespaces refused (kernel.unprivileged_userns_clone, a seccomp profile?)";
-  else if (status == 3 || s.net_fd < 0 || s.uts_fd < 0 || s.cgroup_fd < 0) s.why_not = "cannot make the runner's namespaces";
-  else if (s.ipc_fd < 0 || s.mqueue_fd < 0) s.why_not = "cannot keep the runner's IPC namespace";
+  if (status == 1)
+    s.why_not = fmt::format("namespaces refused ({}): a container's seccomp profile?", std::strerror(EPERM));
+  else if (status == 2)
+    s.why_not = "cannot bring up the loopback of a new network namespace";
+  else if (status == 4)
+    s.why_not = "cannot name the host of a new UTS namespace";
+  else if (status == 6)
+    s.why_not = "cannot mount the mqueue file system of a new IPC namespace";
+  else if (status == 5)
+    s.why_not = "unprivileged user namespaces refused (kernel.unprivileged_userns_clone, a seccomp profile?)";
+  else if (status == 3 || s.net_fd < 0 || s.uts_fd < 0 || s.cgroup_fd < 0)
+    s.why_not = "cannot make the runner's namespaces";
+  else if (s.ipc_fd < 0 || s.mqueue_fd < 0)
+    s.why_not = "cannot keep the runner's IPC namespace";
   if (s.why_not.empty() && s.user_namespace) {
-    if (s.user_fd < 0) s.why_not = "cannot keep the runner's user namespace";
+    if (s.user_fd < 0)
+      s.why_not = "cannot keep the runner's user namespace";
     else if (::setns(s.user_fd, CLONE_NEWUSER) != 0)  // refused to a process with threads: called before any
       s.why_not = fmt::format("cannot enter the runner's user namespace: {}", std::strerror(errno));
   }
@@ -112,7 +120,8 @@ bool make_runner_namespaces(SandboxSupport& s) {
 const SandboxSupport& sandbox_support() {
   static const SandboxSupport support = [] {
     SandboxSupport s;
-    if (const char* uid = std::getenv("PAREX_SANDBOX_UID"); uid && *uid) s.uid = s.gid = static_cast<uid_t>(std::atol(uid));
+    if (const char* uid = std::getenv("PAREX_SANDBOX_UID"); uid && *uid)
+      s.uid = s.gid = static_cast<uid_t>(std::atol(uid));
     s.user_namespace = ::geteuid() != 0;
     if (s.uid == 0) {
       s.why_not = "PAREX_SANDBOX_UID is 0";
@@ -131,22 +140,27 @@ std::string describe_sandbox(const SandboxRequest& request) {
   if (!request.enabled) return "none: turned off (--no-sandbox or the case's sandbox = false)";
   if (!support.available) return "none: " + support.why_not;
   if (!request.root.empty()) {
-    const auto writable = std::count_if(request.root.begin(), request.root.end(), [](const auto& bind) { return bind.writable; });
-    return fmt::format("uid {}{} (no capabilities, no_new_privs, no keyrings); an allow-list root of {} path(s), {} of "
-                       "them writable, and /dev's null, zero, full, random and urandom; pid (an init as pid 1), mount, "
-                       "network (loopback only), UTS, cgroup and IPC namespaces; a fresh /proc, private /tmp and "
-                       "/dev/shm ({} MiB each)",
-                       support.uid, support.user_namespace ? " in a user namespace of the runner's" : "",
-                       request.root.size(), writable, request.scratch_mb);
+    const auto writable =
+        std::count_if(request.root.begin(), request.root.end(), [](const auto& bind) { return bind.writable; });
+    return fmt::format(
+        "uid {}{} (no capabilities, no_new_privs, no keyrings); an allow-list root of {} path(s), {} of "
+        "them writable, and /dev's null, zero, full, random and urandom; pid (an init as pid 1), mount, "
+        "network (loopback only), UTS, cgroup and IPC namespaces; a fresh /proc, private /tmp and "
+        "/dev/shm ({} MiB each)",
+        support.uid, support.user_namespace ? " in a user namespace of the runner's" : "", request.root.size(),
+        writable, request.scratch_mb);
   }
-  return fmt::format("uid {}{} (no capabilities, no_new_privs, no keyrings); per run: pid (an init as pid 1) and mount "
-                     "namespaces, a fresh /proc, private /tmp and /dev/shm ({} MiB each), the grader's home covered, "
-                     "every mount read-only, {} path(s) hidden; network (loopback only), UTS, cgroup and IPC "
-                     "namespaces (the IPC one emptied before each run)",
-                     support.uid, support.user_namespace ? " in a user namespace of the runner's (the grader's uid outside it)" : "",
-                     request.scratch_mb, request.hide.size()) +
-         (request.workdir.empty() ? "" : fmt::format("; its working folder {} holds {} file(s) of its case, read-only",
-                                                      request.workdir.string(), request.work_files.size()));
+  return fmt::format(
+             "uid {}{} (no capabilities, no_new_privs, no keyrings); per run: pid (an init as pid 1) and mount "
+             "namespaces, a fresh /proc, private /tmp and /dev/shm ({} MiB each), the grader's home covered, "
+             "every mount read-only, {} path(s) hidden; network (loopback only), UTS, cgroup and IPC "
+             "namespaces (the IPC one emptied before each run)",
+             support.uid,
+             support.user_namespace ? " in a user namespace of the runner's (the grader's uid outside it)" : "",
+             request.scratch_mb, request.hide.size()) +
+         (request.workdir.empty() ? ""
+                                  : fmt::format("; its working folder {} holds {} file(s) of its case, read-only",
+                                                request.workdir.string(), request.work_files.size()));
 }
 
 }  // namespace parex

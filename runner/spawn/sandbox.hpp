@@ -27,12 +27,12 @@ namespace parex {
 
 // What a run asks of its sandbox.
 struct SandboxRequest {
-  bool enabled = false;                      // false: the run is not sandboxed
-  std::vector<std::filesystem::path> hide;   // made invisible: a folder gets an empty read-only tmpfs, a file /dev/null
+  bool enabled = false;                     // false: the run is not sandboxed
+  std::vector<std::filesystem::path> hide;  // made invisible: a folder gets an empty read-only tmpfs, a file /dev/null
   // Folders the run needs that lie under a covered folder (/tmp, the grader's home): its executable's, its case's,
   // its interpreter's: kept visible, read-only.
   std::vector<std::filesystem::path> keep;
-  std::int64_t scratch_mb = 256;             // size of the private /tmp and of /dev/shm, each
+  std::int64_t scratch_mb = 256;  // size of the private /tmp and of /dev/shm, each
   // A working folder made for the run in its private /tmp (empty: none), owned by the run's uid, holding read-only
   // binds of `work_files` (files or folders) under their own names: a script variant's script and its case's
   // shared files, and nothing else of its case folder.
@@ -40,8 +40,8 @@ struct SandboxRequest {
   std::vector<std::filesystem::path> work_files;
   // An allow-list root, as bubblewrap's --ro-bind builds one (a build's): when not empty, the run's / is an empty
   // read-only tmpfs holding only these paths, each at its own path (a symbolic link as the same link; a `source`
-  // bound over what an earlier one holds there), read-only unless `writable`; and a fresh /proc, /tmp and /dev/shm, and /dev's null, zero, full, random and urandom.
-  // `hide` and `keep` are then moot: nothing else is there to hide.
+  // bound over what an earlier one holds there), read-only unless `writable`; and a fresh /proc, /tmp and /dev/shm, and
+  // /dev's null, zero, full, random and urandom. `hide` and `keep` are then moot: nothing else is there to hide.
   struct Bind {
     std::filesystem::path path;
     bool writable = false;
@@ -55,9 +55,9 @@ struct SandboxRequest {
 // What this runner can apply, probed once: root, and namespaces not refused (e.g. by a seccomp profile).
 struct SandboxSupport {
   bool available = false;
-  std::string why_not;   // when not available
-  int net_fd = -1;       // the runner's network namespace with only a loopback, joined by every run
-  int uts_fd = -1;       // its UTS namespace (host name "parex") and cgroup namespace (rooted at the runner's)
+  std::string why_not;  // when not available
+  int net_fd = -1;      // the runner's network namespace with only a loopback, joined by every run
+  int uts_fd = -1;      // its UTS namespace (host name "parex") and cgroup namespace (rooted at the runner's)
   int cgroup_fd = -1;
   // Its IPC namespace, which runs share: each run's init first empties it (System V objects, and the POSIX message
   // queues of `mqueue_fd`, a mount of its mqueue file system), so that no run finds what another left.
@@ -67,7 +67,7 @@ struct SandboxSupport {
   // its uid is `uid`. A run's program then is the grader outside it, confined by the namespaces and mounts alone.
   bool user_namespace = false;
   int user_fd = -1;
-  uid_t uid = 60000;     // the unprivileged identity runs get (PAREX_SANDBOX_UID; isolate's convention)
+  uid_t uid = 60000;  // the unprivileged identity runs get (PAREX_SANDBOX_UID; isolate's convention)
   gid_t gid = 60000;
 };
 const SandboxSupport& sandbox_support();
@@ -98,7 +98,7 @@ class SandboxPlan {
   void plan_root(const SandboxRequest& request);  // an allow-list root's plan (SandboxRequest::root)
   bool active_ = false;
   const sock_fprog* keyring_filter_ = nullptr;  // the seccomp filter the program's process loads (spawn/seccomp.hpp)
-  std::deque<std::string> strings_;  // owns every path and option string below, where they stay
+  std::deque<std::string> strings_;             // owns every path and option string below, where they stay
   // What is the same for every run (the read-only root, the home covered, the hidden paths; the mounts no run
   // sees gone): a mount namespace, made once, which each run copies. Its copy costs a run less than building it.
   Fd template_;

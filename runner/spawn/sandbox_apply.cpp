@@ -77,11 +77,13 @@ int SandboxPlan::apply_namespaces(const char*& step) const {
   if (::setns(template_.get(), CLONE_NEWNS) != 0) return fail("enter the run's file system");
   if (::unshare(CLONE_NEWNS) != 0) return fail("copy the run's file system");
   // A /proc of the run's own pid namespace: the run's processes, none of the machine's.
-  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) return fail("mount a fresh /proc");
+  if (::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0)
+    return fail("mount a fresh /proc");
   // The folders the run needs under its scratch are taken along, read-only, before the scratch covers them.
   auto cover = [&] {
     for (const char* folder : scratch_)
-      if (::mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, scratch_options_) != 0) return fail("mount the run's scratch");
+      if (::mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, scratch_options_) != 0)
+        return fail("mount the run's scratch");
     return 0;
   };
   if (int error = cover_keeping(scratch_keeps_, cover, step); error != 0) return error;
@@ -90,9 +92,11 @@ int SandboxPlan::apply_namespaces(const char*& step) const {
     for (const char* parent : work_parents_) ::mkdir(parent, 0755);  // EEXIST for /tmp itself
     if (::mkdir(workdir_, 0755) != 0 && errno != EEXIST) return fail("make the working folder");
     for (const auto& file : work_files_) {
-      if (file.folder ? ::mkdir(file.target, 0755) != 0 : ::close(::open(file.target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) != 0)
+      if (file.folder ? ::mkdir(file.target, 0755) != 0
+                      : ::close(::open(file.target, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) != 0)
         return fail("make a mount point in the working folder");
-      if (::mount(file.source, file.target, nullptr, MS_BIND | MS_REC, nullptr) != 0) return fail("bind a file into the working folder");
+      if (::mount(file.source, file.target, nullptr, MS_BIND | MS_REC, nullptr) != 0)
+        return fail("bind a file into the working folder");
       if (::mount(nullptr, file.target, nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0)
         return fail("make a working folder's file read-only");
     }
@@ -112,7 +116,8 @@ int SandboxPlan::apply_identity(const char*& step) const {
   if (::setresgid(support.gid, support.gid, support.gid) != 0) return fail("set the sandbox gid");
   if (::setresuid(support.uid, support.uid, support.uid) != 0) return fail("set the sandbox uid");
   // No keyring: a key would outlive the run under its uid, and its parent's session keyring is still readable.
-  if (int error = spawn::load_filter(keyring_filter_); error != 0) return errno = error, fail("refuse the keyrings (seccomp)");
+  if (int error = spawn::load_filter(keyring_filter_); error != 0)
+    return errno = error, fail("refuse the keyrings (seccomp)");
   errno = 0;
   return 0;
 }

@@ -42,7 +42,8 @@ int put_back(int kept, const KeptFolder& folder, const char*& step) {
   for (const char* parent : folder.parents)
     if (::mkdir(parent, 0755) != 0 && errno != EEXIST) return failed(step, "make a kept folder's parents");
   if (::mkdir(folder.path, 0755) != 0 && errno != EEXIST) return failed(step, "make a kept folder's mount point");
-  if (move_mount(kept, "", AT_FDCWD, folder.path, MOVE_MOUNT_F_EMPTY_PATH) != 0) return failed(step, "put a kept folder back");
+  if (move_mount(kept, "", AT_FDCWD, folder.path, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    return failed(step, "put a kept folder back");
   ::close(kept);
   return 0;
 }

@@ -46,11 +46,14 @@ int build_root(const TemplateSteps& t, const char*& step) {
     taken[i] = open_tree(AT_FDCWD, entry.source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (proc ? 0 : AT_RECURSIVE));
     if (taken[i] < 0) return fail("take a folder of the root");
     mount_attr attributes{};
-    attributes.attr_set = proc ? MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
-                               : MOUNT_ATTR_NOSUID | (entry.device ? 0 : MOUNT_ATTR_NODEV) | (entry.writable ? 0 : MOUNT_ATTR_RDONLY);
-    if (mount_setattr(taken[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &attributes) != 0) return fail("set a root folder's flags");
+    attributes.attr_set =
+        proc ? MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
+             : MOUNT_ATTR_NOSUID | (entry.device ? 0 : MOUNT_ATTR_NODEV) | (entry.writable ? 0 : MOUNT_ATTR_RDONLY);
+    if (mount_setattr(taken[i], "", AT_EMPTY_PATH | AT_RECURSIVE, &attributes) != 0)
+      return fail("set a root folder's flags");
   }
-  if (::mount("tmpfs", kRootStaging, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0) return fail("make the root");
+  if (::mount("tmpfs", kRootStaging, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0)
+    return fail("make the root");
   for (const char* folder : t.root_folders)
     if (::mkdir(folder, 0755) != 0 && errno != EEXIST) return fail("make the root's folders");
   for (std::size_t i = 0; i < t.root.size(); ++i) {
@@ -61,9 +64,11 @@ int build_root(const TemplateSteps& t, const char*& step) {
     }
     // A mount point, unless an earlier bind holds one there (a file bound over another's).
     if (::access(entry.staged, F_OK) != 0 &&
-        (entry.folder ? ::mkdir(entry.staged, 0755) != 0 : ::close(::open(entry.staged, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) != 0))
+        (entry.folder ? ::mkdir(entry.staged, 0755) != 0
+                      : ::close(::open(entry.staged, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) != 0))
       return fail("make a mount point in the root");
-    if (move_mount(taken[i], "", AT_FDCWD, entry.staged, MOVE_MOUNT_F_EMPTY_PATH) != 0) return fail("bind a folder into the root");
+    if (move_mount(taken[i], "", AT_FDCWD, entry.staged, MOVE_MOUNT_F_EMPTY_PATH) != 0)
+      return fail("bind a folder into the root");
     ::close(taken[i]);
   }
   const std::string old_root = std::string(kRootStaging) + "/.old-root";
@@ -99,9 +104,11 @@ void SandboxPlan::plan_root(const SandboxRequest& request) {
   for (const char* device : {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"})
     entries.push_back({device, device, "", false, false, true});
   entries.push_back({"/proc", "/proc", "", true, false, false});  // covered by each run's own (build_root says why)
-  for (const auto& [link, target] : std::initializer_list<std::pair<const char*, const char*>>{
-           {"/dev/fd", "/proc/self/fd"}, {"/dev/stdin", "/proc/self/fd/0"}, {"/dev/stdout", "/proc/self/fd/1"},
-           {"/dev/stderr", "/proc/self/fd/2"}})
+  for (const auto& [link, target] :
+       std::initializer_list<std::pair<const char*, const char*>>{{"/dev/fd", "/proc/self/fd"},
+                                                                  {"/dev/stdin", "/proc/self/fd/0"},
+                                                                  {"/dev/stdout", "/proc/self/fd/1"},
+                                                                  {"/dev/stderr", "/proc/self/fd/2"}})
     entries.push_back({link, link, target});
   // Outer paths first: a bind inside another bind's folder would need a mount point made in it.
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.path < b.path; });
@@ -117,7 +124,8 @@ void SandboxPlan::plan_root(const SandboxRequest& request) {
   for (const auto& folder : folders) steps.root_folders.push_back(keep_string(folder));
   for (const auto& entry : entries)
     steps.root.push_back({keep_string(entry.source.string()), keep_string(staged(entry.path)),
-                          entry.link.empty() ? nullptr : keep_string(entry.link), entry.folder, entry.writable, entry.device});
+                          entry.link.empty() ? nullptr : keep_string(entry.link), entry.folder, entry.writable,
+                          entry.device});
   // Each run's fresh /tmp and /dev/shm cover what the root holds there (a workspace in /tmp): it is taken along,
   // as the root has it, and put back.
   const fs::path scratch_folders[] = {"/tmp", "/dev/shm"};

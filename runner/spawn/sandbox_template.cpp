@@ -54,7 +54,8 @@ std::vector<Mounted> runner_mounts() {
     std::istringstream fields(line);
     std::string id, parent, device, root, point, skip;
     fields >> id >> parent >> device >> root >> point;
-    while (fields >> skip && skip != "-") {}
+    while (fields >> skip && skip != "-") {
+    }
     std::string type;
     fields >> type;
     if (!point.empty()) mounts.push_back({unescape_mountinfo(point), type});
@@ -86,7 +87,8 @@ int build_template(const TemplateSteps& t, const char*& step) {
   if (t.home) {
     // The folders the run needs under the home are taken along, read-only, before it is covered.
     auto cover = [&] {
-      return ::mount("tmpfs", t.home, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0 ? fail("cover the home") : 0;
+      return ::mount("tmpfs", t.home, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") != 0 ? fail("cover the home")
+                                                                                               : 0;
     };
     if (int error = cover_keeping(t.home_keeps, cover, step); error != 0) return error;
     // Empty and read-only (in a user namespace the run would own its cover's root).
@@ -134,7 +136,8 @@ int make_template(const TemplateSteps& steps, int& error, const char*& step) {
     int error;
     const char* step;
   } result{ECHILD, "start the helper that builds the run's file system"};
-  if (helper < 0 || ::read(report[0], &result, sizeof result) != sizeof result) result = {ECHILD, "build the run's file system"};
+  if (helper < 0 || ::read(report[0], &result, sizeof result) != sizeof result)
+    result = {ECHILD, "build the run's file system"};
   ::close(report[0]);
   int fd = -1;
   if (result.error == 0) {
@@ -169,7 +172,8 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   if (const char* value = std::getenv("HOME"); value && *value) {
     const fs::path path = fs::path(value).lexically_normal();
     std::error_code ec;
-    if (path.has_relative_path() && fs::is_directory(path, ec) && !in_scratch(path)) home = path;  // in /tmp: gone with it
+    if (path.has_relative_path() && fs::is_directory(path, ec) && !in_scratch(path))
+      home = path;  // in /tmp: gone with it
   }
   struct Kept {
     fs::path path;
@@ -227,7 +231,8 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
       std::error_code ec;
       const auto status = fs::status(file, ec);
       if (!ec && fs::exists(status))
-        work.push_back({fs::absolute(file).lexically_normal(), request.workdir / file.filename(), fs::is_directory(status)});
+        work.push_back(
+            {fs::absolute(file).lexically_normal(), request.workdir / file.filename(), fs::is_directory(status)});
     }
   // The child reads these strings through pointers: a deque keeps them where they are as it grows.
   auto keep_string = [&](std::string text) { return strings_.emplace_back(std::move(text)).c_str(); };
@@ -251,7 +256,8 @@ SandboxPlan::SandboxPlan(const SandboxRequest& request) {
   for (const auto& point : unmount) steps.unmount.push_back(keep_string(point.string()));
   if (!home.empty()) steps.home = keep_string(home.string());
   for (const auto& kept : home_keeps) steps.home_keeps.push_back(kept_folder(kept));
-  for (const auto& [path, folder] : hides) (folder ? steps.hide_dirs : steps.hide_files).push_back(keep_string(path.string()));
+  for (const auto& [path, folder] : hides)
+    (folder ? steps.hide_dirs : steps.hide_files).push_back(keep_string(path.string()));
   template_.reset(make_template(steps, template_error_, template_step_));
 }
 

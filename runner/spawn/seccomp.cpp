@@ -27,12 +27,15 @@ Filter build_filter() {
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> context(seccomp_init(SCMP_ACT_ALLOW), seccomp_release);
   if (!context) return filter.why_not = "seccomp_init failed", filter;
   for (int call : {SCMP_SYS(add_key), SCMP_SYS(request_key), SCMP_SYS(keyctl)})
-    if (seccomp_rule_add(context.get(), SCMP_ACT_ERRNO(EPERM), call, 0) != 0) return filter.why_not = "seccomp_rule_add failed", filter;
+    if (seccomp_rule_add(context.get(), SCMP_ACT_ERRNO(EPERM), call, 0) != 0)
+      return filter.why_not = "seccomp_rule_add failed", filter;
   // libseccomp 2.5 exports the BPF program to a descriptor only: a memory file, read back.
   Fd memory(::memfd_create("parex-seccomp", MFD_CLOEXEC));
-  if (!memory || seccomp_export_bpf(context.get(), memory.get()) != 0) return filter.why_not = "seccomp_export_bpf failed", filter;
+  if (!memory || seccomp_export_bpf(context.get(), memory.get()) != 0)
+    return filter.why_not = "seccomp_export_bpf failed", filter;
   const off_t size = ::lseek(memory.get(), 0, SEEK_END);
-  if (size <= 0 || size % sizeof(sock_filter) != 0) return filter.why_not = "seccomp_export_bpf wrote no program", filter;
+  if (size <= 0 || size % sizeof(sock_filter) != 0)
+    return filter.why_not = "seccomp_export_bpf wrote no program", filter;
   filter.program.resize(static_cast<std::size_t>(size) / sizeof(sock_filter));
   if (::pread(memory.get(), filter.program.data(), static_cast<std::size_t>(size), 0) != size)
     return filter.program.clear(), filter.why_not = "cannot read the exported program", filter;

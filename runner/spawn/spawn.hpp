@@ -13,21 +13,21 @@
 namespace parex {
 
 struct SpawnRequest {
-  std::vector<std::string> argv;                          // argv[0] is looked up in PATH
-  std::filesystem::path cwd;                              // empty: the runner's
-  std::vector<std::pair<std::string, std::string>> env;   // set on top of the runner's environment
-  std::vector<std::string> unset;                         // removed from it
+  std::vector<std::string> argv;                         // argv[0] is looked up in PATH
+  std::filesystem::path cwd;                             // empty: the runner's
+  std::vector<std::pair<std::string, std::string>> env;  // set on top of the runner's environment
+  std::vector<std::string> unset;                        // removed from it
   // Set: only these names of the runner's environment, and parex's own (PAREX_*), reach the program (an
   // allow-list: the grader's tokens and secrets stay the grader's); unset: all of it but `unset`.
   std::optional<std::vector<std::string>> pass_env;
   double timeout_s = 60;
-  double kill_grace_s = 0.5;                              // SIGTERM, then SIGKILL after this
+  double kill_grace_s = 0.5;  // SIGTERM, then SIGKILL after this
   Limits limits;
-  long long max_file_bytes = 0;                           // the largest file it may write (RLIMIT_FSIZE); 0: no limit
+  long long max_file_bytes = 0;  // the largest file it may write (RLIMIT_FSIZE); 0: no limit
   Capture capture = Capture::pipe;
-  SandboxRequest sandbox;                                 // what the run may see and change
-  std::vector<int> cpus;                                  // the CPUs the run may use (its affinity); empty: ours
-  std::vector<std::filesystem::path> source_roots;        // the case's folders: a hang's `where` is a line of theirs
+  SandboxRequest sandbox;                           // what the run may see and change
+  std::vector<int> cpus;                            // the CPUs the run may use (its affinity); empty: ours
+  std::vector<std::filesystem::path> source_roots;  // the case's folders: a hang's `where` is a line of theirs
 };
 
 // Runs `request` to completion and returns what it did; never throws for the program's faults

@@ -73,8 +73,8 @@ CpuTimes cpu_times() {
     if (!line.starts_with("cpu")) break;
     int cpu = -1;
     unsigned long long f[8] = {};
-    if (std::sscanf(line.c_str(), "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &f[0], &f[1], &f[2], &f[3], &f[4],
-                    &f[5], &f[6], &f[7]) != 9 ||
+    if (std::sscanf(line.c_str(), "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &f[0], &f[1], &f[2], &f[3],
+                    &f[4], &f[5], &f[6], &f[7]) != 9 ||
         cpu < 0 || cpu >= CPU_SETSIZE || (affinity() && !CPU_ISSET(cpu, &*affinity())))
       continue;
     busy += f[0] + f[1] + f[2] + f[5] + f[6];

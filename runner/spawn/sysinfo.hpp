@@ -9,7 +9,6 @@
 
 namespace parex {
 
-
 // Reads the machine's facts once.
 const MachineInfo& machine_info();
 

@@ -100,7 +100,8 @@ void BM_FileCheck(benchmark::State& state) {
   const std::string input = state.range(1) == 0 ? long_line(1 << 20) + "\n" : many_lines(1 << 20) + "line 99999\n";
   for (auto _ : state) benchmark::DoNotOptimize(parex::filecheck::run(kChecks[state.range(0)], input));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * input.size()));
-  state.SetLabel(fmt::format("{} on {}", state.range(0), state.range(1) == 0 ? "one 1 MiB line" : "1 MiB of short lines"));
+  state.SetLabel(
+      fmt::format("{} on {}", state.range(0), state.range(1) == 0 ? "one 1 MiB line" : "1 MiB of short lines"));
 }
 BENCHMARK(BM_FileCheck)->ArgsProduct({{0, 1, 2}, {0, 1}})->Unit(benchmark::kMillisecond);
 

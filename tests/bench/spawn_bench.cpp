@@ -1,12 +1,12 @@
 // parex's per-run overhead against a bare fork+exec+wait, and the runner's memory under an output flood.
 //   spawn_bench --benchmark_min_time=1 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <spawn.h>
-#include <algorithm>
-#include <chrono>
-#include <vector>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
+#include <chrono>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
@@ -33,7 +33,8 @@ void BM_PosixSpawnWait(benchmark::State& state) {
   char* argv[] = {const_cast<char*>(PAREX_BENCH_EMPTY), nullptr};
   for (auto _ : state) {
     pid_t pid;
-    if (::posix_spawn(&pid, PAREX_BENCH_EMPTY, nullptr, nullptr, argv, environ) != 0) state.SkipWithError("posix_spawn failed");
+    if (::posix_spawn(&pid, PAREX_BENCH_EMPTY, nullptr, nullptr, argv, environ) != 0)
+      state.SkipWithError("posix_spawn failed");
     int status;
     ::waitpid(pid, &status, 0);
   }
@@ -62,7 +63,8 @@ void BM_ParexVsPosixSpawnPaired(benchmark::State& state) {
   for (auto _ : state) {
     auto start = Clock::now();
     pid_t pid;
-    if (::posix_spawn(&pid, PAREX_BENCH_EMPTY, nullptr, nullptr, argv, environ) != 0) state.SkipWithError("posix_spawn failed");
+    if (::posix_spawn(&pid, PAREX_BENCH_EMPTY, nullptr, nullptr, argv, environ) != 0)
+      state.SkipWithError("posix_spawn failed");
     int status;
     ::waitpid(pid, &status, 0);
     auto middle = Clock::now();
@@ -89,7 +91,8 @@ void BM_OutputFloodPeakMemory(benchmark::State& state) {
   request.argv = {PAREX_BENCH_FLOOD};
   for (auto _ : state) {
     parex::Run run = parex::spawn_and_record(request);
-    if (run.outcome != parex::Outcome::output_limit) state.SkipWithError("the flood was not stopped by the output limit");
+    if (run.outcome != parex::Outcome::output_limit)
+      state.SkipWithError("the flood was not stopped by the output limit");
     state.counters["lines_kept"] = static_cast<double>(run.lines.size());
   }
   rusage self{};
@@ -120,8 +123,10 @@ class Summary : public benchmark::ConsoleReporter {
       fmt::print("\nper-run overhead: parex {:.0f} us vs bare fork+exec+wait {:.0f} us = {:.2f}x (target <= 1.2x)\n",
                  parex_us_, bare_us_, parex_us_ / bare_us_);
     if (paired_ > 0)
-      fmt::print("per-run overhead against posix_spawn + wait (what hyperfine -N does), paired run by run: {:.2f}x\n", paired_);
-    if (peak_mib_ > 0) fmt::print("runner peak memory under an output flood: {:.1f} MiB (target < 64 MiB)\n", peak_mib_);
+      fmt::print("per-run overhead against posix_spawn + wait (what hyperfine -N does), paired run by run: {:.2f}x\n",
+                 paired_);
+    if (peak_mib_ > 0)
+      fmt::print("runner peak memory under an output flood: {:.1f} MiB (target < 64 MiB)\n", peak_mib_);
   }
 
  private:

@@ -22,7 +22,7 @@ struct Graded {
   int exit_code = -1;
   std::string console;
   json result;
-  std::map<std::string, json> checks;  // by name
+  std::map<std::string, json> checks;   // by name
   std::map<std::string, json> by_kind;  // first check of each kind
 };
 
@@ -40,8 +40,8 @@ const auto* const kCleanResults = ::testing::AddGlobalTestEnvironment(new CleanR
 
 // `parex run <fixture case> --variant V`, the binaries from `bin_root`/<fixture>; returns the console output and
 // the result JSON (grade() takes the fixtures' own binaries).
-Graded grade_into(const fs::path& results, const fs::path& bin_root, const std::string& fixture, const std::string& variant,
-                  const std::string& extra = "") {
+Graded grade_into(const fs::path& results, const fs::path& bin_root, const std::string& fixture,
+                  const std::string& variant, const std::string& extra = "") {
   std::string command = std::string(PAREX_EXE) + " run " + PAREX_FIXTURES + "/" + fixture + " --bin-dir " +
                         (bin_root / fixture).string() + " --variant " + variant + " --results " + results.string() +
                         " " + extra + " 2>&1";
@@ -61,7 +61,8 @@ Graded grade_into(const fs::path& results, const fs::path& bin_root, const std::
   return graded;
 }
 
-Graded grade_in(const fs::path& bin_root, const std::string& fixture, const std::string& variant, const std::string& extra = "") {
+Graded grade_in(const fs::path& bin_root, const std::string& fixture, const std::string& variant,
+                const std::string& extra = "") {
   return grade_into(results_dir(), bin_root, fixture, variant, extra);
 }
 
@@ -174,12 +175,13 @@ TEST(MachineLock, TheTimedRunsOfTwoRunnersTakeTurns) {
   ::setenv("PAREX_LOCK_FILE", lock.c_str(), 1);
   const pid_t first = ::fork();
   if (first == 0) {
-    const std::string fixture = std::string(PAREX_FIXTURES) + "/twotasks", bin = std::string(PAREX_FIXTURE_BIN) + "/twotasks";
+    const std::string fixture = std::string(PAREX_FIXTURES) + "/twotasks",
+                      bin = std::string(PAREX_FIXTURE_BIN) + "/twotasks";
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDOUT_FILENO);
     ::dup2(null, STDERR_FILENO);
-    ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "parallel", "--repetitions",
-            "4", "--results", first_results.c_str(), static_cast<char*>(nullptr));
+    ::execl(PAREX_EXE, PAREX_EXE, "run", fixture.c_str(), "--bin-dir", bin.c_str(), "--variant", "parallel",
+            "--repetitions", "4", "--results", first_results.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
   // Until the first runner holds the lock (our own try must not keep it).
@@ -212,7 +214,8 @@ TEST(TwoTasks, ParallelPassesEveryCheck) {
   EXPECT_EQ(graded.exit_code, 0) << graded.console;
   EXPECT_EQ(graded.result["schema"], "parex-result/1");
   EXPECT_EQ(graded.result["status"], "pass");
-  for (const auto& [name, check] : graded.checks) EXPECT_EQ(check["status"], "pass") << name << ": " << check["message"];
+  for (const auto& [name, check] : graded.checks)
+    EXPECT_EQ(check["status"], "pass") << name << ": " << check["message"];
   EXPECT_GT(graded.by_kind["speedup"]["measured"].get<double>(), 1.6);
   // runs alternate baseline, graded, ...: 3 pairs, or more when noise or steal left the verdict undecided
   const auto& runs = graded.result["runs"];
@@ -251,8 +254,10 @@ TEST(TwoTasks, SequentialFailsInterleaved) {
   EXPECT_CONSOLE_HAS(graded, "note: 1 of 3 pairs run: 'interleaved ");
   // Its speedup, on one pair, is shown but not judged (nor scored).
   EXPECT_EQ(status_of(graded, "speedup"), "fail");
-  EXPECT_NE(graded.by_kind["speedup"]["message"].get<std::string>().find("not judged: 1 of 3 pairs ran, as 'interleaved "),
-            std::string::npos) << graded.by_kind["speedup"]["message"];
+  EXPECT_NE(
+      graded.by_kind["speedup"]["message"].get<std::string>().find("not judged: 1 of 3 pairs ran, as 'interleaved "),
+      std::string::npos)
+      << graded.by_kind["speedup"]["message"];
 }
 
 // A starter sealed on its first pair needs of that pair's baseline run only what it printed: the run the case's
@@ -282,20 +287,23 @@ TEST(ReusedBaseline, AnExpectedFailureSealedOnItsFirstRunReusesTheBaselineRunIts
   ASSERT_EQ(starter.result["runs"].size(), 2u) << starter.console;
   EXPECT_EQ(starter.result["runs"][0]["variant"], "serial");
   EXPECT_EQ(reused_from(starter), (std::vector<std::string>{"twotasks/parallel", ""}));
-  EXPECT_CONSOLE_HAS(starter, "note: baseline 'serial' was not run again: its run is the one twotasks/parallel's grade recorded");
+  EXPECT_CONSOLE_HAS(
+      starter, "note: baseline 'serial' was not run again: its run is the one twotasks/parallel's grade recorded");
   // The same evidence as a baseline run of its own: its output checks judged, its speedup shown, not judged.
   EXPECT_EQ(starter.result["status"], "pass");  // expect = "fail", and it does
   EXPECT_EQ(status_of(starter, "interleaved"), "fail");
   EXPECT_EQ(status_of(starter, "same_lines"), "pass");
   EXPECT_EQ(status_of(starter, "in_order"), "pass");
-  EXPECT_NE(starter.by_kind["speedup"]["message"].get<std::string>().find("not judged: 1 of 3 pairs ran"), std::string::npos);
+  EXPECT_NE(starter.by_kind["speedup"]["message"].get<std::string>().find("not judged: 1 of 3 pairs ran"),
+            std::string::npos);
   EXPECT_LT(starter.by_kind["speedup"]["measured"].get<double>(), 1.2);
 
   // Another time scale is another run of the baseline: not reused.
   auto rescaled = in_results("sequential", "--time-scale 0.5");
   EXPECT_EQ(reused_from(rescaled), (std::vector<std::string>{"", ""})) << rescaled.console;
 
-  // A foil whose first run seals nothing runs its baseline after it, and every pair as always: nothing reused is judged.
+  // A foil whose first run seals nothing runs its baseline after it, and every pair as always: nothing reused is
+  // judged.
   in_results("parallel");
   auto laggard = in_results("laggard");
   EXPECT_EQ(laggard.result["status"], "pass") << laggard.console;  // it fails its speedup, as expected
@@ -402,7 +410,8 @@ TEST(RunFail, LeakedChildIsNamedAndKilled) {
   EXPECT_EQ(hang["when"], "leaked");
   ASSERT_EQ(hang["processes"].size(), 1u);
   const auto& leaked = hang["processes"][0];
-  EXPECT_TRUE(leaked["syscall"] == "clock_nanosleep" || (leaked["syscall"] == "" && leaked["state"] == "R")) << leaked.dump();
+  EXPECT_TRUE(leaked["syscall"] == "clock_nanosleep" || (leaked["syscall"] == "" && leaked["state"] == "R"))
+      << leaked.dump();
   EXPECT_CONSOLE_HAS(graded, "where they were:");
 }
 
@@ -478,7 +487,8 @@ void expect_probe_flood_stopped(const std::string& variant) {
   const json& run = graded.result["runs"][0];
   EXPECT_EQ(run["outcome"], "output_limit");
   EXPECT_EQ(graded.result["status"], "pass");  // it failed, as expected
-  EXPECT_GT(run["output_bytes"].get<std::size_t>() + run.value("probe_bytes", std::size_t{0}), 100000u);  // what arrived
+  EXPECT_GT(run["output_bytes"].get<std::size_t>() + run.value("probe_bytes", std::size_t{0}),
+            100000u);  // what arrived
   std::size_t kept = 0;
   for (const auto& record : run["probes"]) kept += record["value"].get<std::string>().size();
   EXPECT_LE(kept, 100000u);
@@ -554,8 +564,10 @@ TEST(RunFail, AScriptVariantGetsAWorkingFolderOfItsOwn) {
   EXPECT_EQ(graded.result["runs"][0]["outcome"], "ok") << graded.console;
   EXPECT_EQ(stdout_of(graded), "cwd holds ['shared_mod.py', 'workdir.py']\nwrote shared\n");
   EXPECT_FALSE(fs::exists(fs::path(PAREX_FIXTURES) / "runfail" / "scratch.txt")) << "the case folder was written";
-  EXPECT_NE(graded.result["machine"]["sandbox"].get<std::string>().find("working folder /tmp/work/runfail holds 2 file(s)"),
-            std::string::npos) << graded.result["machine"]["sandbox"];
+  EXPECT_NE(
+      graded.result["machine"]["sandbox"].get<std::string>().find("working folder /tmp/work/runfail holds 2 file(s)"),
+      std::string::npos)
+      << graded.result["machine"]["sandbox"];
 }
 
 // A python3 on PATH that is a shim (pyenv's runs the interpreter as a child, for ~0.2 s a start) is resolved once per
@@ -577,7 +589,8 @@ TEST(RunFail, APythonShimOnPathIsResolvedToTheRealInterpreter) {
   const std::string executable = stdout_of(graded);
   EXPECT_EQ(executable.find(shim_dir.string()), std::string::npos) << executable;
   const auto& run = graded.result["runs"][0];
-  const int processes = run["processes_created"].is_null() ? run["peak_processes"].get<int>() : run["processes_created"].get<int>();
+  const int processes =
+      run["processes_created"].is_null() ? run["peak_processes"].get<int>() : run["processes_created"].get<int>();
   EXPECT_EQ(processes, 1) << "the shim ran: " << run.dump();
 }
 
@@ -710,7 +723,9 @@ TEST(BenchmarkBaseline, AForgedBaselineInTheProgramPassesButTheInstructorsDoesNo
   std::vector<json> serial, forged_runs;
   for (const auto& run : graded.result["runs"]) (run["variant"] == "serial" ? serial : forged_runs).push_back(run);
   ASSERT_EQ(serial.size(), forged_runs.size()) << graded.console;
-  auto shaken = [](const json& run) { return run.value("stolen_share", 0.0) > 0.1 || run.value("foreign_share", 0.0) > 0.1; };
+  auto shaken = [](const json& run) {
+    return run.value("stolen_share", 0.0) > 0.1 || run.value("foreign_share", 0.0) > 0.1;
+  };
   for (std::size_t r = 0; r + 1 < serial.size(); ++r)
     EXPECT_TRUE(shaken(serial[r]) || shaken(forged_runs[r]))
         << "a benchmark run again, undisturbed: " << serial[r].dump() << forged_runs[r].dump();
@@ -723,7 +738,8 @@ TEST(CrashExpected, ExitCheckAcceptsTheSignal) {
 }
 
 TEST(Cli, MissingExecutableIsAnErrorResult) {
-  std::string command = std::string(PAREX_EXE) + " run " + PAREX_FIXTURES + "/twotasks --bin-dir /nonexistent --variant parallel 2>&1";
+  std::string command =
+      std::string(PAREX_EXE) + " run " + PAREX_FIXTURES + "/twotasks --bin-dir /nonexistent --variant parallel 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -766,7 +782,6 @@ std::vector<std::string> stdout_texts(const Graded& graded) {
         if (line["stream"] == "stdout") out.push_back(line["text"]);
   return out;
 }
-
 
 }  // namespace
 

@@ -16,7 +16,8 @@ class CaseDir {
  public:
   CaseDir(const std::string& toml, std::vector<std::string> sources = {"serial.cpp", "parallel.cpp"},
           std::string name = "demo_case") {
-    root_ = fs::temp_directory_path() / ("parex-catalog-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    root_ = fs::temp_directory_path() /
+            ("parex-catalog-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     dir_ = root_ / name;
     fs::create_directories(dir_);
     std::ofstream(dir_ / "case.toml") << toml;
@@ -62,8 +63,9 @@ TEST(Catalog, UnknownTopLevelKeyIsLocatedWithSuggestion) {
   ASSERT_EQ(result.errors.size(), 1u) << errors_of(result);
   EXPECT_EQ(result.errors[0].line, 4);
   EXPECT_EQ(result.errors[0].column, 1);
-  EXPECT_NE(format_diagnostic(result.errors[0]).find("case.toml:4:1: unknown key 'repetitons' (did you mean 'repetitions'?)"),
-            std::string::npos)
+  EXPECT_NE(
+      format_diagnostic(result.errors[0]).find("case.toml:4:1: unknown key 'repetitons' (did you mean 'repetitions'?)"),
+      std::string::npos)
       << errors_of(result);
 }
 
@@ -93,16 +95,21 @@ TEST(Catalog, TomlSyntaxErrorIsLocated) {
 TEST(Catalog, UnknownCheckKindSuggests) {
   CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"speedpu\"\nbaseline = \"serial\"\nat_least = 1.5\n");
   auto errors = errors_of(load_case(dir.path()));
-  EXPECT_NE(errors.find("case.toml:3:8: unknown check kind 'speedpu' (did you mean 'speedup'?)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("case.toml:3:8: unknown check kind 'speedpu' (did you mean 'speedup'?)"), std::string::npos)
+      << errors;
 }
 
 TEST(Catalog, BenchmarkBaselineVariantMustNameAVariantAndIsABaseline) {
-  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"benchmark_speedup\"\nbaseline = \"BM_Serial\"\n"
+  CaseDir dir(std::string(kMinimal) +
+              "[[checks]]\nkind = \"benchmark_speedup\"\nbaseline = \"BM_Serial\"\n"
               "candidate = \"BM_Pool\"\nbaseline_variant = \"serail\"\nat_least = 1.5\n");
   auto errors = errors_of(load_case(dir.path()));
-  EXPECT_NE(errors.find("case.toml:2:1: baseline_variant 'serail' names no variant of this case (did you mean 'serial'?)"),
-            std::string::npos) << errors;
-  CaseDir good(std::string(kMinimal) + "[[checks]]\nkind = \"benchmark_speedup\"\nbaseline = \"BM_Serial\"\n"
+  EXPECT_NE(
+      errors.find("case.toml:2:1: baseline_variant 'serail' names no variant of this case (did you mean 'serial'?)"),
+      std::string::npos)
+      << errors;
+  CaseDir good(std::string(kMinimal) +
+               "[[checks]]\nkind = \"benchmark_speedup\"\nbaseline = \"BM_Serial\"\n"
                "candidate = \"BM_Pool\"\nbaseline_variant = \"serial\"\nat_least = 1.5\n");
   auto loaded = load_case(good.path());
   ASSERT_TRUE(loaded.spec) << errors_of(loaded);
@@ -110,7 +117,8 @@ TEST(Catalog, BenchmarkBaselineVariantMustNameAVariantAndIsABaseline) {
 }
 
 TEST(Catalog, ProcessesNeedsMinPeakAndSpeedupTakesAtMost) {
-  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"processes\"\n[[checks]]\nkind = \"processes\"\nmin_peak = 0\n"
+  CaseDir dir(std::string(kMinimal) +
+              "[[checks]]\nkind = \"processes\"\n[[checks]]\nkind = \"processes\"\nmin_peak = 0\n"
               "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\nat_most = -1\n");
   auto errors = errors_of(load_case(dir.path()));
   EXPECT_NE(errors.find("'min_peak'"), std::string::npos) << errors;
@@ -123,7 +131,8 @@ TEST(Catalog, ProcessesNeedsMinPeakAndSpeedupTakesAtMost) {
 }
 
 TEST(Catalog, ScalingNeedsASerialFractionBetweenZeroAndOne) {
-  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"scaling\"\n[[checks]]\nkind = \"scaling\"\n"
+  CaseDir dir(std::string(kMinimal) +
+              "[[checks]]\nkind = \"scaling\"\n[[checks]]\nkind = \"scaling\"\n"
               "max_serial_fraction = 1.5\n[[checks]]\nkind = \"scaling\"\nmax_serial_fractoin = 0.2\n");
   auto errors = errors_of(load_case(dir.path()));
   EXPECT_NE(errors.find("'max_serial_fraction'"), std::string::npos) << errors;
@@ -137,12 +146,15 @@ TEST(Catalog, ScalingNeedsASerialFractionBetweenZeroAndOne) {
 }
 
 TEST(Catalog, ProcessesTasksAreNamedOnceAndSpeedupMinWorkIsNotNegative) {
-  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"processes\"\nmin_peak = 3\ntasks = [\"square\", \"square\"]\n"
+  CaseDir dir(std::string(kMinimal) +
+              "[[checks]]\nkind = \"processes\"\nmin_peak = 3\ntasks = [\"square\", \"square\"]\n"
               "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\nmin_work = -0.5\n");
   auto errors = errors_of(load_case(dir.path()));
-  EXPECT_NE(errors.find("'tasks' names each task once, none empty (got \"square\" again)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("'tasks' names each task once, none empty (got \"square\" again)"), std::string::npos)
+      << errors;
   EXPECT_NE(errors.find("'min_work' must be 0 or more"), std::string::npos) << errors;
-  CaseDir good(std::string(kMinimal) + "[[checks]]\nkind = \"processes\"\nmin_peak = 3\ntasks = [\"square\", \"cube\"]\n");
+  CaseDir good(std::string(kMinimal) +
+               "[[checks]]\nkind = \"processes\"\nmin_peak = 3\ntasks = [\"square\", \"cube\"]\n");
   auto loaded = load_case(good.path());
   ASSERT_TRUE(loaded.spec) << errors_of(loaded);
   EXPECT_EQ(loaded.spec->checks.front().name, "at least 3 processes at once, square and cube each in its own");
@@ -153,7 +165,8 @@ TEST(Catalog, UnknownKeyInCheckAndLimits) {
   CaseDir dir(std::string(kMinimal) +
               "[limits]\nmax_proceses = 3\n[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\npatern = \"x\"\n");
   auto errors = errors_of(load_case(dir.path()));
-  EXPECT_NE(errors.find("unknown key 'max_proceses' in [limits] (did you mean 'max_processes'?)"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("unknown key 'max_proceses' in [limits] (did you mean 'max_processes'?)"), std::string::npos)
+      << errors;
   EXPECT_NE(errors.find("unknown key 'patern' in a 'same_lines' check"), std::string::npos) << errors;
 }
 
@@ -172,7 +185,8 @@ TEST(Catalog, BadRegexIsAnError) {
 }
 
 TEST(Catalog, PatternsRe2CannotTakeAreErrorsWithAdvice) {
-  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"in_order\"\nbaseline = \"serial\"\npattern = \"^a(?=b)\"\n" +
+  CaseDir dir(std::string(kMinimal) +
+              "[[checks]]\nkind = \"in_order\"\nbaseline = \"serial\"\npattern = \"^a(?=b)\"\n" +
               "[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\nignore = \"(took)\\\\1\"\n");
   auto errors = errors_of(load_case(dir.path()));
   EXPECT_NE(errors.find("case.toml:5:11: bad regex '^a(?=b)' in 'pattern'"), std::string::npos) << errors;
@@ -196,7 +210,8 @@ TEST(Catalog, FileCheckRegexesAreCheckedAndPerlEscapesWarn) {
 TEST(Catalog, SpeedupNeedsExactlyOneThreshold) {
   CaseDir none(std::string(kMinimal) + "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\n");
   EXPECT_NE(errors_of(load_case(none.path())).find("exactly one of 'at_least' or 'efficiency'"), std::string::npos);
-  CaseDir both(std::string(kMinimal) + "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\nefficiency = 0.5\n");
+  CaseDir both(std::string(kMinimal) +
+               "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\nefficiency = 0.5\n");
   EXPECT_NE(errors_of(load_case(both.path())).find("exactly one of 'at_least' or 'efficiency'"), std::string::npos);
   CaseDir range(std::string(kMinimal) + "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nefficiency = 1.5\n");
   EXPECT_NE(errors_of(load_case(range.path())).find("'efficiency' must be in (0, 1]"), std::string::npos);
@@ -219,7 +234,8 @@ TEST(Catalog, ExitCheckSignalByName) {
 
 TEST(Catalog, VariantsByConventionAndCommand) {
   CaseDir dir(std::string(kMinimal) +
-                  "[variants.starter]\nexpect = \"fail\"\n[variants.python]\ncommand = [\"python3\", \"p.py\"]\nexpect = \"pass\"\n",
+                  "[variants.starter]\nexpect = \"fail\"\n[variants.python]\ncommand = [\"python3\", \"p.py\"]\nexpect "
+                  "= \"pass\"\n",
               {"serial.cpp", "parallel.cpp", "starter/main.cpp", "starter/util.cpp"});
   auto result = load_case(dir.path());
   ASSERT_TRUE(result.spec) << errors_of(result);
@@ -230,8 +246,9 @@ TEST(Catalog, VariantsByConventionAndCommand) {
 
 TEST(Catalog, VariantWithoutSourceOrCommand) {
   CaseDir dir(std::string(kMinimal) + "[variants.ghost]\nexpect = \"pass\"\n");
-  EXPECT_NE(errors_of(load_case(dir.path())).find("variant 'ghost' has no ghost.cpp, no ghost/ folder and no 'command'"),
-            std::string::npos);
+  EXPECT_NE(
+      errors_of(load_case(dir.path())).find("variant 'ghost' has no ghost.cpp, no ghost/ folder and no 'command'"),
+      std::string::npos);
 }
 
 TEST(Catalog, BadExpectAndNoGradedVariant) {
@@ -267,13 +284,15 @@ TEST(Catalog, ReservedVariantName) {
 TEST(Catalog, BadFileCheckTextIsACatalogError) {
   CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"filecheck\"\ntext = \"CHECK-NEXT: a\"\n");
   auto errors = errors_of(load_case(dir.path()));
-  EXPECT_NE(errors.find("case.toml:4:8: bad FileCheck text: invalid check text: found 'CHECK-NEXT' without previous 'CHECK: line (line 4)"),
+  EXPECT_NE(errors.find("case.toml:4:8: bad FileCheck text: invalid check text: found 'CHECK-NEXT' without previous "
+                        "'CHECK: line (line 4)"),
             std::string::npos)
       << errors;
 }
 
 TEST(Catalog, FileCheckLinesCountInCaseToml) {
-  CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"filecheck\"\ntext = \"\"\"\nCHECK: a\nCHECK-NEXT: b\n\"\"\"\n");
+  CaseDir dir(std::string(kMinimal) +
+              "[[checks]]\nkind = \"filecheck\"\ntext = \"\"\"\nCHECK: a\nCHECK-NEXT: b\n\"\"\"\n");
   auto result = load_case(dir.path());
   ASSERT_TRUE(result.spec) << errors_of(result);
   EXPECT_EQ(result.spec->checks[0].text_line_offset, 4);  // CHECK: a is on line 5 of case.toml
@@ -297,8 +316,10 @@ TEST(CommandFor, PythonCommandsRunWithTheChosenInterpreter) {
 }
 
 TEST(Catalog, SubmissionDefaultsToTheStarter) {
-  CaseDir dir(std::string(kMinimal) + "[variants.starter]\nexpect = \"fail\"\n[[checks]]\nkind = \"speedup\"\n"
-              "baseline = \"serial\"\nat_least = 1.5\n", {"serial.cpp", "parallel.cpp", "starter.cpp", "helper.cpp"});
+  CaseDir dir(std::string(kMinimal) +
+                  "[variants.starter]\nexpect = \"fail\"\n[[checks]]\nkind = \"speedup\"\n"
+                  "baseline = \"serial\"\nat_least = 1.5\n",
+              {"serial.cpp", "parallel.cpp", "starter.cpp", "helper.cpp"});
   auto loaded = load_case(dir.path());
   ASSERT_TRUE(loaded.spec) << errors_of(loaded);
   ASSERT_TRUE(loaded.spec->submission);
@@ -310,22 +331,26 @@ TEST(Catalog, SubmissionDefaultsToTheStarter) {
 }
 
 TEST(Catalog, SubmissionPointsBandsAndVisibilityAreValidated) {
-  CaseDir dir(std::string(kMinimal) +
-              "[submission]\nvariant = \"startr\"\nfiles = [\"../parallel.cpp\"]\nhidden_variants = [\"paralel\"]\n"
-              "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\npoints = -1\nbands = [[1.5, 2.0]]\n"
-              "visibility = \"secret\"\n[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\nbands = [[1, 1]]\n",
-              {"serial.cpp", "parallel.cpp", "starter.cpp"});
+  CaseDir dir(
+      std::string(kMinimal) +
+          "[submission]\nvariant = \"startr\"\nfiles = [\"../parallel.cpp\"]\nhidden_variants = [\"paralel\"]\n"
+          "[[checks]]\nkind = \"speedup\"\nbaseline = \"serial\"\nat_least = 1.5\npoints = -1\nbands = [[1.5, 2.0]]\n"
+          "visibility = \"secret\"\n[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\nbands = [[1, 1]]\n",
+      {"serial.cpp", "parallel.cpp", "starter.cpp"});
   auto errors = errors_of(load_case(dir.path()));
-  EXPECT_NE(errors.find("'variant' names no variant of this case: 'startr' (did you mean 'starter'?)"), std::string::npos)
+  EXPECT_NE(errors.find("'variant' names no variant of this case: 'startr' (did you mean 'starter'?)"),
+            std::string::npos)
       << errors;
   EXPECT_NE(errors.find("'points' must be between 0 and 1000000 (got -1)"), std::string::npos) << errors;
   EXPECT_NE(errors.find("'bands' must be a list of [value, fraction] pairs"), std::string::npos) << errors;
-  EXPECT_NE(errors.find("'visibility' must be one of: visible, hidden, after_due_date (got \"secret\")"), std::string::npos)
+  EXPECT_NE(errors.find("'visibility' must be one of: visible, hidden, after_due_date (got \"secret\")"),
+            std::string::npos)
       << errors;
   EXPECT_NE(errors.find("unknown key 'bands' in a 'same_lines' check"), std::string::npos) << errors;
 
-  CaseDir files(std::string(kMinimal) + "[submission]\nfiles = [\"../parallel.cpp\"]\nhidden_variants = [\"paralel\"]\n",
-                {"serial.cpp", "parallel.cpp", "starter.cpp"});
+  CaseDir files(
+      std::string(kMinimal) + "[submission]\nfiles = [\"../parallel.cpp\"]\nhidden_variants = [\"paralel\"]\n",
+      {"serial.cpp", "parallel.cpp", "starter.cpp"});
   auto file_errors = errors_of(load_case(files.path()));
   EXPECT_NE(file_errors.find("'files' holds '../parallel.cpp'"), std::string::npos) << file_errors;
   EXPECT_NE(file_errors.find("'hidden_variants' names no variant of this case: 'paralel' (did you mean 'parallel'?)"),
@@ -334,13 +359,15 @@ TEST(Catalog, SubmissionPointsBandsAndVisibilityAreValidated) {
 }
 
 TEST(Catalog, ACheckAgainstAHiddenBaselineIsHiddenAndWarned) {
-  CaseDir dir(std::string(kMinimal) + "[submission]\nhidden_variants = [\"parallel\", \"serial\"]\n[[checks]]\n"
-              "kind = \"same_lines\"\nbaseline = \"serial\"\npoints = 2\nbands = []\n",
+  CaseDir dir(std::string(kMinimal) +
+                  "[submission]\nhidden_variants = [\"parallel\", \"serial\"]\n[[checks]]\n"
+                  "kind = \"same_lines\"\nbaseline = \"serial\"\npoints = 2\nbands = []\n",
               {"serial.cpp", "parallel.cpp", "starter.cpp"});
   auto loaded = load_case(dir.path());
   EXPECT_NE(errors_of(loaded).find("unknown key 'bands'"), std::string::npos);
-  CaseDir ok(std::string(kMinimal) + "[submission]\nhidden_variants = [\"parallel\", \"serial\"]\n[[checks]]\n"
-             "kind = \"same_lines\"\nbaseline = \"serial\"\npoints = 2\n",
+  CaseDir ok(std::string(kMinimal) +
+                 "[submission]\nhidden_variants = [\"parallel\", \"serial\"]\n[[checks]]\n"
+                 "kind = \"same_lines\"\nbaseline = \"serial\"\npoints = 2\n",
              {"serial.cpp", "parallel.cpp", "starter.cpp"});
   auto hidden = load_case(ok.path());
   ASSERT_TRUE(hidden.spec) << errors_of(hidden);

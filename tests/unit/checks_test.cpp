@@ -25,10 +25,12 @@ CheckSpec spec(CheckKind kind) {
 }
 
 // Serial: squares then cubes; parallel: alternating in time.
-const std::vector<std::pair<double, std::string>> kSerialLines = {
-    {0.05, "square 4"}, {0.10, "square 9"}, {0.15, "square 64"}, {0.20, "cube 8"}, {0.25, "cube 27"}, {0.30, "cube 512"}};
-const std::vector<std::pair<double, std::string>> kParallelLines = {
-    {0.05, "square 4"}, {0.051, "cube 8"}, {0.10, "square 9"}, {0.101, "cube 27"}, {0.15, "square 64"}, {0.151, "cube 512"}};
+const std::vector<std::pair<double, std::string>> kSerialLines = {{0.05, "square 4"},  {0.10, "square 9"},
+                                                                  {0.15, "square 64"}, {0.20, "cube 8"},
+                                                                  {0.25, "cube 27"},   {0.30, "cube 512"}};
+const std::vector<std::pair<double, std::string>> kParallelLines = {{0.05, "square 4"},  {0.051, "cube 8"},
+                                                                    {0.10, "square 9"},  {0.101, "cube 27"},
+                                                                    {0.15, "square 64"}, {0.151, "cube 512"}};
 
 Evidence evidence(std::vector<Run> graded, std::vector<Run> serial = {}) {
   Evidence e;
@@ -43,16 +45,18 @@ Evidence evidence(std::vector<Run> graded, std::vector<Run> serial = {}) {
 TEST(Speedup, PassesOnMedianOfPairedRatios) {
   auto check = spec(CheckKind::speedup);
   check.at_least = 1.8;
-  auto result = evaluate(check, evidence({run_of(0.30), run_of(0.31), run_of(0.5)}, {run_of(0.60), run_of(0.61), run_of(0.6)}));
+  auto result =
+      evaluate(check, evidence({run_of(0.30), run_of(0.31), run_of(0.5)}, {run_of(0.60), run_of(0.61), run_of(0.6)}));
   EXPECT_TRUE(result.passed) << result.message;
-  EXPECT_NEAR(*result.measured, 1.97, 0.01);  // ratios 2.0, 1.97, 1.2: the median ignores the outlier
+  EXPECT_NEAR(*result.measured, 1.97, 0.01);                 // ratios 2.0, 1.97, 1.2: the median ignores the outlier
   EXPECT_EQ(result.message, "1.97x [1.20, 2.00] >= 1.80x");  // with 3 pairs the interval is their range
 }
 
 TEST(Speedup, FailsWhenNotFaster) {
   auto check = spec(CheckKind::speedup);
   check.at_least = 1.8;
-  auto result = evaluate(check, evidence({run_of(0.6), run_of(0.6), run_of(0.6)}, {run_of(0.6), run_of(0.6), run_of(0.6)}));
+  auto result =
+      evaluate(check, evidence({run_of(0.6), run_of(0.6), run_of(0.6)}, {run_of(0.6), run_of(0.6), run_of(0.6)}));
   EXPECT_FALSE(result.passed);
   EXPECT_EQ(result.message, "1.00x [1.00, 1.00] < 1.80x");
   EXPECT_NE(result.detail.find("hint: the graded variant is about as fast"), std::string::npos);
@@ -99,8 +103,8 @@ TEST(SameLines, PassesOnPermutationAndIgnoresPattern) {
 TEST(SameLines, ReportsMissingExtraAndDuplicatesFromFork) {
   auto check = spec(CheckKind::same_lines);
   auto parallel = run_of(0.3, kParallelLines);
-  parallel.lines.erase(parallel.lines.begin());                  // "square 4" missing
-  parallel.lines.push_back({0.2, Stream::out, "cube 8"});        // printed by two processes
+  parallel.lines.erase(parallel.lines.begin());            // "square 4" missing
+  parallel.lines.push_back({0.2, Stream::out, "cube 8"});  // printed by two processes
   auto result = evaluate(check, evidence({parallel}, {run_of(0.6, kSerialLines)}));
   EXPECT_FALSE(result.passed);
   EXPECT_EQ(result.message, "run 1: 1 line(s) missing, 1 unexpected");
@@ -213,7 +217,8 @@ TEST(Isolation, ProcessKeepsParentCopy) {
   auto check = spec(CheckKind::isolation);
   check.probe = "square_result";
   auto run = run_of(0.1);
-  run.probes = {{0.01, 100, 100, "square_result", "[]"}, {0.02, 101, 101, "square_result", "[4, 9]"},
+  run.probes = {{0.01, 100, 100, "square_result", "[]"},
+                {0.02, 101, 101, "square_result", "[4, 9]"},
                 {0.03, 100, 100, "square_result", "[]"}};
   auto result = evaluate(check, evidence({run}));
   EXPECT_TRUE(result.passed) << result.message;
@@ -228,11 +233,13 @@ TEST(Isolation, EachRuleHasItsMessage) {
     return evaluate(check, evidence({run}));
   };
   EXPECT_NE(with({}).message.find("no record of probe 'v'"), std::string::npos);
-  EXPECT_NE(with({{0.1, 100, 100, "v", "[]"}, {0.2, 100, 100, "v", "[4]"}}).message.find("every record came from the main process"),
+  EXPECT_NE(with({{0.1, 100, 100, "v", "[]"}, {0.2, 100, 100, "v", "[4]"}})
+                .message.find("every record came from the main process"),
             std::string::npos);
   EXPECT_NE(with({{0.1, 101, 101, "v", "[4]"}, {0.2, 100, 100, "v", "[]"}}).message.find("did not report 'v' before"),
             std::string::npos);
-  EXPECT_NE(with({{0.1, 100, 100, "v", "[]"}, {0.2, 101, 101, "v", "[]"}, {0.3, 100, 100, "v", "[]"}}).message.find("did not change"),
+  EXPECT_NE(with({{0.1, 100, 100, "v", "[]"}, {0.2, 101, 101, "v", "[]"}, {0.3, 100, 100, "v", "[]"}})
+                .message.find("did not change"),
             std::string::npos);
   EXPECT_NE(with({{0.1, 100, 100, "v", "[]"}, {0.2, 101, 101, "v", "[4]"}}).message.find("after the last record"),
             std::string::npos);
@@ -345,7 +352,8 @@ TEST(Speedup, PairsDisturbedByStealAreLeftOut) {
   auto result = evaluate(check, e);
   EXPECT_TRUE(result.passed) << result.message;
   EXPECT_DOUBLE_EQ(*result.measured, 2.0);
-  EXPECT_EQ(result.message, "2.00x [2.00, 2.00] >= 1.80x (2 of 5 pairs left out: the hypervisor took over 10% of the CPUs)");
+  EXPECT_EQ(result.message,
+            "2.00x [2.00, 2.00] >= 1.80x (2 of 5 pairs left out: the hypervisor took over 10% of the CPUs)");
   EXPECT_EQ(result.data["disturbed_pairs"], 2);
   EXPECT_TRUE(result.data["pairs"][1].value("disturbed", false));
   EXPECT_FALSE(speedup_undecided(check, e));  // three clean pairs, as asked, all above the bar
@@ -404,7 +412,8 @@ TEST(Speedup, PairsDisturbedByOtherProcessesAreLeftOut) {
   e.repetitions = 3;
   auto result = evaluate(check, e);
   EXPECT_TRUE(result.passed) << result.message;
-  EXPECT_EQ(result.message, "2.00x [2.00, 2.00] >= 1.50x (1 of 4 pairs left out: other processes took over 10% of the full CPUs)");
+  EXPECT_EQ(result.message,
+            "2.00x [2.00, 2.00] >= 1.50x (1 of 4 pairs left out: other processes took over 10% of the full CPUs)");
   EXPECT_EQ(result.data["disturbed_pairs"], 1);
   EXPECT_FALSE(speedup_undecided(check, e));
   e.graded.pop_back();
@@ -448,7 +457,8 @@ TEST(Speedup, AMachineBusyThroughEveryPairIsAnErrorNotAFailure) {
 TEST(Speedup, TheHintIsLeftOutWhenAPairWasDisturbed) {
   auto check = spec(CheckKind::speedup);
   check.at_least = 1.8;
-  auto e = evidence({run_of(0.6), crowded(run_of(0.9), 0.3, 1.0), run_of(0.6)}, {run_of(0.6), run_of(0.6), run_of(0.6)});
+  auto e =
+      evidence({run_of(0.6), crowded(run_of(0.9), 0.3, 1.0), run_of(0.6)}, {run_of(0.6), run_of(0.6), run_of(0.6)});
   auto result = evaluate(check, e);
   EXPECT_FALSE(result.passed);
   EXPECT_FALSE(result.cannot_judge);
@@ -458,8 +468,11 @@ TEST(Speedup, TheHintIsLeftOutWhenAPairWasDisturbed) {
 // A run of a Google Benchmark program that printed these median real times (ns) as JSON.
 Run benchmark_output(double serial_ns, double pool_ns, double steal = 0) {
   auto median = [](const std::string& name, double real_time) {
-    return nlohmann::json{{"name", name + "/real_time_median"}, {"run_name", name + "/real_time"}, {"run_type", "aggregate"},
-                          {"aggregate_name", "median"}, {"real_time", real_time}};
+    return nlohmann::json{{"name", name + "/real_time_median"},
+                          {"run_name", name + "/real_time"},
+                          {"run_type", "aggregate"},
+                          {"aggregate_name", "median"},
+                          {"real_time", real_time}};
   };
   nlohmann::json report = {{"context", {{"num_cpus", 2}}},
                            {"benchmarks", {median("BM_Serial", serial_ns), median("BM_Pool", pool_ns)}}};
@@ -495,7 +508,8 @@ TEST(BenchmarkSpeedup, OutputThatIsNoBenchmarkReportOrLacksTheBenchmarkFails) {
   check.candidate = "BM_Poll";
   result = evaluate(check, evidence({benchmark_output(80e6, 40e6)}));
   EXPECT_FALSE(result.passed);
-  EXPECT_EQ(result.message, "benchmark 'BM_Poll' not found in the output (found: BM_Pool/real_time, BM_Serial/real_time)");
+  EXPECT_EQ(result.message,
+            "benchmark 'BM_Poll' not found in the output (found: BM_Pool/real_time, BM_Serial/real_time)");
 }
 
 TEST(BenchmarkSpeedup, ARunDisturbedByStealIsRunAgainAndLeftOut) {
@@ -506,14 +520,17 @@ TEST(BenchmarkSpeedup, ARunDisturbedByStealIsRunAgainAndLeftOut) {
   EXPECT_FALSE(speedup_undecided(check, e));
   auto result = evaluate(check, e);
   EXPECT_TRUE(result.passed) << result.message;
-  EXPECT_EQ(result.message, "2.00x >= 1.50x (median real time BM_Serial / BM_Pool) (1 of 2 runs left out: the hypervisor took over 10% of the CPUs)");
+  EXPECT_EQ(result.message,
+            "2.00x >= 1.50x (median real time BM_Serial / BM_Pool) (1 of 2 runs left out: the hypervisor took over 10% "
+            "of the CPUs)");
   EXPECT_EQ(result.data["disturbed_runs"], 1);
   EXPECT_FALSE(speedup_undecided(check, evidence({benchmark_output(80e6, 60e6, 0.05)})));  // steal below the bar
 }
 
 TEST(BenchmarkSpeedup, EveryRunOnABusyMachineIsAnError) {
   auto check = benchmark_check();
-  auto e = evidence({crowded(benchmark_output(80e6, 75e6), 0.44, 1.0), crowded(benchmark_output(80e6, 78e6), 0.52, 1.0)});
+  auto e =
+      evidence({crowded(benchmark_output(80e6, 75e6), 0.44, 1.0), crowded(benchmark_output(80e6, 78e6), 0.52, 1.0)});
   EXPECT_TRUE(speedup_undecided(check, e));
   auto result = evaluate(check, e);
   EXPECT_TRUE(result.cannot_judge);
@@ -558,8 +575,9 @@ TEST(BenchmarkSpeedup, ABaselineVariantThatDidNotRunOrLacksTheBenchmarkFailsSayi
   EXPECT_EQ(evaluate(check, e).message, "'serial' did not print Google Benchmark JSON (is it a benchmark program?)");
   check.baseline = "BM_Serail";
   e.baselines["serial"] = {benchmark_output(80e6, 1)};
-  EXPECT_EQ(evaluate(check, e).message,
-            "benchmark 'BM_Serail' not found in the output of 'serial' (found: BM_Pool/real_time, BM_Serial/real_time)");
+  EXPECT_EQ(
+      evaluate(check, e).message,
+      "benchmark 'BM_Serail' not found in the output of 'serial' (found: BM_Pool/real_time, BM_Serial/real_time)");
 }
 
 TEST(BenchmarkSpeedup, ABaselineProgramDisturbedEveryTimeIsRunAgain) {
@@ -586,7 +604,8 @@ TEST(Speedup, FasterThanTheCoresAllowIsWorkLeftUndone) {
   EXPECT_EQ(forged.message, "20.00x [20.00, 20.00] > 3.00x: faster than the work allows");
   EXPECT_NE(forged.detail.find("1.5 x 2 core(s) for CPU-bound work"), std::string::npos) << forged.detail;
   // A right program, slightly superlinear, passes; sleeping work has no default ceiling.
-  EXPECT_TRUE(evaluate(check, evidence({busy(0.26, 2.26), busy(0.26, 2.26)}, {busy(0.6, 0.98), busy(0.6, 0.98)})).passed);
+  EXPECT_TRUE(
+      evaluate(check, evidence({busy(0.26, 2.26), busy(0.26, 2.26)}, {busy(0.6, 0.98), busy(0.6, 0.98)})).passed);
   EXPECT_TRUE(evaluate(check, evidence({run_of(0.03), run_of(0.03)}, {run_of(0.6), run_of(0.6)})).passed);
   // at_most applies to any work.
   check.at_most = 2.5;
@@ -641,11 +660,13 @@ TEST(Processes, EachTaskInAProcessOfItsOwnAllAtOnce) {
     run.probes = std::move(probes);
     return run;
   };
-  auto judged = [&](std::vector<ProbeRecord> probes) { return evaluate(check, evidence({run_with(std::move(probes))})); };
+  auto judged = [&](std::vector<ProbeRecord> probes) {
+    return evaluate(check, evidence({run_with(std::move(probes))}));
+  };
   // square from writer `sq` over [s0, s1], cube from writer `cu` over [c0, c1].
   auto tasks = [&](int sq, double s0, double s1, int cu, double c0, double c1) {
-    return judged({task(sq, s0, "task_start", "square"), task(cu, c0, "task_start", "cube"), task(sq, s1, "task_end", "square"),
-                   task(cu, c1, "task_end", "cube")});
+    return judged({task(sq, s0, "task_start", "square"), task(cu, c0, "task_start", "cube"),
+                   task(sq, s1, "task_end", "square"), task(cu, c1, "task_end", "cube")});
   };
   auto right = tasks(1002, 0.01, 0.31, 1003, 0.011, 0.312);
   EXPECT_TRUE(right.passed) << right.message;
@@ -794,7 +815,8 @@ TEST(Scaling, AMachineBusyAtSomeCpuCountIsAnErrorNotAFailure) {
   result = evaluate(scaling_check(0.25), e);
   EXPECT_FALSE(result.cannot_judge);
   EXPECT_TRUE(result.passed) << result.message;
-  EXPECT_NE(result.message.find("3 of 7 runs left out: other processes took over 10% of the full CPUs"), std::string::npos)
+  EXPECT_NE(result.message.find("3 of 7 runs left out: other processes took over 10% of the full CPUs"),
+            std::string::npos)
       << result.message;
 }
 

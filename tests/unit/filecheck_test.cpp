@@ -40,9 +40,7 @@ TEST(FileCheck, EachDirectivePassesAndFails) {
   }
 }
 
-TEST(FileCheck, WhitespaceIsCanonicalised) {
-  EXPECT_EQ(check("CHECK: a  b\n", "a\t \tb\n").status, Status::match);
-}
+TEST(FileCheck, WhitespaceIsCanonicalised) { EXPECT_EQ(check("CHECK: a  b\n", "a\t \tb\n").status, Status::match); }
 
 TEST(FileCheck, InvalidCheckTexts) {
   EXPECT_EQ(check("CHECK-NEXT: a\n", "a\n").status, Status::invalid_checks);
@@ -61,7 +59,8 @@ TEST(FileCheck, ValidateReadsTheCheckTextAlone) {
     EXPECT_EQ(parex::filecheck::validate(bad).status, Status::invalid_checks) << bad;
   for (const char* good : {"CHECK: a\n", "CHECK: a\nCHECK-NEXT: b\n", "CHECK: [[P:[0-9]+]]\nCHECK: [[P]]\n"})
     EXPECT_EQ(parex::filecheck::validate(good).status, Status::match) << good;
-  const auto shifted = parex::filecheck::validate("CHECK: a\nCHECK: {{b\n", {.check_name = "case.toml", .line_offset = 10});
+  const auto shifted =
+      parex::filecheck::validate("CHECK: a\nCHECK: {{b\n", {.check_name = "case.toml", .line_offset = 10});
   EXPECT_EQ(shifted.check_line, 12);
   EXPECT_NE(shifted.diagnostic.find("case.toml:12:"), std::string::npos) << shifted.diagnostic;
   EXPECT_EQ(parex::filecheck::validate("CHECK: pid {{\\d+}}\n").warnings.size(), 1u);
@@ -77,7 +76,8 @@ TEST(FileCheck, NotFoundShowsDirectiveScanStartAndNearMiss) {
   EXPECT_NE(d.find("run-1.stdout:1:9: note: scanning from here"), std::string::npos) << d;
   // As LLVM's FileCheck: of equally close lines, the first.
   EXPECT_NE(d.find("run-1.stdout:2:1: note: possible intended match here\ncube 8"), std::string::npos) << d;
-  EXPECT_NE(d.find(">     1: square 4\n      2: cube 8\n      3: cube 72"), std::string::npos) << d;  // the annotated input
+  EXPECT_NE(d.find(">     1: square 4\n      2: cube 8\n      3: cube 72"), std::string::npos)
+      << d;  // the annotated input
   EXPECT_EQ(outcome.summary, "CHECK: expected string not found in input: cube 27 (line 2)");
 }
 
@@ -111,7 +111,8 @@ TEST(FileCheckFuzz, RandomTextsNeverCrash) {
     for (int i = length(rng); i > 0; --i) out += alphabet[static_cast<std::size_t>(letter(rng))];
     return out;
   };
-  const char* prefixes[] = {"CHECK: ", "CHECK-NEXT: ", "CHECK-DAG: ", "CHECK-NOT: ", "CHECK-LABEL: ", "CHECK-EMPTY:", "CHECK-COUNT-2: "};
+  const char* prefixes[] = {
+      "CHECK: ", "CHECK-NEXT: ", "CHECK-DAG: ", "CHECK-NOT: ", "CHECK-LABEL: ", "CHECK-EMPTY:", "CHECK-COUNT-2: "};
   for (int i = 0; i < 20000; ++i) {
     std::string checks;
     for (int line = 0; line < 1 + i % 4; ++line) checks += std::string(prefixes[(i + line) % 7]) + text(12) + "\n";

@@ -93,7 +93,8 @@ TEST_F(Scripted, ADecidedSpeedupStopsAtTheRepetitionsAsked) {
 
 TEST_F(Scripted, AGradedRunThatFailsARunCheckStopsTheGrade) {
   // A run check (exit status) failed on the first graded run: no run could undo it, so none is made.
-  auto result = grade("parallel", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0, v == "serial" ? 0 : 3); });
+  auto result = grade("parallel",
+                      [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0, v == "serial" ? 0 : 3); });
   EXPECT_EQ(result.status, Status::fail);
   EXPECT_EQ(calls_["parallel"], 1);
   EXPECT_EQ(calls_["serial"], 1);
@@ -103,7 +104,8 @@ TEST_F(Scripted, AGradedRunThatFailsARunCheckStopsTheGrade) {
 
 TEST_F(Scripted, AnUndecidedSpeedupGetsPairsUpToMaxRepetitions) {
   // Ratios 1.7, 1.9, 1.7, 1.9, ...: the interval straddles 1.8 however many pairs run, so they stop at 6.
-  auto result = grade("parallel", [](const std::string& v, int i) { return took(v == "serial" ? 1.0 : (i % 2 ? 1 / 1.9 : 1 / 1.7)); });
+  auto result = grade(
+      "parallel", [](const std::string& v, int i) { return took(v == "serial" ? 1.0 : (i % 2 ? 1 / 1.9 : 1 / 1.7)); });
   EXPECT_EQ(result.pairs, 6);
   EXPECT_EQ(calls_["serial"], 6);
   EXPECT_EQ(calls_["parallel"], 6);
@@ -120,7 +122,8 @@ TEST_F(Scripted, DisturbedPairsAreReplacedByCleanOnes) {
   EXPECT_EQ(result.pairs, 4);
   EXPECT_EQ(calls_["parallel"], 4);
   ASSERT_FALSE(result.checks.empty());
-  EXPECT_NE(result.checks.front().message.find("1 of 4 pairs left out"), std::string::npos) << result.checks.front().message;
+  EXPECT_NE(result.checks.front().message.find("1 of 4 pairs left out"), std::string::npos)
+      << result.checks.front().message;
 }
 
 TEST_F(Scripted, AMachineBusyThroughEveryPairIsTheMachinesVerdict) {
@@ -136,7 +139,8 @@ TEST_F(Scripted, ARecordedBaselineStandsInForTheFirstPairOfAFailingStarter) {
   auto reference = grade("parallel", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0); });
   ASSERT_EQ(reference.status, Status::pass) << reference.error;
   // The starter crashes on its first run: its verdict is sealed beside the recorded baseline run, which is not made.
-  auto starter = grade("starter", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0, v == "serial" ? 0 : 1); });
+  auto starter = grade(
+      "starter", [](const std::string& v, int) { return took(v == "serial" ? 2.0 : 1.0, v == "serial" ? 0 : 1); });
   EXPECT_EQ(starter.status, Status::pass) << starter.error;  // expected to fail, and it does
   EXPECT_EQ(calls_["serial"], 0);
   EXPECT_EQ(calls_["starter"], 1);

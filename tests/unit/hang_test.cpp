@@ -8,7 +8,8 @@
 namespace parex {
 namespace {
 
-HangProcess process(int pid, int ppid, std::string syscall, std::vector<int> fds, std::vector<HangDescriptor> descriptors) {
+HangProcess process(int pid, int ppid, std::string syscall, std::vector<int> fds,
+                    std::vector<HangDescriptor> descriptors) {
   HangProcess p;
   p.pid = pid;
   p.ppid = ppid;
@@ -34,7 +35,8 @@ bool mentions(const Hang& hang, std::string_view text) {
 
 TEST(Hang, AReaderHoldingTheOnlyWriteEndIsAMissingClose) {
   Hang hang;
-  hang.processes = {waiting(2, 0, 3), process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r', ""}, {4, "pipe:[10]", 'w', ""}})};
+  hang.processes = {waiting(2, 0, 3),
+                    process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r', ""}, {4, "pipe:[10]", 'w', ""}})};
   explain_hang(hang);
   ASSERT_EQ(hang.edges.size(), 1u);
   EXPECT_EQ(hang.edges[0].from, 2);
@@ -64,14 +66,16 @@ TEST(Hang, TwoReadersOfEachOtherAreACycle) {
 
 TEST(Hang, AParentWaitingForAWriterOnAFullPipeIsACycle) {
   Hang hang;
-  hang.processes = {waiting(2, 0, 3, {{3, "pipe:[10]", 'r', ""}}), process(3, 2, "write", {4}, {{4, "pipe:[10]", 'w', ""}})};
+  hang.processes = {waiting(2, 0, 3, {{3, "pipe:[10]", 'r', ""}}),
+                    process(3, 2, "write", {4}, {{4, "pipe:[10]", 'w', ""}})};
   explain_hang(hang);
   EXPECT_EQ(hang.cycle, (std::vector<int>{2, 3}));
   EXPECT_NE(hang.edges[1].why.find("full pipe:[10]"), std::string::npos);
 }
 
 TEST(Hang, ASocketpairsOtherEndIsFoundByItsPeer) {
-  Hang hang;  // the parent polls its end of a socketpair; the worker holds the other end and reads a pipe the parent writes
+  Hang hang;  // the parent polls its end of a socketpair; the worker holds the other end and reads a pipe the parent
+              // writes
   hang.processes = {process(2, 0, "poll", {5}, {{5, "socket:[20]", 'b', "socket:[21]"}, {4, "pipe:[10]", 'w', ""}}),
                     process(3, 2, "read", {3}, {{3, "pipe:[10]", 'r', ""}, {6, "socket:[21]", 'b', "socket:[20]"}})};
   explain_hang(hang);
@@ -135,16 +139,18 @@ std::vector<HangFrame> with_libc_start(std::vector<HangFrame> own) {
 
 TEST(HangWhere, ASpinStoppedInsideAnInlinedAtomicNamesTheLoopsLine) {
   // The spin loop's load is std::atomic's, inlined twice into main: each inlined level is a frame at its call site.
-  auto stack = with_libc_start({{"std::__atomic_base<bool>::load", "/usr/include/c++/12/bits/atomic_base.h", 488, kProgram},
-                                {"std::atomic<bool>::operator bool", "/usr/include/c++/12/atomic", 87, kProgram},
-                                {"main", "/src/cases/hang/spin_global.cpp", 14, kProgram}});
+  auto stack =
+      with_libc_start({{"std::__atomic_base<bool>::load", "/usr/include/c++/12/bits/atomic_base.h", 488, kProgram},
+                       {"std::atomic<bool>::operator bool", "/usr/include/c++/12/atomic", 87, kProgram},
+                       {"main", "/src/cases/hang/spin_global.cpp", 14, kProgram}});
   EXPECT_EQ(where_in(stack, kProgram, kRoots), "spin_global.cpp:14 in main");
 }
 
 TEST(HangWhere, TheCLibrarysFramesAreNeverTheProgramsOwnLine) {
   // The stack the old scope walk gave (the call site of operator bool missing), with the C library's debug info.
-  auto stack = with_libc_start({{"std::__atomic_base<bool>::load", "/usr/include/c++/12/bits/atomic_base.h", 488, kProgram},
-                                {"main", "/usr/include/c++/12/atomic", 87, kProgram}});
+  auto stack =
+      with_libc_start({{"std::__atomic_base<bool>::load", "/usr/include/c++/12/bits/atomic_base.h", 488, kProgram},
+                       {"main", "/usr/include/c++/12/atomic", 87, kProgram}});
   EXPECT_EQ(where_in(stack, kProgram, kRoots), "");
   // A library's frame whose file even looks like the case's is not the program's: its module says so.
   auto foreign = with_libc_start({{"helper", "/src/cases/hang/spin_global.cpp", 9, "/src/cases/hang/libhelper.so"}});

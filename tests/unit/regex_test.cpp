@@ -33,11 +33,8 @@ TEST(Regex, RefusesWhatRe2CannotDoWithAdvice) {
   struct Case {
     const char *pattern, *advice;
   } cases[] = {
-      {"a(?=b)", "no lookahead"},
-      {"(?<!x)y", "no lookbehind"},
-      {R"((a)\1)", "no backreferences"},
-      {"a++", "no possessive"},
-      {"(unclosed", "missing )"},
+      {"a(?=b)", "no lookahead"}, {"(?<!x)y", "no lookbehind"}, {R"((a)\1)", "no backreferences"},
+      {"a++", "no possessive"},   {"(unclosed", "missing )"},
   };
   for (const auto& c : cases) {
     auto refused = regex::validate(c.pattern);
@@ -178,8 +175,9 @@ TEST(FileCheckRobustness, NestedRepeatsDoNotBacktrack) {
 
 TEST(FileCheckRobustness, AVariableOnItsOwnLineIsMatchedAsABackreference) {
   EXPECT_EQ(parex::filecheck::run("CHECK: [[X:[a-z]+]]-[[X]]\n", "ab-ac xy-xy\n").status, Status::match);
-  EXPECT_EQ(parex::filecheck::run("CHECK: [[X:[a-z]+]]-[[X]]\nCHECK-NEXT: {{^}}[[X]]{{$}}\n", "ab-ac xy-xy\nxy\n").status,
-            Status::match);
+  EXPECT_EQ(
+      parex::filecheck::run("CHECK: [[X:[a-z]+]]-[[X]]\nCHECK-NEXT: {{^}}[[X]]{{$}}\n", "ab-ac xy-xy\nxy\n").status,
+      Status::match);
   EXPECT_EQ(parex::filecheck::run("CHECK: [[X:[a-z]+]]-[[X]]\n", "ab-ac\n").status, Status::mismatch);
   // Too many values to try is a mismatch that says so, in bounded time.
   auto wide = parex::filecheck::run("CHECK: [[X:.*]]-[[X]]!\n", std::string(5000, 'a') + "-b!\n");
@@ -191,9 +189,10 @@ TEST(FileCheckRobustness, AVariableOnItsOwnLineIsMatchedAsABackreference) {
 // asserts no time: time is the benchmark's.
 TEST(RegexFuzz, RandomPatternsOverRandomLines) {
   std::mt19937 rng(20261126);
-  const std::vector<std::string> atoms = {"a", "b", ".", "x", "[ab]", "[^a]", "[[:alpha:]]", "[[:space:]]", "\\d",
-                                          "(", ")", "|", "*", "+", "?", "{2}", "{1,3}", "^", "$", "{", "}", "\\",
-                                          "[", "]", "[[:<:]]", "[[:>:]]", "\\1", "{{", "[[X:", "]]", "[[X]]", "\xff"};
+  const std::vector<std::string> atoms = {
+      "a", "b", ".",       "x",       "[ab]", "[^a]",  "[[:alpha:]]", "[[:space:]]", "\\d",   "(",   ")",
+      "|", "*", "+",       "?",       "{2}",  "{1,3}", "^",           "$",           "{",     "}",   "\\",
+      "[", "]", "[[:<:]]", "[[:>:]]", "\\1",  "{{",    "[[X:",        "]]",          "[[X]]", "\xff"};
   auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
   auto random_line = [&](std::size_t size) {
     std::string line(size, 'a');

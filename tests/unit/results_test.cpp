@@ -8,9 +8,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "../utf8.hpp"
 #include "grade/baseline_cache.hpp"
 #include "report/results.hpp"
-#include "../utf8.hpp"
 
 using namespace parex;
 using nlohmann::json;
@@ -43,7 +43,6 @@ std::string read_file(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-
 class ResultsFile : public ::testing::Test {
  protected:
   fs::path dir = fs::temp_directory_path() / ("parex-results-test-" + std::to_string(::getpid()));
@@ -72,11 +71,11 @@ TEST(DumpJson, ReplacesEachBadSequenceAndKeepsTheRest) {
   const std::string valid = "caf\xC3\xA9 \xE2\x86\x92 \xF0\x9F\x98\x80";  // é, →, 😀: untouched
   const json doc = {
       {"valid", valid},
-      {"overlong", "overlong \xC0\xAF slash"},         // "/" in two bytes: neither byte may start a character
-      {"truncated_inside", "euro \xE2\x82 sign"},       // "€" missing its last byte, then more text
-      {"truncated_at_end", "euro \xE2\x82"},            // ... at the very end of the string
-      {"surrogate", "\xED\xA0\x80"},                    // U+D800 is no character
-      {"nul", std::string("nul:\0\0:lun", 10)},         // NUL is valid UTF-8: kept, as \u0000
+      {"overlong", "overlong \xC0\xAF slash"},     // "/" in two bytes: neither byte may start a character
+      {"truncated_inside", "euro \xE2\x82 sign"},  // "€" missing its last byte, then more text
+      {"truncated_at_end", "euro \xE2\x82"},       // ... at the very end of the string
+      {"surrogate", "\xED\xA0\x80"},               // U+D800 is no character
+      {"nul", std::string("nul:\0\0:lun", 10)},    // NUL is valid UTF-8: kept, as \u0000
   };
   const std::string text = dump_json(doc);
   EXPECT_TRUE(valid_utf8(text)) << text;
@@ -138,9 +137,20 @@ TEST(RunJson, AFloodKeepsItsFirstAndLastProbeRecordsAndCountsTheRest) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"  // designated: the members not named keep their defaults
 TEST(RunJson, ARunReadsBackAsItWasWritten) {
-  parex::Run run{.variant = "serial", .role = Role::baseline, .index = 2, .pid = 2, .host_pid = 4711, .wall_s = 1.25,
-                 .user_s = 0.5, .sys_s = 0.125, .exit_code = 3, .outcome = Outcome::exit_nonzero,
-                 .processes_created = 3, .peak_processes = 2, .stolen_share = 0.012, .foreign_share = 0.25};
+  parex::Run run{.variant = "serial",
+                 .role = Role::baseline,
+                 .index = 2,
+                 .pid = 2,
+                 .host_pid = 4711,
+                 .wall_s = 1.25,
+                 .user_s = 0.5,
+                 .sys_s = 0.125,
+                 .exit_code = 3,
+                 .outcome = Outcome::exit_nonzero,
+                 .processes_created = 3,
+                 .peak_processes = 2,
+                 .stolen_share = 0.012,
+                 .foreign_share = 0.25};
   run.lines = {{0.1, Stream::out, "square 4"}, {0.2, Stream::err, "warning"}};
   run.probes.push_back({0.15, 4712, 4712, "task_start", "square", 0, 0.16});
   run.probe_bytes = 123;
@@ -158,8 +168,10 @@ TEST(RunJson, ARunReadsBackAsItWasWritten) {
   EXPECT_EQ(run_from_json(killed)->signal, 9);
   for (const char* broken : {"outcome", "lines", "wall_s"}) {
     nlohmann::json json = to_json(run);
-    if (std::string(broken) == "outcome") json[broken] = "vanished";
-    else json.erase(broken);
+    if (std::string(broken) == "outcome")
+      json[broken] = "vanished";
+    else
+      json.erase(broken);
     EXPECT_FALSE(run_from_json(json)) << broken;
   }
 }

@@ -30,7 +30,8 @@ CheckResult verdict(bool passed, bool implicit = false, std::optional<double> me
 
 TEST(Score, PointsForEachPassedCheck) {
   CaseSpec spec;
-  spec.checks = {declared(CheckKind::same_lines, 2), declared(CheckKind::in_order, 3), declared(CheckKind::isolation, 5)};
+  spec.checks = {declared(CheckKind::same_lines, 2), declared(CheckKind::in_order, 3),
+                 declared(CheckKind::isolation, 5)};
   std::vector<CheckResult> checks = {verdict(true), verdict(false), verdict(true), verdict(true, true)};
   auto score = score_checks(spec, checks, false, false);
   ASSERT_TRUE(score.score);

@@ -8,10 +8,10 @@
 using namespace parex;
 
 TEST(Slurm, TimeLimitsInEverySlurmForm) {
-  EXPECT_EQ(parse_slurm_time("30"), 30 * 60);                    // minutes
-  EXPECT_EQ(parse_slurm_time("30:15"), 30 * 60 + 15);            // minutes:seconds
+  EXPECT_EQ(parse_slurm_time("30"), 30 * 60);          // minutes
+  EXPECT_EQ(parse_slurm_time("30:15"), 30 * 60 + 15);  // minutes:seconds
   EXPECT_EQ(parse_slurm_time("2:30:15"), (2 * 60 + 30) * 60 + 15);
-  EXPECT_EQ(parse_slurm_time("1-2"), 26 * 3600);                 // days-hours
+  EXPECT_EQ(parse_slurm_time("1-2"), 26 * 3600);  // days-hours
   EXPECT_EQ(parse_slurm_time("1-2:30"), 26 * 3600 + 30 * 60);
   EXPECT_EQ(parse_slurm_time("1-2:30:15"), 26 * 3600 + 30 * 60 + 15);
   for (const char* bad : {"", "ten", "1:2:3:4", "-5", "1-", "5m"}) EXPECT_FALSE(parse_slurm_time(bad)) << bad;
@@ -43,11 +43,13 @@ TEST(Slurm, TheScriptQuotesItsCommandAndBindsCoresWhenAsked) {
   job.command = {"/opt/parex", "grade-class", "/course/it's here", "--out", "/o"};
   SlurmOptions options;
   std::string script = slurm_script(job, options);
-  EXPECT_NE(script.find("exec '/opt/parex' 'grade-class' '/course/it'\\''s here' '--out' '/o'\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("exec '/opt/parex' 'grade-class' '/course/it'\\''s here' '--out' '/o'\n"), std::string::npos)
+      << script;
   EXPECT_EQ(script.find("srun"), std::string::npos);
   options.cpus = 4;
   script = slurm_script(job, options);
-  EXPECT_NE(script.find("exec srun --ntasks=1 --cpus-per-task=4 --cpu-bind=cores '/opt/parex'"), std::string::npos) << script;
+  EXPECT_NE(script.find("exec srun --ntasks=1 --cpus-per-task=4 --cpu-bind=cores '/opt/parex'"), std::string::npos)
+      << script;
 }
 
 TEST(Slurm, ATaskTimeLimitCoversEveryRunAtItsTimeoutAndTheBuild) {

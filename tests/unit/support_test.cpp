@@ -30,7 +30,8 @@ int in_child(F body) {
 std::vector<std::string> receive_all(int fd) {
   std::vector<std::string> out;
   char buf[70000];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0;) out.emplace_back(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0;)
+    out.emplace_back(buf, static_cast<std::size_t>(n));
   return out;
 }
 
@@ -81,9 +82,11 @@ TEST(Probe, ConcurrentWritersNeverMix) {
   ::setenv("PAREX_PROBE_FD", std::to_string(sv[1]).c_str(), 1);
   std::vector<parex::Process> writers;
   for (int w = 0; w < 4; ++w)
-    writers.emplace_back([](int id) {
-      for (int i = 0; i < 50; ++i) parex::probe("v", std::string(2000, static_cast<char>('a' + id)));
-    }, w);
+    writers.emplace_back(
+        [](int id) {
+          for (int i = 0; i < 50; ++i) parex::probe("v", std::string(2000, static_cast<char>('a' + id)));
+        },
+        w);
   for (auto& writer : writers) writer.start();
   std::vector<std::string> records;
   char buf[70000];
@@ -116,7 +119,8 @@ TEST(Probe, NoOpWithoutChannel) {
 TEST(Process, RunsTargetWithArgumentsAndReportsExitCode) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
-  parex::Process p([](int fd, std::string text) { (void)!::write(fd, text.data(), text.size()); }, fds[1], std::string("hi"));
+  parex::Process p([](int fd, std::string text) { (void)!::write(fd, text.data(), text.size()); }, fds[1],
+                   std::string("hi"));
   EXPECT_FALSE(p.exitcode());
   p.start();
   EXPECT_GT(p.pid(), 0);
@@ -205,8 +209,10 @@ std::vector<std::string> split_words(const std::string& text) {
   std::vector<std::string> words;
   std::string word;
   for (char c : text) {
-    if (c == ' ') words.push_back(std::exchange(word, {}));
-    else word += c;
+    if (c == ' ')
+      words.push_back(std::exchange(word, {}));
+    else
+      word += c;
   }
   words.push_back(word);
   return words;
@@ -234,7 +240,12 @@ TEST(Pool, MapKeepsInputOrderOverManyItems) {
 
 TEST(Pool, WorkIsSpreadOverWorkerProcesses) {
   parex::Pool pool(2);
-  auto pids = pool.map([](int) { ::usleep(2000); return static_cast<int>(::getpid()); }, std::vector<int>(40, 0));
+  auto pids = pool.map(
+      [](int) {
+        ::usleep(2000);
+        return static_cast<int>(::getpid());
+      },
+      std::vector<int>(40, 0));
   std::sort(pids.begin(), pids.end());
   pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
   EXPECT_EQ(pids.size(), 2u);
@@ -273,8 +284,12 @@ TEST(Pool, StringsAndVectorsRoundTrip) {
 TEST(Pool, WorkerExceptionBecomesMapError) {
   parex::Pool pool(2);
   try {
-    pool.map([](int x) -> int { if (x == 7) throw std::invalid_argument("seven is not allowed"); return x; },
-             std::vector<int>{1, 2, 7, 4});
+    pool.map(
+        [](int x) -> int {
+          if (x == 7) throw std::invalid_argument("seven is not allowed");
+          return x;
+        },
+        std::vector<int>{1, 2, 7, 4});
     FAIL() << "map must throw";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("seven is not allowed"), std::string::npos) << e.what();
@@ -286,7 +301,12 @@ TEST(Pool, WorkerExceptionBecomesMapError) {
 TEST(Pool, DeadWorkerDoesNotHangMap) {
   parex::Pool pool(2);
   try {
-    pool.map([](int) -> int { ::raise(SIGKILL); return 0; }, std::vector<int>{1, 2, 3});
+    pool.map(
+        [](int) -> int {
+          ::raise(SIGKILL);
+          return 0;
+        },
+        std::vector<int>{1, 2, 3});
     FAIL() << "map must throw";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("was killed by signal 9"), std::string::npos) << e.what();
