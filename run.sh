@@ -14,7 +14,7 @@ packages=(build-essential cmake ninja-build pkg-config
           libgtest-dev libgmock-dev libbenchmark-dev
           python3 python3-jinja2)
 if [ "$job" = test ]; then
-  packages+=(python3-pytest python3-jsonschema llvm-14-tools hyperfine chromium)
+  packages+=(python3-pytest python3-jsonschema llvm-14-tools hyperfine chromium clang-format)
   command -v npm >/dev/null || packages+=(nodejs npm)  # the report's browser test: playwright-core from npm
 fi
 
