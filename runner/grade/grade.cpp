@@ -12,7 +12,8 @@
 namespace parex {
 namespace {
 
-// The result of `variant` before any run: the case's and the variant's settings, the machine, the time.
+// The result of `variant` before any run (an unrun one's too): the case's and the variant's settings, the machine,
+// the time.
 VariantResult start_result(const CaseSpec& spec, const std::string& variant, const GradeOptions& options) {
   VariantResult result;
   result.case_name = spec.name;
@@ -117,19 +118,9 @@ void apply_score(const CaseSpec& spec, VariantResult& result) {
 }
 
 VariantResult unrun_result(const CaseSpec& spec, const std::string& variant, Status status, std::string why) {
-  VariantResult result;
-  result.case_name = spec.name;
-  result.variant = variant;
-  result.title = spec.title;
-  result.about = spec.about;
-  result.tags = spec.tags;
-  result.expect = spec.variants.at(variant).expect.value_or(Expect::pass);
+  VariantResult result = start_result(spec, variant, {});
   result.status = status;
   result.error = std::move(why);
-  result.machine = machine_info();
-  result.started_at = utc_timestamp();
-  result.time_scale = spec.time_scale;
-  result.repetitions = spec.repetitions;
   apply_score(spec, result);
   return result;
 }
