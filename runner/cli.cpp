@@ -59,6 +59,7 @@ struct RunArgs {
   double time_scale = 0;
   std::string python;
   std::vector<std::string> pass_env;
+  std::optional<std::uint64_t> seed;
   bool verbose = false;
   bool no_sandbox = false, require_sandbox = false;
 };
@@ -81,6 +82,9 @@ CLI::App* add_run(CLI::App& app, RunArgs& run_args) {
   run->add_option("--pass-env", run_args.pass_env,
                   "Pass this variable of the grader's environment to the runs (repeatable); they get only PATH, HOME, "
                   "LANG, TERM and PAREX_* otherwise");
+  run->add_option("--seed", run_args.seed,
+                  "Every pair's seed in a case with [inputs] seed = \"random\": replays a pair of a result's "
+                  "runs[].inputs.seed");
   run->add_flag("-v,--verbose", run_args.verbose, "Print each run as it ends and details of passing checks");
   run->add_flag("--no-sandbox", run_args.no_sandbox,
                 "Run the programs unsandboxed (docs/process-control.md: what that gives up)");
@@ -133,6 +137,7 @@ int command_run(const RunArgs& args) {
   if (args.time_scale > 0) options.time_scale = args.time_scale;
   options.python = args.python;
   options.pass_env = args.pass_env;
+  options.seed = args.seed;
   ConsoleStyle style = console_style_for(stdout);
   style.verbose = args.verbose;
   if (args.verbose)

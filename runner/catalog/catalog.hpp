@@ -107,7 +107,8 @@ struct CaseSpec {
   int repetitions = 3;
   int warmup = 0;
   Capture capture = Capture::pipe;
-  bool sandbox = true;  // extension: false runs this case's programs unsandboxed (docs/process-control.md)
+  bool sandbox = true;       // extension: false runs this case's programs unsandboxed (docs/process-control.md)
+  bool random_seed = false;  // [inputs] seed = "random": a seed drawn per baseline/graded pair (PAREX_SEED, {seed})
   Limits limits;
   std::map<std::string, VariantSpec> variants;
   std::vector<CheckSpec> checks;

@@ -17,10 +17,41 @@ namespace {
 
 using namespace case_toml;
 
-const std::vector<std::string> kTopKeys = {"title",       "about",  "tags",      "timeout", "time_scale",
-                                           "repetitions", "warmup", "capture",   "sandbox", "limits",
-                                           "variants",    "checks", "submission"};
+const std::vector<std::string> kTopKeys = {"title",       "about",  "tags",       "timeout", "time_scale",
+                                           "repetitions", "warmup", "capture",    "sandbox", "limits",
+                                           "variants",    "checks", "submission", "inputs"};
 const std::vector<std::string> kLimitKeys = {"max_processes", "max_output_bytes", "memory_mb"};
+const std::vector<std::string> kInputKeys = {"seed"};
+
+// [inputs]: what the runner draws for each baseline/graded pair (docs/extensions.md, "Inputs").
+void read_inputs(const toml::table& root, CaseSpec& spec, Validator& v) {
+  const toml::node* node = root.get("inputs");
+  if (!node) return;
+  const toml::table* inputs = node->as_table();
+  if (!inputs) return v.error(node->source(), "'inputs' must be a table: write it as [inputs]");
+  v.reject_unknown_keys(*inputs, kInputKeys, "[inputs]");
+  if (auto seed = v.string(*inputs, "seed")) {
+    if (*seed == "random")
+      spec.random_seed = true;
+    else
+      v.error(inputs->get("seed")->source(), fmt::format("'seed' must be \"random\" (got \"{}\")", *seed));
+  }
+}
+
+// A variant that names {seed} in its args or command needs a seed to put there.
+void check_seed_references(const CaseSpec& spec, Validator& v) {
+  if (spec.random_seed) return;
+  for (const auto& [name, variant] : spec.variants) {
+    std::vector<std::string> words = variant.args;
+    words.insert(words.end(), variant.command.begin(), variant.command.end());
+    for (const auto& word : words)
+      if (word.find("{seed}") != std::string::npos) {
+        v.error(
+            fmt::format("variant '{}' passes {{seed}} but the case draws none: add [inputs] seed = \"random\"", name));
+        break;
+      }
+  }
+}
 
 }  // namespace
 
@@ -103,7 +134,9 @@ LoadResult load_case(const fs::path& dir) {
     }
   }
 
+  read_inputs(root, spec, v);
   read_variants(root, spec, v);
+  check_seed_references(spec, v);
   read_checks(root, spec, v);
   validate_references(spec, v);
   read_submission(root, spec, v);

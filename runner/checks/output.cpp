@@ -41,6 +41,21 @@ std::optional<CheckResult> refused_pattern(CheckResult result, const std::vector
   return std::nullopt;
 }
 
+// The baseline run of graded run r's own pair (the last one when the baselines ran fewer): with [inputs] the two
+// ran on the same seed, so their outputs compare.
+const Run& pair_of(const std::vector<Run>& baseline, std::size_t r) {
+  return baseline[std::min(r, baseline.size() - 1)];
+}
+
+// " on the same seed 1234" when the pair ran with one, for a diagnostic's first line; "" otherwise.
+std::string same_input(const std::vector<Run>& baseline, std::size_t r, const Run& graded) {
+  const Run& paired = pair_of(baseline, r);
+  if (!graded.seed) return "";
+  if (paired.seed == graded.seed) return fmt::format(" (its pair, on the same seed {})", *graded.seed);
+  return fmt::format(" (seed {}, the baseline's {})", *graded.seed,
+                     paired.seed ? std::to_string(*paired.seed) : std::string("none"));
+}
+
 }  // namespace
 
 CheckResult check_same_lines(const CheckSpec& check, const Evidence& evidence) {
@@ -48,11 +63,10 @@ CheckResult check_same_lines(const CheckSpec& check, const Evidence& evidence) {
   const auto* baseline = baseline_runs(evidence, check.baseline);
   if (!baseline || evidence.graded.empty()) return fail_without_runs(result, "runs");
   if (const regex::Pattern skip(check.ignore); !skip.ok()) return *refused_pattern(result, {&skip});
-  std::map<std::string, int> expected;
-  for (const auto& line : filtered_stdout(baseline->front(), check.ignore)) ++expected[line];
   result.passed = true;
   for (std::size_t r = 0; r < evidence.graded.size() && result.passed; ++r) {
-    std::map<std::string, int> got;
+    std::map<std::string, int> expected, got;
+    for (const auto& line : filtered_stdout(pair_of(*baseline, r), check.ignore)) ++expected[line];
     for (const auto& line : filtered_stdout(evidence.graded[r], check.ignore)) ++got[line];
     if (got == expected) continue;
     result.passed = false;
@@ -67,7 +81,8 @@ CheckResult check_same_lines(const CheckSpec& check, const Evidence& evidence) {
       if (want > 0 && count % want == 0) duplicated.push_back(line);
     }
     result.message = fmt::format("run {}: {} line(s) missing, {} unexpected", r + 1, missing.size(), extra.size());
-    result.detail = fmt::format("stdout of run {} differs from '{}' as a multiset of lines{}", r + 1, check.baseline,
+    result.detail = fmt::format("stdout of run {} differs from '{}'{} as a multiset of lines{}", r + 1, check.baseline,
+                                same_input(*baseline, r, evidence.graded[r]),
                                 check.ignore.empty() ? "" : fmt::format(" (ignoring /{}/)", check.ignore));
     if (!missing.empty()) result.detail += fmt::format("\nmissing:\n{}", fmt::join(missing, "\n"));
     if (!extra.empty()) result.detail += fmt::format("\nunexpected:\n{}", fmt::join(extra, "\n"));
@@ -97,9 +112,10 @@ CheckResult check_in_order(const CheckSpec& check, const Evidence& evidence) {
       if (pattern.search(line)) out.push_back(line);
     return out;
   };
-  auto expected = matching(baseline->front());
+  const auto first = matching(baseline->front());
   result.passed = true;
   for (std::size_t r = 0; r < evidence.graded.size() && result.passed; ++r) {
+    const auto expected = matching(pair_of(*baseline, r));
     auto got = matching(evidence.graded[r]);
     if (got == expected) continue;
     result.passed = false;
@@ -113,11 +129,12 @@ CheckResult check_in_order(const CheckSpec& check, const Evidence& evidence) {
     std::vector<std::string> rows;
     for (std::size_t i = at >= 2 ? at - 2 : 0; i < std::max(got.size(), expected.size()) && i < at + 3; ++i)
       rows.push_back(fmt::format("  {} {:>3}  {:<30} {}", i == at ? ">" : " ", i + 1, show(expected, i), show(got, i)));
-    result.detail = fmt::format("lines matching /{}/ diverge from '{}' at match {}\n        {:<30} {}\n{}",
-                                check.pattern, check.baseline, at + 1, check.baseline, "graded", fmt::join(rows, "\n"));
+    result.detail = fmt::format("lines matching /{}/ diverge from '{}'{} at match {}\n        {:<30} {}\n{}",
+                                check.pattern, check.baseline, same_input(*baseline, r, evidence.graded[r]), at + 1,
+                                check.baseline, "graded", fmt::join(rows, "\n"));
     result.data = {{"run", r}, {"index", at}};
   }
-  if (result.passed) result.message = fmt::format("{} matching line(s) in order", expected.size());
+  if (result.passed) result.message = fmt::format("{} matching line(s) in order", first.size());
   return result;
 }
 

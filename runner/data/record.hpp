@@ -1,6 +1,7 @@
 // What one run of one variant produced: the measuring layer's output, the checks' input.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -152,6 +153,7 @@ struct Run {
   int probes_forged = 0;     // records dropped: the kernel says another process sent them than the one they name
   std::optional<Hang> hang;  // a run that timed out (or left processes behind): where each of them was
   std::string reused_from;   // a baseline run another grade made and recorded ("<case>/<variant>"): not run again
+  std::optional<std::uint64_t> seed;  // its pair's seed ([inputs] seed = "random"), given as PAREX_SEED and {seed}
 };
 
 // Who wrote a probe record, and who the run's main process is, in one (the runner's) view of pids.

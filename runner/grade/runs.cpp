@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -52,6 +54,16 @@ class RunMaker {
 
  private:
   const grading::Participant& graded() const { return plan_.participants.back(); }
+
+  // The seed of the runs at `index` (warmup rounds, then pairs; a scaling repetition shares its pair's): drawn once
+  // per index, the same for every participant, or the one --seed gives; none for a case without [inputs].
+  std::optional<std::uint64_t> seed_for(int index) {
+    if (!spec_.random_seed) return std::nullopt;
+    if (options_.seed) return options_.seed;
+    auto [at, drawn] = seeds_.try_emplace(index, 0);
+    if (drawn) at->second = std::uniform_int_distribution<std::uint64_t>(0, kMaxSeed)(random_);
+    return at->second;
+  }
   bool stopped() const { return !out_.tampered.empty() || !out_.sealed.empty(); }
 
   void warmups() {
@@ -80,6 +92,14 @@ class RunMaker {
         reused.push_back(std::move(run));
       }
     if (reused.size() != keyed.size()) return false;
+    // The graded run takes the seed its recorded baselines ran with, so that the pair compares like with like; a
+    // seed they do not share (or lack, or that --seed overrides) makes no pair.
+    if (spec_.random_seed) {
+      const auto seed = reused.front().seed;
+      for (const auto& run : reused)
+        if (!run.seed || run.seed != seed || (options_.seed && run.seed != options_.seed)) return false;
+      seeds_[spec_.warmup] = *seed;
+    }
     for (const auto& run : reused) out_.evidence.baselines[run.variant].push_back(run);
     run_one(graded(), spec_.warmup, true);
     if (!out_.sealed.empty() && !result_.runs.empty() && result_.runs.back().role == Role::graded) {
@@ -178,9 +198,13 @@ class RunMaker {
   }
 
   // `workers` > 0: a scaling check's run, confined to that many CPUs and told so (PAREX_CORES).
-  SpawnRequest request_for(const grading::Participant& p, int workers) const {
+  SpawnRequest request_for(const grading::Participant& p, int workers, std::optional<std::uint64_t> seed) const {
     SpawnRequest request;
     request.argv = p.command.argv;
+    if (seed)
+      for (auto& word : request.argv)
+        for (std::size_t at; (at = word.find("{seed}")) != std::string::npos;)
+          word.replace(at, 6, std::to_string(*seed));
     request.cwd = p.command.cwd;
     request.timeout_s = spec_.timeout_s;
     request.limits = spec_.limits;
@@ -198,12 +222,15 @@ class RunMaker {
                    {"PYTHONPATH", pythonpath},
                    // a Python program dumps its stack on it when the run hangs (cases/support/python/sitecustomize.py)
                    {"PAREX_STACK_SIGNAL", std::to_string(spawn::python_stack_signal())}};
+    if (seed) request.env.push_back({"PAREX_SEED", std::to_string(*seed)});
     if (workers > 0)
       request.cpus.assign(plan_.cpus.begin(), plan_.cpus.begin() + std::min<std::size_t>(workers, plan_.cpus.size()));
     else
       request.cpus = plan_.confined;
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
     request.unset = {"PYTHONUNBUFFERED"};
+    // The seed is the runner's to give: a grader's own PAREX_SEED never reaches a case that draws none.
+    if (!seed) request.unset.push_back("PAREX_SEED");
     request.pass_env = run_environment(options_.pass_env);
     if (p.sandbox.enabled && sandbox_support().available) {
       // The private scratch is the only writable place: a compiled program's working folder, TMPDIR and HOME.
@@ -217,7 +244,9 @@ class RunMaker {
   void run_one(const grading::Participant& p, int index, bool counted, int workers = 0) {
     if (stopped()) return;
     if (out_.tampered = tampering(p); !out_.tampered.empty()) return;
-    Run run = execute_(request_for(p, workers));
+    const std::optional<std::uint64_t> seed = seed_for(index);
+    Run run = execute_(request_for(p, workers, seed));
+    run.seed = seed;
     if (run.hang) explain_hang(*run.hang);
     run.variant = p.variant->name;
     run.role = p.role;
@@ -246,12 +275,17 @@ class RunMaker {
     }
   }
 
+  // Seeds stay below 2^53: a double, JSON's number in every reader, holds them exactly.
+  static constexpr std::uint64_t kMaxSeed = (std::uint64_t{1} << 53) - 1;
+
   const CaseSpec& spec_;
   const grading::Plan& plan_;
   const GradeOptions& options_;
   const Executor& execute_;
   VariantResult& result_;
   grading::Runs out_;
+  std::map<int, std::uint64_t> seeds_;
+  std::mt19937_64 random_{std::random_device{}()};
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // What a grade is set up with: its options, the command that runs a variant, and the executor that makes a run.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -24,6 +25,7 @@ struct GradeOptions {
   std::filesystem::path baseline_cache;     // baseline runs recorded here for the case's other grades, and
                                             // reused from here (docs/extensions.md); "": neither
   std::vector<std::string> pass_env;        // more names of the grader's environment for the runs (--pass-env)
+  std::optional<std::uint64_t> seed;        // every pair's seed, where the case draws one ([inputs]): --seed replays
 };
 
 // The names of the grader's environment a graded run gets: PATH, HOME, LANG, TERM and `extra` (parex's own

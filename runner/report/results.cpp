@@ -127,6 +127,7 @@ nlohmann::json to_json(const Run& run) {
   if (run.load_share) json["load_share"] = std::round(*run.load_share * 1000) / 1000;
   if (run.hang) json["hang"] = to_json(*run.hang);
   if (!run.reused_from.empty()) json["reused_from"] = run.reused_from;
+  if (run.seed) json["inputs"] = {{"seed", *run.seed}};
   return json;
 }
 
@@ -187,6 +188,8 @@ std::optional<Run> run_from_json(const nlohmann::json& json) {
           std::pair{"load_share", &Run::load_share}})
       if (json.contains(name)) run.*share = json[name].get<double>();
     run.reused_from = json.value("reused_from", "");
+    if (json.contains("inputs") && json["inputs"].contains("seed"))
+      run.seed = json["inputs"]["seed"].get<std::uint64_t>();
     return run;
   } catch (const nlohmann::json::exception&) {
     return std::nullopt;

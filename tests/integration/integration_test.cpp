@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -338,6 +339,34 @@ TEST(TwoTasks, DuplicatedBufferAfterForkIsDiagnosed) {
   EXPECT_EQ(status_of(graded, "same_lines"), "fail");
   EXPECT_CONSOLE_HAS(graded, "(2x printed, 1x expected)");
   EXPECT_CONSOLE_HAS(graded, "flush stdout");
+}
+
+TEST(Inputs, EachPairRunsOnASeedOfItsOwnGivenAsEnvironmentAndArgument) {
+  auto graded = grade("seeded", "parallel");
+  EXPECT_EQ(graded.result["status"], "pass") << graded.console;
+  std::set<std::uint64_t> seeds;
+  for (const auto& run : graded.result["runs"]) {
+    const auto seed = run["inputs"]["seed"].get<std::uint64_t>();
+    seeds.insert(seed);
+    std::string out;
+    for (const auto& line : run["lines"]) out += line["text"].get<std::string>() + "\n";
+    EXPECT_EQ(out, fmt::format("env {0}\narg {0}\n", seed));
+  }
+  EXPECT_EQ(seeds.size(), 3u) << "a seed per pair, the same for both runs of it";
+}
+
+TEST(Inputs, AProgramPrintingAFixedAnswerFailsItsPair) {
+  auto graded = grade("seeded", "fixed");
+  EXPECT_EQ(status_of(graded, "same_lines"), "fail") << graded.console;
+  EXPECT_NE(graded.by_kind["same_lines"]["detail"].get<std::string>().find("its pair, on the same seed"),
+            std::string::npos);
+}
+
+TEST(Inputs, TheSeedOptionReplaysAPair) {
+  auto graded = grade("seeded", "parallel", "--seed 987654321");
+  EXPECT_EQ(graded.result["status"], "pass") << graded.console;
+  for (const auto& run : graded.result["runs"]) EXPECT_EQ(run["inputs"]["seed"], 987654321u);
+  EXPECT_EQ(stdout_of(graded), "env 987654321\narg 987654321\n");
 }
 
 TEST(RunFail, CleanRunPasses) {

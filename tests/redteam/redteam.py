@@ -13,6 +13,11 @@ connection to a listener on the loopback, a live process, the runner's cgroups.
 
 --unsandboxed grades it with --no-sandbox and passes when the attack succeeded: what each defence is
 for, shown (docs/process-control.md lists what that run gives).
+
+--fails-on KIND asks more than "not pass": the case's check of that kind must be the one that failed (a forged
+answer must fail on the output it forged, not on a timing check a busy machine might fail). --drop-inputs grades a
+copy without the case's [inputs] and passes when the attack succeeded: the forged-work attack, before per-pair
+seeds.
 """
 import argparse
 import hashlib
@@ -110,6 +115,8 @@ def main():
     parser.add_argument("--case", required=True, type=Path)
     parser.add_argument("--bin-dir", required=True, type=Path)
     parser.add_argument("--unsandboxed", action="store_true")
+    parser.add_argument("--fails-on", metavar="KIND", help="the check kind whose failure stops the attack")
+    parser.add_argument("--drop-inputs", action="store_true", help="grade without the case's [inputs] table")
     parser.add_argument("--as-user", type=int, metavar="UID",
                         help="run parex as this uid (not root: its sandbox is a user namespace); it owns the copies")
     args = parser.parse_args()
@@ -122,6 +129,9 @@ def main():
     try:
         case, bins, results = work / args.case.name, work / "bin", work / "results"
         shutil.copytree(args.case, case)
+        if args.drop_inputs:
+            toml = (case / "case.toml").read_text()
+            (case / "case.toml").write_text(re.sub(r"(?ms)^\[inputs\]\n.*?(?=^\[|\Z)", "", toml))
         shutil.copytree(args.bin_dir, bins)
         (results / "decoy").mkdir(parents=True)
         (results / "decoy" / "parallel.json").write_text('{"status": "fail"}\n')
@@ -172,6 +182,11 @@ def main():
             harm.append("its verdict is pass (" + next((l for l in printed if "ATTACK SUCCEEDED" in l), "") + ")")
         if not result_file.exists():
             harm.append("no result was written")
+        if args.fails_on and result:
+            judged = [c for c in result.get("checks", []) if c.get("kind") == args.fails_on]
+            if not judged or any(c.get("status") != "fail" for c in judged):
+                harm.append(f"its {args.fails_on} check did not fail: " +
+                            "; ".join(f"{c.get('name')}: {c.get('status')} ({c.get('message')})" for c in judged))
         after = {"case": tree_hash(case), "binaries": tree_hash(bins), "decoy result": tree_hash(results / "decoy")}
         harm += [f"the {what} changed" for what in before if before[what] != after[what]]
         for place in leftovers_of(marker):
@@ -211,6 +226,9 @@ def main():
         if args.unsandboxed:
             print(f"redteam {args.attack}, unsandboxed: " + ("; ".join(harm) if harm else "no harm done"))
             return 0 if harm else 1
+        if args.drop_inputs:
+            print(f"redteam {args.attack}, without [inputs]: " + ("; ".join(harm) if harm else "the attack failed"))
+            return 0 if result.get("status") == "pass" else 1
         print(f"redteam {args.attack}: " + ("; ".join(harm) if harm else "the attack failed, nothing changed"))
         return 1 if harm or sandbox.startswith("none") else 0
     finally:

@@ -232,6 +232,28 @@ TEST(Catalog, ExitCheckSignalByName) {
   EXPECT_NE(errors_of(load_case(bad.path())).find("unknown signal 'SIGNOPE'"), std::string::npos);
 }
 
+TEST(Catalog, InputsDrawASeedPerPair) {
+  CaseDir drawn(std::string(kMinimal) + "[inputs]\nseed = \"random\"\n[variants.parallel]\nargs = [\"{seed}\"]\n");
+  auto loaded = load_case(drawn.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_TRUE(loaded.spec->random_seed);
+  CaseDir none(kMinimal);
+  EXPECT_FALSE(load_case(none.path()).spec->random_seed);
+
+  CaseDir fixed(std::string(kMinimal) + "[inputs]\nseed = \"fixed\"\n");
+  EXPECT_NE(errors_of(load_case(fixed.path())).find("case.toml:3:8: 'seed' must be \"random\" (got \"fixed\")"),
+            std::string::npos)
+      << errors_of(load_case(fixed.path()));
+  CaseDir typo(std::string(kMinimal) + "[inputs]\nsede = \"random\"\n");
+  EXPECT_NE(errors_of(load_case(typo.path())).find("unknown key 'sede' in [inputs] (did you mean 'seed'?)"),
+            std::string::npos)
+      << errors_of(load_case(typo.path()));
+  CaseDir unseeded(std::string(kMinimal) + "[variants.parallel]\nargs = [\"--seed={seed}\"]\n");
+  EXPECT_NE(errors_of(load_case(unseeded.path())).find("variant 'parallel' passes {seed} but the case draws none"),
+            std::string::npos)
+      << errors_of(load_case(unseeded.path()));
+}
+
 TEST(Catalog, VariantsByConventionAndCommand) {
   CaseDir dir(std::string(kMinimal) +
                   "[variants.starter]\nexpect = \"fail\"\n[variants.python]\ncommand = [\"python3\", \"p.py\"]\nexpect "

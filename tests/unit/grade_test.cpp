@@ -3,10 +3,12 @@
 // scripts what every run measured and counts the runs the grade asked for.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -39,11 +41,13 @@ max_repetitions = 6
 
 class Scripted : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { load(kCase); }
+
+  void load(const std::string& toml) {
     root_ = fs::temp_directory_path() / ("parex-grade-test-" + std::to_string(::getpid()) + "-" +
                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(root_ / "demo");
-    std::ofstream(root_ / "demo/case.toml") << kCase;
+    std::ofstream(root_ / "demo/case.toml") << toml;
     auto loaded = load_case(root_ / "demo");
     ASSERT_TRUE(loaded.spec) << "the scripted case does not load";
     spec_ = *loaded.spec;
@@ -59,6 +63,20 @@ class Scripted : public ::testing::Test {
       const std::string program = request.argv.at(0);
       const std::string name = program.substr(0, program.find('-'));
       return script(name, calls_[name]++);
+    });
+  }
+
+  // grade, with the whole request given to the script.
+  VariantResult grade_requests(const std::string& variant,
+                               std::function<parex::Run(const std::string&, const SpawnRequest&)> script) {
+    calls_.clear();
+    requests_.clear();
+    return grade_variant(spec_, variant, options_, [&](const SpawnRequest& request) {
+      const std::string program = request.argv.at(0);
+      const std::string name = program.substr(0, program.find('-'));
+      ++calls_[name];
+      requests_.push_back(request);
+      return script(name, request);
     });
   }
 
@@ -81,6 +99,7 @@ class Scripted : public ::testing::Test {
   CaseSpec spec_;
   GradeOptions options_;
   std::map<std::string, int> calls_;  // runs made, by variant
+  std::vector<SpawnRequest> requests_;
 };
 
 TEST_F(Scripted, ADecidedSpeedupStopsAtTheRepetitionsAsked) {
@@ -157,6 +176,93 @@ TEST_F(Scripted, ARecordedBaselineIsDroppedWhenTheStartersVerdictStaysOpen) {
   EXPECT_EQ(starter.status, Status::pass) << starter.error;  // 1.0x < 1.8x: it fails, as expected
   EXPECT_EQ(calls_["serial"], 3);
   for (const auto& run : starter.runs) EXPECT_TRUE(run.reused_from.empty()) << run.variant << " #" << run.index;
+}
+
+// A case whose programs read an input the runner draws per pair ([inputs] seed = "random"), as PAREX_SEED and
+// as {seed} in their arguments, and print what they compute from it.
+class Seeded : public Scripted {
+ protected:
+  void SetUp() override {
+    load(std::string(kCase) + "[variants.forged]\ncommand = [\"forged-prog\"]\nexpect = \"fail\"\n" +
+         "[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\n[inputs]\nseed = \"random\"\n");
+    for (auto& [name, variant] : spec_.variants) variant.args = {"--items={seed}"};
+  }
+
+  static std::string env(const SpawnRequest& request, const std::string& name) {
+    for (const auto& [key, value] : request.env)
+      if (key == name) return value;
+    return "";
+  }
+
+  // What a right program prints: the answer for its pair's input. A forged one prints the answer it was written
+  // with, whatever the input.
+  static parex::Run answer(const std::string& v, const SpawnRequest& request) {
+    parex::Run run = took(v == "serial" ? 2.0 : 1.0);
+    const std::string seed = v == "forged" ? "42" : env(request, "PAREX_SEED");
+    run.lines.push_back({0.1, Stream::out, "checksum " + seed});
+    return run;
+  }
+};
+
+TEST_F(Seeded, BothRunsOfAPairGetItsSeedAndEachPairANewOne) {
+  auto result = grade_requests("parallel", answer);
+  EXPECT_EQ(result.status, Status::pass) << result.error;
+  ASSERT_EQ(requests_.size(), 6u);  // serial, parallel; three pairs
+  std::set<std::string> seeds;
+  for (std::size_t pair = 0; pair < 3; ++pair) {
+    const std::string seed = env(requests_[2 * pair], "PAREX_SEED");
+    ASSERT_FALSE(seed.empty());
+    EXPECT_EQ(env(requests_[2 * pair + 1], "PAREX_SEED"), seed) << "pair " << pair;
+    EXPECT_EQ(requests_[2 * pair + 1].argv.at(1), "--items=" + seed);
+    EXPECT_EQ(result.runs[2 * pair].seed, std::stoull(seed));
+    seeds.insert(seed);
+  }
+  EXPECT_EQ(seeds.size(), 3u) << "a new seed for each pair";
+}
+
+TEST_F(Seeded, AProgramThatKnowsTheAnswerAheadFailsSameLinesOnItsPair) {
+  auto result = grade_requests("forged", answer);
+  EXPECT_EQ(result.status, Status::pass) << result.error;  // expected to fail, and it does
+  const auto same = std::find_if(result.checks.begin(), result.checks.end(),
+                                 [](const CheckResult& c) { return c.kind == "same_lines"; });
+  ASSERT_NE(same, result.checks.end());
+  EXPECT_FALSE(same->passed);
+  EXPECT_NE(same->detail.find("its pair, on the same seed"), std::string::npos) << same->detail;
+}
+
+TEST_F(Seeded, TheSeedOptionReplaysOnePair) {
+  options_.seed = 1234;
+  auto result = grade_requests("parallel", answer);
+  EXPECT_EQ(result.status, Status::pass) << result.error;
+  for (const auto& request : requests_) EXPECT_EQ(env(request, "PAREX_SEED"), "1234");
+  for (const auto& run : result.runs) EXPECT_EQ(run.seed, 1234u);
+}
+
+TEST_F(Seeded, ARecordedBaselinesSeedIsTheFirstGradedRunsSeed) {
+  options_.baseline_cache = root_ / "baselines";
+  auto reference = grade_requests("parallel", answer);
+  ASSERT_EQ(reference.status, Status::pass) << reference.error;
+  const auto recorded = reference.runs.front().seed;  // the first serial run's, which the cache keeps
+  // A starter that crashes runs once, beside the recorded baseline run, on that run's seed.
+  auto starter = grade_requests("starter", [](const std::string& v, const SpawnRequest& request) {
+    parex::Run run = answer(v, request);
+    if (v == "starter") run.exit_code = 1;
+    return run;
+  });
+  EXPECT_EQ(calls_["serial"], 0);
+  ASSERT_EQ(requests_.size(), 1u);
+  EXPECT_EQ(env(requests_[0], "PAREX_SEED"), std::to_string(*recorded));
+  ASSERT_EQ(starter.runs.size(), 2u);
+  EXPECT_EQ(starter.runs[0].seed, recorded);
+  EXPECT_EQ(starter.runs[1].seed, recorded);
+}
+
+TEST_F(Scripted, ACaseWithoutInputsGivesNoSeed) {
+  auto result = grade_requests(
+      "parallel", [](const std::string& v, const SpawnRequest&) { return took(v == "serial" ? 2.0 : 1.0); });
+  for (const auto& request : requests_)
+    for (const auto& [key, value] : request.env) EXPECT_NE(key, "PAREX_SEED");
+  for (const auto& run : result.runs) EXPECT_FALSE(run.seed);
 }
 
 }  // namespace

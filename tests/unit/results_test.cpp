@@ -156,9 +156,12 @@ TEST(RunJson, ARunReadsBackAsItWasWritten) {
   run.probe_bytes = 123;
   run.leaked.push_back({4713, "sleep 9"});
   run.reused_from = "square_cube/parallel";
+  run.seed = (std::uint64_t{1} << 53) - 1;  // the largest seed the runner draws: JSON's doubles hold it exactly
   const std::optional<parex::Run> back = run_from_json(to_json(run));
   ASSERT_TRUE(back);
   EXPECT_EQ(to_json(*back), to_json(run));
+  EXPECT_EQ(to_json(run)["inputs"]["seed"], 9007199254740991u);
+  EXPECT_EQ(back->seed, run.seed);
   EXPECT_EQ(back->role, Role::baseline);
   EXPECT_EQ(back->outcome, Outcome::exit_nonzero);
   EXPECT_EQ(back->lines[1].stream, Stream::err);

@@ -1,0 +1,28 @@
+// The pair's input seed: what the runner drew for this baseline/graded pair ([inputs] seed = "random").
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+namespace parex {
+
+// PAREX_SEED, read once: the same for both runs of a pair, new for the next pair. nullopt when the case draws none
+// (a case without [inputs], or a program run by hand), and with a warning when it is not a number.
+inline std::optional<std::uint64_t> seed() {
+  static const std::optional<std::uint64_t> value = []() -> std::optional<std::uint64_t> {
+    const char* text = std::getenv("PAREX_SEED");
+    if (!text || !*text) return std::nullopt;
+    char* end = nullptr;
+    const unsigned long long parsed = std::strtoull(text, &end, 10);
+    if (end == text || *end != '\0' || *text == '-') {
+      std::fprintf(stderr, "parex: ignoring PAREX_SEED='%s' (not a number)\n", text);
+      return std::nullopt;
+    }
+    return static_cast<std::uint64_t>(parsed);
+  }();
+  return value;
+}
+
+}  // namespace parex
