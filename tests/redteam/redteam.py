@@ -91,7 +91,16 @@ def max_output_bytes(case):
 
 def all_runner_cgroups():
     """Every parex-<pid>-<kind> cgroup on the machine."""
-    return [str(p) for p in Path("/sys/fs/cgroup").rglob("parex-*-*")]
+    return cgroups_named("parex-")
+
+
+def cgroups_named(prefix):
+    """The cgroup folders whose names start with prefix. Another test's runner may remove its cgroups while this
+    walks the tree (ctest -j): a folder gone under the walk is skipped, not an error."""
+    found = []
+    for root, dirs, _ in os.walk("/sys/fs/cgroup", onerror=lambda error: None):
+        found += [os.path.join(root, d) for d in dirs if d.startswith(prefix)]
+    return found
 
 
 def pid_alive(pid):
@@ -105,7 +114,7 @@ def pid_alive(pid):
 
 
 def cgroups_of(pid):
-    return [str(p) for p in Path("/sys/fs/cgroup").rglob(f"parex-{pid}-*")]
+    return cgroups_named(f"parex-{pid}-")
 
 
 def main():
