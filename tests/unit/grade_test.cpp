@@ -58,15 +58,11 @@ class Scripted : public ::testing::Test {
 
   // Grades `variant` with each run's measure scripted by `script(variant, its run number among that variant's)`.
   VariantResult grade(const std::string& variant, std::function<parex::Run(const std::string&, int)> script) {
-    calls_.clear();
-    return grade_variant(spec_, variant, options_, [&](const SpawnRequest& request) {
-      const std::string program = request.argv.at(0);
-      const std::string name = program.substr(0, program.find('-'));
-      return script(name, calls_[name]++);
-    });
+    return grade_requests(variant,
+                          [&](const std::string& name, const SpawnRequest&) { return script(name, calls_[name] - 1); });
   }
 
-  // grade, with the whole request given to the script.
+  // grade, with the whole request given to the script; each request is kept in requests_.
   VariantResult grade_requests(const std::string& variant,
                                std::function<parex::Run(const std::string&, const SpawnRequest&)> script) {
     calls_.clear();
