@@ -324,3 +324,57 @@ TEST(Pool, JoinNeedsCloseAndDestructorReapsWorkers) {
   EXPECT_THROW(pool.map(square, std::vector<long>{1}), std::logic_error);
   pool.join();
 }
+
+#include <cstdio>
+
+#include <parex/seed.hpp>
+
+TEST(Seed, ReadsThePairsSeedAndIgnoresWhatIsNotANumber) {
+  EXPECT_EQ(in_child([] {
+              ::setenv("PAREX_SEED", "9007199254740991", 1);
+              return parex::seed() == 9007199254740991ULL ? 0 : 1;
+            }),
+            0);
+  for (const char* text : {"", "12x", "-3", "seed"}) {
+    EXPECT_EQ(in_child([text] {
+                ::setenv("PAREX_SEED", text, 1);
+                return parex::seed() ? 1 : 0;
+              }),
+              0)
+        << text;
+  }
+  EXPECT_EQ(in_child([] {
+              ::unsetenv("PAREX_SEED");
+              return parex::seed() ? 1 : 0;
+            }),
+            0);
+}
+
+TEST(Seed, DrawIsSplitmix64) {
+  // splitmix64's published first outputs from state 0 (Vigna's splitmix64.c; the test vectors of many ports)
+  EXPECT_EQ(parex::draw(0, 0), 0xE220A8397B1DCDAFULL);
+  EXPECT_EQ(parex::draw(0, 1), 0x6E789E6AA1B965F4ULL);
+  EXPECT_EQ(parex::draw(0, 2), 0x06C45D188009454FULL);
+  EXPECT_NE(parex::draw(1, 0), parex::draw(0, 0));
+}
+
+#ifdef PAREX_TEST_PYTHON
+// Python cases draw their inputs with parex_seed.draw: the same stream, so a C++ case and its Python twin print the
+// same lines for one seed (square_cube, square_cube_py).
+TEST(Seed, PythonTwinDrawsTheSameStream) {
+  const std::string command = std::string(PAREX_TEST_PYTHON) + " -c 'import sys; sys.path.insert(0, \"" +
+                              PAREX_SUPPORT_PYTHON +
+                              "\"); import parex_seed\n"
+                              "for s in (0, 1, 815, 2**53 - 1):\n"
+                              "    for i in range(4): print(parex_seed.draw(s, i))'";
+  FILE* python = ::popen(command.c_str(), "r");
+  ASSERT_NE(python, nullptr);
+  std::string expected, got;
+  for (std::uint64_t s : {0ULL, 1ULL, 815ULL, (1ULL << 53) - 1})
+    for (std::uint64_t i = 0; i < 4; ++i) expected += std::to_string(parex::draw(s, i)) + "\n";
+  char buf[256];
+  while (std::fgets(buf, sizeof buf, python)) got += buf;
+  EXPECT_EQ(::pclose(python), 0);
+  EXPECT_EQ(got, expected);
+}
+#endif

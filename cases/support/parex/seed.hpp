@@ -25,4 +25,13 @@ inline std::optional<std::uint64_t> seed() {
   return value;
 }
 
+// The i-th number of a stream the seed determines (the i-th output of splitmix64 started at seed): inputs drawn from
+// the seed, the same in C++ and in Python's parex_seed.draw for one seed.
+inline std::uint64_t draw(std::uint64_t seed, std::uint64_t i) {
+  std::uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ULL;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
 }  // namespace parex

@@ -19,3 +19,16 @@ def seed():
         if text and _seed is None:
             print(f"parex: ignoring PAREX_SEED={text!r} (not a number)", file=sys.stderr)
     return _seed
+
+
+_MASK = (1 << 64) - 1
+
+
+def draw(seed, i):
+    """The i-th number of a stream the seed determines (the i-th output of splitmix64 started at seed).
+
+    The same as C++'s parex::draw, so that a case and its Python twin draw the same inputs for one seed."""
+    z = (seed + (i + 1) * 0x9E3779B97F4A7C15) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
