@@ -14,7 +14,10 @@ The parex CMake API.
 
   Each folder ``<dir>/<case>/`` holding a ``case.toml`` is a case. Every ``*.cpp`` directly
   in it is a variant named after its stem, and each sub-folder holding ``.cpp`` files is one
-  variant built from all of them; each is linked with ``parex::support`` and built to
+  variant built from all of them; each is linked with ``parex::support``, with what its sources ask for
+  (``#pragma omp``/``<omp.h>``: OpenMP, ``<tbb/...>``: TBB, ``<mpi.h>``: MPI, ``<benchmark/benchmark.h>``:
+  Google Benchmark; a missing one fails configure naming its Debian package) and with the case's ``[build]``
+  and ``[variants.V.build]`` tables (``compile_options``, ``link_libraries``), and built to
   ``<BIN_ROOT>/<case>/<variant>``, with its SHA-256 beside it in ``<variant>.sha256`` (the runner
   refuses a baseline that no longer matches it). The build then runs ``parex list --ctest``, which validates
   every ``case.toml`` (a catalog error fails the build with ``case.toml:LINE:COL`` messages)
@@ -80,6 +83,137 @@ function(_parex_alignment_flags out_var)
     endif()
   endforeach()
   set(${out_var} "${flags}" PARENT_SCOPE)
+endfunction()
+
+# _parex_scan_build_needs(<out_var> <source>...): the libraries a variant's sources ask for by what they write
+# (docs/authoring-cases.md, "Build needs"): `#pragma omp` or <omp.h> -> openmp, <tbb/...> or <oneapi/tbb...> -> tbb,
+# <mpi.h> -> mpi, <benchmark/benchmark.h> -> benchmark. The case's own headers a source includes ("work.hpp",
+# "../pool_map/work.hpp") are read too, since a pragma there is compiled into the variant. The runner's
+# catalog/build_needs.cpp applies the same rules to name the Debian packages a catalog needs.
+function(_parex_scan_build_needs out_var)
+  set(pending ${ARGN})
+  set(seen "")
+  set(needs "")
+  while(pending)
+    list(POP_FRONT pending file)
+    if(file IN_LIST seen OR NOT EXISTS "${file}" OR IS_DIRECTORY "${file}")
+      continue()
+    endif()
+    list(APPEND seen "${file}")
+    file(STRINGS "${file}" lines REGEX "^[ \t]*#[ \t]*(pragma[ \t]+omp|include)")
+    foreach(line IN LISTS lines)
+      if(line MATCHES "^[ \t]*#[ \t]*pragma[ \t]+omp" OR line MATCHES "<omp\\.h>")
+        list(APPEND needs openmp)
+      elseif(line MATCHES "<(tbb|oneapi/tbb)[/.]")
+        list(APPEND needs tbb)
+      elseif(line MATCHES "<mpi\\.h>")
+        list(APPEND needs mpi)
+      elseif(line MATCHES "<benchmark/benchmark\\.h>")
+        list(APPEND needs benchmark)
+      elseif(line MATCHES "#[ \t]*include[ \t]*\"([^\"]+)\"")
+        get_filename_component(dir "${file}" DIRECTORY)
+        get_filename_component(included "${CMAKE_MATCH_1}" ABSOLUTE BASE_DIR "${dir}")
+        list(APPEND pending "${included}")
+      endif()
+    endforeach()
+  endwhile()
+  list(REMOVE_DUPLICATES needs)
+  set(${out_var} "${needs}" PARENT_SCOPE)
+endfunction()
+
+# _parex_link_build_need(<target> <need> <what>): links the library a need names, or fails configure naming the
+# Debian package that provides it.
+function(_parex_link_build_need target need what)
+  if(need STREQUAL "openmp")
+    find_package(OpenMP QUIET COMPONENTS CXX)
+    set(library OpenMP::OpenMP_CXX)
+    set(package "libgomp1 (with GCC; Clang needs libomp-dev)")
+    set(why "uses OpenMP (#pragma omp or <omp.h>)")
+  elseif(need STREQUAL "tbb")
+    find_package(TBB CONFIG QUIET)
+    set(library TBB::tbb)
+    set(package libtbb-dev)
+    set(why "includes oneTBB's headers (<tbb/...>)")
+  elseif(need STREQUAL "mpi")
+    find_package(MPI QUIET COMPONENTS CXX)
+    set(library MPI::MPI_CXX)
+    set(package "libopenmpi-dev openmpi-bin")
+    set(why "includes <mpi.h>")
+  elseif(need STREQUAL "benchmark")
+    find_package(benchmark CONFIG QUIET)
+    set(library benchmark::benchmark)
+    set(package libbenchmark-dev)
+    set(why "includes <benchmark/benchmark.h>")
+  endif()
+  if(NOT TARGET ${library})
+    message(FATAL_ERROR "parex_add_catalog: ${what} ${why}, and ${library} was not found: apt-get install ${package}")
+  endif()
+  target_link_libraries(${target} PRIVATE ${library})
+endfunction()
+
+# _parex_read_build_settings(<case.toml> <case>): reads the case's [build] and [variants.V.build] tables, if it has
+# any, into the caller's _parex_build_<case>_<variant or CASE>_<key> variables (cmake/parex_build_settings.py says why
+# through Python). A case without such a table costs one file(STRINGS).
+function(_parex_read_build_settings case_file case)
+  file(STRINGS "${case_file}" tables REGEX "^[ \t]*(\\[[^]]*build[ \t]*\\]|build[ \t]*=)")
+  if(NOT tables)
+    return()
+  endif()
+  _parex_case_python(python)
+  if(NOT python)
+    message(FATAL_ERROR "parex_add_catalog: ${case_file} has a [build] table, which needs Python 3.11 or later to "
+      "read: apt-get install python3")
+  endif()
+  execute_process(COMMAND "${python}" "${_PAREX_CMAKE_DIR}/parex_build_settings.py" "${case_file}"
+    OUTPUT_VARIABLE lines ERROR_VARIABLE error RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    string(STRIP "${error}" error)
+    message(FATAL_ERROR "parex_add_catalog: ${case_file}: ${error} (parex check says where)")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${case_file}")
+  string(REPLACE "\n" ";" lines "${lines}")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^([^\t]+)\t([a-z_]+)\t(.+)$")
+      list(APPEND _parex_build_${case}_${CMAKE_MATCH_1}_${CMAKE_MATCH_2} "${CMAKE_MATCH_3}")
+      set(_parex_build_${case}_${CMAKE_MATCH_1}_${CMAKE_MATCH_2} "${_parex_build_${case}_${CMAKE_MATCH_1}_${CMAKE_MATCH_2}}"
+        PARENT_SCOPE)
+    endif()
+  endforeach()
+endfunction()
+
+# _parex_apply_build_settings(<target> <case> <variant>): the case's [build], then the variant's: compile options
+# as written; each of link_libraries a CMake target (`TBB::tbb`, found by find_package(TBB) when not yet defined)
+# or a pkg-config name.
+function(_parex_apply_build_settings target case variant)
+  foreach(scope CASE "${variant}")
+    if(_parex_build_${case}_${scope}_compile_options)
+      target_compile_options(${target} PRIVATE ${_parex_build_${case}_${scope}_compile_options})
+    endif()
+    foreach(library IN LISTS _parex_build_${case}_${scope}_link_libraries)
+      if(library MATCHES "^([A-Za-z0-9_]+)::")
+        if(NOT TARGET ${library})
+          find_package(${CMAKE_MATCH_1} QUIET)
+        endif()
+        if(NOT TARGET ${library})
+          message(FATAL_ERROR "parex_add_catalog: case '${case}', variant '${variant}': [build] link_libraries names "
+            "the CMake target ${library}, which find_package(${CMAKE_MATCH_1}) did not define: install the Debian "
+            "package that provides ${CMAKE_MATCH_1}'s CMake files")
+        endif()
+        target_link_libraries(${target} PRIVATE ${library})
+      else()
+        find_package(PkgConfig QUIET)
+        string(MAKE_C_IDENTIFIER "_parex_pc_${library}" prefix)
+        if(PKG_CONFIG_FOUND)
+          pkg_check_modules(${prefix} QUIET IMPORTED_TARGET GLOBAL "${library}")
+        endif()
+        if(NOT TARGET PkgConfig::${prefix})
+          message(FATAL_ERROR "parex_add_catalog: case '${case}', variant '${variant}': [build] link_libraries names "
+            "'${library}', which pkg-config does not know: install its -dev package (and pkg-config)")
+        endif()
+        target_link_libraries(${target} PRIVATE PkgConfig::${prefix})
+      endif()
+    endforeach()
+  endforeach()
 endfunction()
 
 # The report needs a Python 3 that can import jinja2. The first python3 on PATH may lack it
@@ -171,6 +305,7 @@ function(_parex_build_catalog dir bin_root out_targets)
     endif()
     set_property(GLOBAL PROPERTY _PAREX_CASE_${case} "${case_dir}")
 
+    _parex_read_build_settings("${case_file}" "${case}")
     # Variants by convention: <variant>.cpp, or a folder <variant>/ of .cpp files.
     file(GLOB single_sources CONFIGURE_DEPENDS "${case_dir}/*.cpp")
     file(GLOB entries LIST_DIRECTORIES true "${case_dir}/*")
@@ -200,21 +335,12 @@ function(_parex_build_catalog dir bin_root out_targets)
       # Debug info whatever the build type: a run that hangs shows each process's source line. -g does not
       # change the generated code, so timings are the same. The alignment flags: see _parex_alignment_flags.
       target_compile_options(${target} PRIVATE -g ${alignment_flags})
-      # A Google Benchmark program (graded by benchmark_speedup) also gets the benchmark library.
-      foreach(source IN LISTS sources_${variant})
-        file(STRINGS "${source}" uses_benchmark REGEX "#include[ \t]*<benchmark/benchmark\\.h>")
-        if(uses_benchmark)
-          if(NOT TARGET benchmark::benchmark)
-            find_package(benchmark CONFIG QUIET)
-          endif()
-          if(NOT TARGET benchmark::benchmark)
-            message(FATAL_ERROR "parex_add_catalog: ${source} includes <benchmark/benchmark.h> but Google Benchmark "
-              "was not found: apt-get install libbenchmark-dev")
-          endif()
-          target_link_libraries(${target} PRIVATE benchmark::benchmark)
-          break()
-        endif()
+      # What the variant's sources (and the case headers they include) need, linked without a line of CMake.
+      _parex_scan_build_needs(needs ${sources_${variant}})
+      foreach(need IN LISTS needs)
+        _parex_link_build_need(${target} ${need} "case '${case}': variant '${variant}'")
       endforeach()
+      _parex_apply_build_settings(${target} "${case}" "${variant}")
       set_target_properties(${target} PROPERTIES
         OUTPUT_NAME "${variant}"
         RUNTIME_OUTPUT_DIRECTORY "${bin_root}/${case}")

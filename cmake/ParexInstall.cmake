@@ -32,7 +32,7 @@ configure_package_config_file("${PROJECT_SOURCE_DIR}/cmake/parexConfig.cmake.in"
   "${PROJECT_BINARY_DIR}/install-config/parexConfig.cmake"
   INSTALL_DESTINATION "${PAREX_INSTALL_CMAKEDIR}" PATH_VARS PAREX_CONFIG_REPORT_DIR PAREX_CONFIG_MODULE_DIR)
 install(FILES "${PROJECT_BINARY_DIR}/install-config/parexConfig.cmake" "${PROJECT_BINARY_DIR}/parexConfigVersion.cmake"
-              "${PROJECT_SOURCE_DIR}/cmake/ParexCatalog.cmake"
+              "${PROJECT_SOURCE_DIR}/cmake/ParexCatalog.cmake" "${PROJECT_SOURCE_DIR}/cmake/parex_build_settings.py"
         DESTINATION "${PAREX_INSTALL_CMAKEDIR}")
 install(EXPORT parexTargets NAMESPACE parex:: DESTINATION "${PAREX_INSTALL_CMAKEDIR}")
 

@@ -22,9 +22,17 @@ struct Diagnostic {
 // "case.toml:7:1: unknown key 'repetitons' (did you mean 'repetitions'?)"
 std::string format_diagnostic(const Diagnostic& diagnostic);
 
+// [build] and [variants.NAME.build]: what a compiled variant needs that CMake cannot see in its sources
+// (cmake/ParexCatalog.cmake reads them; docs/authoring-cases.md, "Build needs").
+struct BuildSettings {
+  std::vector<std::string> compile_options;
+  std::vector<std::string> link_libraries;  // CMake targets (NAME::x) or pkg-config names
+};
+
 struct VariantSpec {
   std::string name;
   bool compiled = false;             // built from <name>.cpp or <name>/ by CMake
+  BuildSettings build;               // [variants.NAME.build], added to the case's [build]
   std::vector<std::string> command;  // a script variant, run in the case folder
   std::vector<std::string> args;
   std::optional<Expect> expect;  // set = graded
@@ -109,6 +117,7 @@ struct CaseSpec {
   Capture capture = Capture::pipe;
   bool sandbox = true;       // extension: false runs this case's programs unsandboxed (docs/process-control.md)
   bool random_seed = false;  // [inputs] seed = "random": a seed drawn per baseline/graded pair (PAREX_SEED, {seed})
+  BuildSettings build;       // [build], for every compiled variant
   Limits limits;
   std::map<std::string, VariantSpec> variants;
   std::vector<CheckSpec> checks;

@@ -19,7 +19,7 @@ using namespace case_toml;
 
 const std::vector<std::string> kTopKeys = {"title",       "about",  "tags",       "timeout", "time_scale",
                                            "repetitions", "warmup", "capture",    "sandbox", "limits",
-                                           "variants",    "checks", "submission", "inputs"};
+                                           "variants",    "checks", "submission", "inputs",  "build"};
 const std::vector<std::string> kLimitKeys = {"max_processes", "max_output_bytes", "memory_mb"};
 const std::vector<std::string> kInputKeys = {"seed"};
 
@@ -83,6 +83,7 @@ LoadResult load_case(const fs::path& dir) {
   }
 
   v.reject_unknown_keys(root, kTopKeys, "");
+  spec.build = read_build(root.get("build"), "[build]", v);
   if (auto title = v.string(root, "title"))
     spec.title = *title;
   else if (!root.get("title"))

@@ -19,7 +19,8 @@ bool is_reserved_target(std::string_view name) {
 }
 
 const std::vector<std::string> kSubmissionKeys = {"variant", "files", "hidden_variants", "build_timeout"};
-const std::vector<std::string> kVariantKeys = {"expect", "args", "command"};
+const std::vector<std::string> kVariantKeys = {"expect", "args", "command", "build"};
+const std::vector<std::string> kBuildKeys = {"compile_options", "link_libraries"};
 
 // The files a variant is made of, relative to the case folder: <name>.cpp, <name>/*.cpp, or the files
 // its command names.
@@ -114,12 +115,48 @@ void read_variants(const toml::table& root, CaseSpec& spec, Validator& v) {
           v.error(table->source(),
                   fmt::format("variant '{}' has no {}.cpp, no {}/ folder and no 'command'", name, name, name));
         if (!is_name(name)) v.error(key.source(), fmt::format("variant name '{}' must match [a-z0-9_]+", name));
+        if (const toml::node* build = table->get("build")) {
+          variant.build = read_build(build, fmt::format("[variants.{}.build]", name), v);
+          if (!variant.compiled)
+            v.error(build->source(), fmt::format("variant '{}' runs a command and is not compiled: "
+                                                 "[variants.{}.build] has nothing to build",
+                                                 name, name));
+        }
       }
     }
   }
 
   if (auto it = spec.variants.find("parallel"); it != spec.variants.end() && !it->second.expect)
     it->second.expect = Expect::pass;
+}
+
+BuildSettings read_build(const toml::node* node, std::string_view where, Validator& v) {
+  BuildSettings build;
+  if (!node) return build;
+  const toml::table* table = node->as_table();
+  if (!table) {
+    v.error(node->source(), fmt::format("'build' must be a table: write it as {}", where));
+    return build;
+  }
+  v.reject_unknown_keys(*table, kBuildKeys, where);
+  // CMake takes each as one word of a list: a ';' would split it, and a line break or tab would end it.
+  auto words = [&](std::string_view key, bool library) {
+    std::vector<std::string> out = v.strings(*table, key).value_or(std::vector<std::string>{});
+    for (const auto& word : out) {
+      const bool bad = word.empty() || word.find_first_of(";\n\t\r") != std::string::npos ||
+                       (library && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                          "0123456789_.+-:") != std::string::npos);
+      if (bad)
+        v.error(table->get(key)->source(),
+                library ? fmt::format("'{}' in {} must be a CMake target (NAME::x) or a pkg-config name", word, where)
+                        : fmt::format("'{}' in {}: an option must be non-empty, without ';', tabs or line breaks", word,
+                                      where));
+    }
+    return out;
+  };
+  build.compile_options = words("compile_options", false);
+  build.link_libraries = words("link_libraries", true);
+  return build;
 }
 
 void validate_references(CaseSpec& spec, Validator& v) {

@@ -12,6 +12,10 @@ namespace parex::case_toml {
 // The variants: <name>.cpp or <name>/ in the case folder, then [variants.NAME]; `parallel` is graded by default.
 void read_variants(const toml::table& root, CaseSpec& spec, Validator& v);
 
+// [build] or [variants.NAME.build] (`node`, absent or not): compile options and link libraries, checked so that
+// CMake can use each as one word. `where` names the table in messages.
+BuildSettings read_build(const toml::node* node, std::string_view where, Validator& v);
+
 // Every variant a check names exists, and some variant is graded.
 void validate_references(CaseSpec& spec, Validator& v);
 

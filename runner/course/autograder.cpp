@@ -85,6 +85,7 @@ AutograderReport write_gradescope_autograder(const AutograderOptions& options) {
   } cleanup{stage};
 
   std::vector<std::string> names;
+  std::vector<CaseSpec> every;  // what setup.sh installs follows from their sources
   for (const auto& catalog : options.catalogs) {
     if (!fs::is_directory(catalog))
       throw std::invalid_argument(fmt::format("{} is not a catalog folder", catalog.string()));
@@ -102,12 +103,13 @@ AutograderReport write_gradescope_autograder(const AutograderOptions& options) {
         fs::copy_file(dir / file, stage / "catalogs" / name / dir.filename() / file);
       }
       if (spec.submission) report.cases.push_back(spec.name);
+      every.push_back(spec);
     }
   }
   if (report.cases.empty()) throw std::invalid_argument("no case of these catalogs has a submission: nothing to grade");
   report.catalog_hash = catalog_hash(options.catalogs);
   copy_source_release(options.parex_source, stage / "parex");
-  write_executable(stage / "setup.sh", fmt::format(kSetup, fmt::arg("packages", kDebianPackages)));
+  write_executable(stage / "setup.sh", fmt::format(kSetup, fmt::arg("packages", debian_packages(every))));
   write_executable(stage / "run_autograder", fmt::format(kRunAutograder, fmt::arg("budget", options.budget_s)));
   write_file(stage / "parex-autograder.json", dump_json({{"schema", "parex-autograder/1"},
                                                          {"platform", "gradescope"},

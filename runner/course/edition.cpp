@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.hpp"
+#include "catalog/build_needs.hpp"
 #include "catalog/case_files.hpp"
 #include "match/regex.hpp"
 #include "report/results.hpp"
@@ -71,7 +72,8 @@ enable_testing()
 parex_add_catalog(cases)
 )";
 
-std::string edition_readme(const EditionReport& report, const std::map<std::string, SubmissionSpec>& submissions) {
+std::string edition_readme(const EditionReport& report, const std::map<std::string, SubmissionSpec>& submissions,
+                           const std::string& packages) {
   std::string files;
   for (const auto& [name, submission] : submissions)
     files += fmt::format("| `{}` | {} |\n", name, fmt::format("{}", fmt::join(submission.files, ", ")));
@@ -102,7 +104,7 @@ is `build/report/index.html`.
 {}
 Edition of catalog `{}`, made by parex {}.
 )",
-                     kDebianPackages, files, report.catalog_hash.substr(0, 16), PAREX_VERSION);
+                     packages, files, report.catalog_hash.substr(0, 16), PAREX_VERSION);
 }
 
 }  // namespace
@@ -159,6 +161,15 @@ std::string learner_case_toml(const CaseSpec& spec, const std::string& text, boo
   return out;
 }
 
+std::string debian_packages(const std::vector<CaseSpec>& specs) {
+  std::string out = kDebianPackages;
+  std::set<std::string> needs;
+  for (const auto& spec : specs) needs.merge(build_needs(spec));
+  for (const auto& package : debian_packages_for(needs))
+    if (fmt::format(" {} ", out).find(fmt::format(" {} ", package)) == std::string::npos) out += " " + package;
+  return out;
+}
+
 EditionReport export_learner_edition(const std::vector<fs::path>& catalogs, const EditionOptions& options) {
   std::error_code ec;
   if (fs::exists(options.out, ec) && !fs::is_empty(options.out, ec))
@@ -199,7 +210,8 @@ EditionReport export_learner_edition(const std::vector<fs::path>& catalogs, cons
   }
   write_file(options.out / "parex-edition.json", dump_json(manifest, 1) + "\n");
   write_file(options.out / "CMakeLists.txt", kEditionCMake);
-  write_file(options.out / "README.md", edition_readme(report, submissions));
+  const std::string packages = debian_packages(specs);
+  write_file(options.out / "README.md", edition_readme(report, submissions, packages));
   write_file(options.out / ".gitignore", "/build*/\n__pycache__/\n");
   write_file(
       options.out / ".devcontainer/devcontainer.json",
@@ -207,7 +219,7 @@ EditionReport export_learner_edition(const std::vector<fs::path>& catalogs, cons
                  {"image", "debian:12"},
                  {"postCreateCommand", fmt::format("apt-get update && apt-get install -y --no-install-recommends "
                                                    "{} git",
-                                                   kDebianPackages)}},
+                                                   packages)}},
                 1) +
           "\n");
   if (!options.parex_source.empty()) copy_source_release(options.parex_source, options.out / "parex");

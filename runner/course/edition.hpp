@@ -26,6 +26,10 @@ inline constexpr const char* kDebianPackages =
     "build-essential cmake ninja-build pkg-config libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev "
     "libre2-dev libssl-dev libdw-dev libseccomp-dev libbenchmark-dev python3 python3-jinja2";
 
+// kDebianPackages and what the cases' compiled variants need (catalog/build_needs.hpp: OpenMP, TBB, MPI, Google
+// Benchmark), space-separated: what a learner's machine or an autograder image installs.
+std::string debian_packages(const std::vector<CaseSpec>& specs);
+
 // Copies parex's source release (what builds the runner and the support library, no catalog) from source to dest.
 void copy_source_release(const std::filesystem::path& source, const std::filesystem::path& dest);
 

@@ -219,6 +219,9 @@ class RunMaker {
     // to the host's CPU count (os.cpu_count() ignores affinity and cgroup quotas).
     request.env = {{"PAREX_TIME_SCALE", fmt::format("{}", result_.time_scale)},
                    {"PAREX_CORES", std::to_string(workers > 0 ? workers : result_.machine.cores)},
+                   // and an OpenMP team the same size: libgomp would otherwise count the CPUs of its affinity, which a
+                   // cgroup quota or a shared machine's load does not narrow
+                   {"OMP_NUM_THREADS", std::to_string(workers > 0 ? workers : result_.machine.cores)},
                    {"PYTHONPATH", pythonpath},
                    // a Python program dumps its stack on it when the run hangs (cases/support/python/sitecustomize.py)
                    {"PAREX_STACK_SIGNAL", std::to_string(spawn::python_stack_signal())}};

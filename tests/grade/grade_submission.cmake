@@ -107,6 +107,21 @@ if(NOT out MATCHES "parex grade: 1/1 points \\(pool_bench 1/1\\)")
   message(FATAL_ERROR "pool_bench graded alone, its reference over the starter:\n${out}")
 endif()
 
+# An OpenMP case, built in the build jail with the library its sources ask for (#pragma omp): the reference over the
+# starter scores full marks; the starter as handed out, whose threads race on the sum, fails on its sum.
+file(COPY "${WORK}/edition/cases/" DESTINATION "${WORK}/omp")
+file(COPY_FILE "${CATALOG}/omp_pool/parallel.cpp" "${WORK}/omp/omp_pool/starter.cpp")
+execute_process(COMMAND "${PAREX}" grade "${CATALOG}" --submission "${WORK}/omp" --results "${WORK}/omp-results"
+  --case omp_pool RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT out MATCHES "parex grade: 2/2 points \\(omp_pool 2/2\\)")
+  message(FATAL_ERROR "omp_pool graded alone, its reference over the starter:\n${out}")
+endif()
+execute_process(COMMAND "${PAREX}" grade "${CATALOG}" --submission "${WORK}/edition" --results "${WORK}/omp-handout"
+  --case omp_pool RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT out MATCHES "FAIL  same lines as serial" OR NOT out MATCHES "parex grade: 1/2 points \\(omp_pool 1/2\\)")
+  message(FATAL_ERROR "omp_pool's starter as handed out must fail on its sum:\n${out}")
+endif()
+
 # The edition as handed out, a clone of it (cases/<case>/...): less, failed checks named.
 file(COPY "${WORK}/edition/" DESTINATION "${WORK}/handout")
 grade(handout)

@@ -4,7 +4,7 @@
 #   cmake -DPAREX=<parex> -DCATALOG=<cases> -DWORK=<dir> -P gradescope_autograder.cmake
 cmake_minimum_required(VERSION 3.20)
 file(REMOVE_RECURSE "${WORK}")
-set(cases square_cube global_isolation join_semantics)
+set(cases square_cube global_isolation join_semantics pool_map omp_pool)  # omp_pool includes pool_map's work.hpp
 foreach(case IN LISTS cases)
   file(COPY "${CATALOG}/${case}" DESTINATION "${WORK}/course")
 endforeach()
@@ -29,6 +29,11 @@ foreach(file setup.sh run_autograder)
     message(FATAL_ERROR "${file} is not executable in the zip")
   endif()
 endforeach()
+# setup.sh installs what the catalog's sources need beside parex's own packages: omp_pool's OpenMP.
+file(STRINGS "${root}/source/setup.sh" packages REGEX "^packages=")
+if(NOT packages MATCHES " libgomp1[ )]")
+  message(FATAL_ERROR "setup.sh does not install omp_pool's OpenMP (libgomp1): ${packages}")
+endif()
 run("setup.sh" "${CMAKE_COMMAND}" -E env "PAREX_AUTOGRADER_ROOT=${root}" "${root}/source/setup.sh")
 file(COPY "${root}/source/run_autograder" DESTINATION "${root}")  # Gradescope puts it there
 
@@ -97,6 +102,7 @@ if(NOT score LESS full)
   message(FATAL_ERROR "the starters scored ${score}/${total}")
 endif()
 expect_tests("^square_cube/starter: speedup vs serial$" failed 0)
+expect_tests("^omp_pool/starter: same lines as serial$" failed 0)  # its threads race on the sum
 
 # A compile error: its case scores 0 with the compiler's message; the others still full.
 file(COPY "${WORK}/right/" DESTINATION "${WORK}/broken")

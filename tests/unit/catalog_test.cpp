@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "catalog/build_needs.hpp"
 #include "catalog/catalog.hpp"
 #include "grade/grade.hpp"
 
@@ -252,6 +253,56 @@ TEST(Catalog, InputsDrawASeedPerPair) {
   EXPECT_NE(errors_of(load_case(unseeded.path())).find("variant 'parallel' passes {seed} but the case draws none"),
             std::string::npos)
       << errors_of(load_case(unseeded.path()));
+}
+
+TEST(Catalog, BuildSettingsPerCaseAndPerVariant) {
+  CaseDir dir(std::string(kMinimal) +
+                  "[build]\ncompile_options = [\"-O3\", \"-DN=4\"]\nlink_libraries = [\"TBB::tbb\", \"libcrypto\"]\n"
+                  "[variants.parallel.build]\ncompile_options = [\"-fopenmp-simd\"]\n",
+              {"serial.cpp", "parallel.cpp"});
+  auto loaded = load_case(dir.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_EQ(loaded.spec->build.compile_options, (std::vector<std::string>{"-O3", "-DN=4"}));
+  EXPECT_EQ(loaded.spec->build.link_libraries, (std::vector<std::string>{"TBB::tbb", "libcrypto"}));
+  EXPECT_EQ(loaded.spec->variants.at("parallel").build.compile_options, (std::vector<std::string>{"-fopenmp-simd"}));
+
+  auto error_of = [](const std::string& toml, std::vector<std::string> files = {"serial.cpp", "parallel.cpp"}) {
+    CaseDir bad(std::string(kMinimal) + toml, std::move(files));
+    return errors_of(load_case(bad.path()));
+  };
+  std::string errors = error_of("[build]\ncompile_optons = [\"-O3\"]\n");
+  EXPECT_NE(errors.find("unknown key 'compile_optons' in [build] (did you mean 'compile_options'?)"), std::string::npos)
+      << errors;
+  errors = error_of("[build]\nlink_libraries = \"m\"\n");
+  EXPECT_NE(errors.find("case.toml:3:18: 'link_libraries' must be an array of strings"), std::string::npos) << errors;
+  errors = error_of("[build]\nlink_libraries = [\"m; rm -rf /\"]\n");
+  EXPECT_NE(errors.find("must be a CMake target (NAME::x) or a pkg-config name"), std::string::npos) << errors;
+  errors = error_of("[build]\ncompile_options = [\"-DA=1;-DB=2\"]\n");
+  EXPECT_NE(errors.find("an option must be non-empty, without ';'"), std::string::npos) << errors;
+  errors = error_of("build = 3\n");
+  EXPECT_NE(errors.find("'build' must be a table: write it as [build]"), std::string::npos) << errors;
+  errors = error_of("[variants.python]\ncommand = [\"python3\", \"p.py\"]\nexpect = \"pass\"\n"
+                    "[variants.python.build]\ncompile_options = [\"-O3\"]\n");
+  EXPECT_NE(errors.find("variant 'python' runs a command and is not compiled"), std::string::npos) << errors;
+}
+
+// The libraries a case's sources ask for, as parex_add_catalog links them and setup.sh installs them.
+TEST(Catalog, BuildNeedsAreReadFromTheSourcesAndTheHeadersTheyInclude) {
+  CaseDir dir(kMinimal, {"serial.cpp", "parallel.cpp", "ranks/main.cpp", "starter.cpp"});
+  auto write = [&](const std::string& file, const std::string& text) { std::ofstream(dir.path() / file) << text; };
+  write("serial.cpp", "#include <vector>\nint main() {}\n");
+  write("parallel.cpp", "#include \"team.hpp\"\nint main() {}\n");
+  write("team.hpp", "#pragma once\nvoid team() {\n  #  pragma omp parallel\n  {}\n}\n");
+  write("ranks/main.cpp", "#include <mpi.h>\nint main() {}\n");
+  write("starter.cpp", "// #pragma omp is in a comment: no\n#include  <tbb/parallel_for.h>\nint main() {}\n");
+  auto loaded = load_case(dir.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_EQ(build_needs(*loaded.spec), (std::set<std::string>{"mpi", "openmp", "tbb"}));
+  EXPECT_EQ(debian_packages_for(build_needs(*loaded.spec)),
+            (std::vector<std::string>{"libopenmpi-dev", "openmpi-bin", "libgomp1", "libtbb-dev"}));
+
+  CaseDir plain(kMinimal);
+  EXPECT_TRUE(build_needs(*load_case(plain.path()).spec).empty());
 }
 
 TEST(Catalog, VariantsByConventionAndCommand) {
