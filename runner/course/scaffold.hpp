@@ -6,8 +6,12 @@
 
 namespace parex {
 
+// What the scaffolded case teaches: two processes that print while they sleep, or an OpenMP loop and its reduction.
+enum class Model { processes, openmp };
+
 // Writes <catalog>/<name>/ (case.toml, serial.cpp, parallel.cpp, starter.cpp, README.md); throws with a
 // message naming what to do when the name is invalid or the folder exists.
-std::filesystem::path scaffold_case(const std::string& name, const std::filesystem::path& catalog);
+std::filesystem::path scaffold_case(const std::string& name, const std::filesystem::path& catalog,
+                                    Model model = Model::processes);
 
 }  // namespace parex

@@ -1,4 +1,4 @@
-# `parex new` output graded by the next ctest, as a course author would: a fresh case in an outside
+# `parex new` output (and `parex new --openmp`'s) graded by the next ctest, as a course author would: a fresh case in an outside
 # catalog (the consumer project's three lines of CMake), built and tested; its parallel.cpp must pass
 # and its starter.cpp must fail, each meeting its expectation.
 #   cmake -DPAREX=<parex> -DPAREX_DIR=<parex build tree> -DCONSUMER=<tests/consumer> -DWORK=<dir>
@@ -11,6 +11,11 @@ execute_process(COMMAND "${PAREX}" new demo --in "${WORK}/catalog" RESULT_VARIAB
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "parex new demo exited with ${rc}")
 endif()
+# And an OpenMP case (parex new --openmp): built with OpenMP from its #pragma, no CMake written.
+execute_process(COMMAND "${PAREX}" new demo_omp --openmp --in "${WORK}/catalog" RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "parex new demo_omp --openmp exited with ${rc}")
+endif()
 
 execute_process(COMMAND "${CMAKE_CTEST_COMMAND}" --build-and-test "${WORK}" "${WORK}/build"
   --build-generator "${GENERATOR}" --build-options "-Dparex_DIR=${PAREX_DIR}"
@@ -20,18 +25,20 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the next ctest of parex new's case failed (${rc})")
 endif()
 
-foreach(variant parallel starter)
-  set(result "${WORK}/build/parex-results/demo/${variant}.json")
-  if(NOT EXISTS "${result}")
-    message(FATAL_ERROR "no result for demo/${variant}: ${result}")
-  endif()
-  file(READ "${result}" json)
-  string(JSON status GET "${json}" status)
-  string(JSON expect GET "${json}" expect)
-  message(STATUS "demo/${variant}: expect ${expect}, status ${status}")
-  if(NOT status STREQUAL "pass")
-    message(FATAL_ERROR "demo/${variant} did not meet its expectation (${expect}): status ${status}")
-  endif()
+foreach(case demo demo_omp)
+  foreach(variant parallel starter)
+    set(result "${WORK}/build/parex-results/${case}/${variant}.json")
+    if(NOT EXISTS "${result}")
+      message(FATAL_ERROR "no result for ${case}/${variant}: ${result}")
+    endif()
+    file(READ "${result}" json)
+    string(JSON status GET "${json}" status)
+    string(JSON expect GET "${json}" expect)
+    message(STATUS "${case}/${variant}: expect ${expect}, status ${status}")
+    if(NOT status STREQUAL "pass")
+      message(FATAL_ERROR "${case}/${variant} did not meet its expectation (${expect}): status ${status}")
+    endif()
+  endforeach()
 endforeach()
 
 # A learner breaks starter.cpp after a good build: the next ctest must not grade the old executable. The
