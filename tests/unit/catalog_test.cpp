@@ -281,8 +281,9 @@ TEST(Catalog, BuildSettingsPerCaseAndPerVariant) {
   EXPECT_NE(errors.find("an option must be non-empty, without ';'"), std::string::npos) << errors;
   errors = error_of("build = 3\n");
   EXPECT_NE(errors.find("'build' must be a table: write it as [build]"), std::string::npos) << errors;
-  errors = error_of("[variants.python]\ncommand = [\"python3\", \"p.py\"]\nexpect = \"pass\"\n"
-                    "[variants.python.build]\ncompile_options = [\"-O3\"]\n");
+  errors = error_of(
+      "[variants.python]\ncommand = [\"python3\", \"p.py\"]\nexpect = \"pass\"\n"
+      "[variants.python.build]\ncompile_options = [\"-O3\"]\n");
   EXPECT_NE(errors.find("variant 'python' runs a command and is not compiled"), std::string::npos) << errors;
 }
 
