@@ -136,7 +136,7 @@ def scored_items(results):
             items.append(Item(case_id, f"{task}.{index}", task, check.get("name", ""), "check",
                               0.0 if gate else score, max_score, check.get("status") == "pass",
                               check.get("message", ""), detail=check.get("detail") or "", gate=gate,
-                              hint=(check.get("hint") or "") if check.get("status") != "pass" else "",
+                              hint=(check.get("hint") or "").strip() if check.get("status") != "pass" else "",
                               visibility=visibility, hidden_index=hidden, kind=check.get("kind", ""),
                               tags=tags + [check.get("kind", "")], measured=check.get("measured")))
         runs = [c for c in checks if c.get("implicit")]
