@@ -11,6 +11,8 @@ A check's message, its details, a gate and a compiler's messages quote what the 
 build printed, so each platform receives them as text it cannot mistake for markup: Gradescope's
 Markdown in code blocks that nothing in them can close (`_md`), PrairieLearn and Exercism as text
 without control characters (`_plain`), GitHub Classroom's Actions log without workflow commands (`_log`).
+A failed check's `hint` (the case author's Markdown) follows its details, labelled "hint (from the case):",
+and is quoted the same way: its Markdown source as text (only the HTML report renders it).
 
 As a script it writes the files from results directories (what `parex grade --gradescope F` runs):
     exports.py RESULTS_DIR... [--gradescope F] [--prairielearn F] [--exercism F] [--classroom F]
@@ -31,6 +33,7 @@ EXERCISM_MESSAGE_LIMIT = 65535     # the top-level message and a test's message
 EXERCISM_OUTPUT_LIMIT = 500        # a test's output
 PRAIRIELEARN_FILE_LIMIT = 1 << 20  # the whole results.json
 NOT_SHOWN = ("hidden", "after_due_date")
+HINT_LABEL = "hint (from the case):"  # the console's and the report's label too
 
 
 @dataclass
@@ -47,6 +50,7 @@ class Item:
     message: str = ""
     detail: str = ""        # program output, diagnostics or compiler messages: plain text
     gate: str = ""          # why the case scores 0 despite this check, when a run check failed
+    hint: str = ""          # the case author's hint (Markdown), on a check that failed
     visibility: str = "visible"
     hidden_index: int = 0   # its number among the case's hidden checks
     kind: str = ""
@@ -70,11 +74,24 @@ class Item:
         return self.message + (f"\n{self.gate}" if self.gate else "")
 
     @property
+    def labelled_hint(self):
+        """The case author's hint under a failed check, labelled apart from parex's own "hint:" lines; else ""."""
+        return f"{HINT_LABEL} {self.hint}" if self.hint and not self.passed else ""
+
+    @property
+    def learner_hint(self):
+        """labelled_hint where a learner may see the check (a hidden check's is only its points)."""
+        return self.labelled_hint if self.shown else ""
+
+    @property
     def learner_message(self):
-        """The verdict a learner may see, with the diagnostics of a check that did not pass."""
+        """The verdict a learner may see, with the diagnostics and the hint of a check that did not pass."""
+        parts = [self.learner_summary]
         if self.shown and self.detail and not self.passed:
-            return self.learner_summary + "\n" + self.detail
-        return self.learner_summary
+            parts.append(self.detail)
+        if self.learner_hint:
+            parts.append(self.learner_hint)
+        return "\n".join(parts)
 
 
 def _check_score(check):
@@ -119,6 +136,7 @@ def scored_items(results):
             items.append(Item(case_id, f"{task}.{index}", task, check.get("name", ""), "check",
                               0.0 if gate else score, max_score, check.get("status") == "pass",
                               check.get("message", ""), detail=check.get("detail") or "", gate=gate,
+                              hint=(check.get("hint") or "").strip() if check.get("status") != "pass" else "",
                               visibility=visibility, hidden_index=hidden, kind=check.get("kind", ""),
                               tags=tags + [check.get("kind", "")], measured=check.get("measured")))
         runs = [c for c in checks if c.get("implicit")]
@@ -188,9 +206,11 @@ def gradescope(results):
     items = scored_items(results)
     tests, leaderboard = [], []
     for item in items:
-        # The message and the gate quote the program's lines too: every part is a code block of its own.
-        parts = [item.message, item.detail if item.detail and not item.passed else "", item.gate]
-        output = "\n\n".join(_md(part) for part in parts if part)
+        # The message and the gate quote the program's lines too: every part is a code block of its own; the
+        # hint's label is parex's own text, outside one.
+        parts = [_md(item.message), _md(item.detail) if item.detail and not item.passed else "",
+                 f"{HINT_LABEL}\n\n{_md(item.hint)}" if item.labelled_hint else "", _md(item.gate)]
+        output = "\n\n".join(part for part in parts if part)
         tests.append({"name": f"{item.case_id}: {item.name}", "number": item.number, "score": item.score,
                       "max_score": item.max_score, "status": "passed" if item.passed else "failed", "output": output,
                       "output_format": "md", "visibility": item.visibility, "tags": item.tags})
@@ -225,8 +245,8 @@ def prairielearn(results):
         return {"gradable": False, "message": "nothing built", "format_errors": errors}
     tests = [{"name": item.learner_name, "description": item.kind or item.what, "points": item.score,
               "max_points": item.max_score, "message": _plain(item.message if item.shown else item.learner_message),
-              "output": _plain((item.detail if item.shown and not item.passed else "")
-                               + (f"\n{item.gate}" if item.gate else ""))}
+              "output": _plain("\n".join(part for part in (item.detail if item.shown and not item.passed else "",
+                                                            item.learner_hint, item.gate) if part))}
              for item in items]
     out = {"gradable": True, "score": score / max_score if max_score else 0.0, "message": message, "tests": tests}
     # The whole file must stay under 1 MB: outputs are cut, longest first, until it fits.
@@ -258,8 +278,10 @@ def exercism(results):
         status = "pass" if item.passed else ("error" if item.what in ("build_error", "missing", "error") else "fail")
         test = {"name": item.learner_name, "status": status, "test_code": _test_code(item), "task_id": item.task}
         if status != "pass":
-            test["message"] = _cut(_plain(item.learner_summary if item.what == "check" else item.learner_message),
-                                   EXERCISM_MESSAGE_LIMIT)
+            # The details go to `output` (500 characters); the hint, which is not cut there, to the message.
+            message = "\n".join(p for p in (item.learner_summary, item.learner_hint) if p) if item.what == "check" \
+                else item.learner_message
+            test["message"] = _cut(_plain(message), EXERCISM_MESSAGE_LIMIT)
         if item.shown and item.detail and not item.passed and item.what == "check":
             test["output"] = _cut(_plain(item.detail), EXERCISM_OUTPUT_LIMIT)
         tests.append(test)

@@ -21,7 +21,7 @@ FIELDS = {
     "leaked": ("pid", "cmdline"),
     "process": ("pid", "ppid", "command", "doing", "where", "stack", "error"),  # of a hung run
     "edge": ("from_pid", "to_pid", "why"),  # from_pid waits in why for to_pid
-    "check": ("name", "kind", "status", "message", "detail", "implicit", "plot"),
+    "check": ("name", "kind", "status", "message", "detail", "hint", "implicit", "plot"),  # hint: HTML, markdown()'s
     "scaling_point": ("cpus", "speedup"),
     "trend_point": ("status", "speedup"),
 }
@@ -188,11 +188,16 @@ def scaling_plot(check):
             "f": data.get("serial_fraction"), "max": data.get("max_serial_fraction"), "interval": data.get("interval")}
 
 
+def hint_html(check):
+    """A failed check's hint (the case author's Markdown) as safe HTML for the page; "" on a pass or without one."""
+    return markdown(check.get("hint") or "") if check.get("status") != "pass" else ""
+
+
 def details(result, about_index, trend):
     """What the page draws when a variant's section is shown, its checks as "check" rows: it is embedded once, as JSON."""
     checks = [row("check", name=c.get("name", c.get("kind")), kind=c.get("kind"), status=c.get("status"),
-                  message=c.get("message", ""), detail=c.get("detail", ""), implicit=bool(c.get("implicit", False)),
-                  plot=scaling_plot(c)) for c in result.get("checks", [])]
+                  message=c.get("message", ""), detail=c.get("detail", ""), hint=hint_html(c),
+                  implicit=bool(c.get("implicit", False)), plot=scaling_plot(c)) for c in result.get("checks", [])]
     config = result.get("config", {})
     out = {"title": result.get("title", ""), "about": about_index, "expect": result.get("expect", "pass"),
            "tags": result.get("tags", []), "repetitions": config.get("repetitions"), "capture": config.get("capture"),

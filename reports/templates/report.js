@@ -85,7 +85,7 @@
     hang: (h) => ({ ...h, processes: h.processes.map(asProcess), edges: h.edges.map(asEdge) }),
   });
   const asScalingPoint = rowReader("scaling_point", ["cpus", "speedup"]);
-  const asCheck = rowReader("check", ["name", "kind", "status", "message", "detail", "implicit", "plot"], {
+  const asCheck = rowReader("check", ["name", "kind", "status", "message", "detail", "hint", "implicit", "plot"], {
     plot: (plot) => ({ ...plot, points: plot.points.map(asScalingPoint) }),
   });
   const asTrendPoint = rowReader("trend_point", ["status", "speedup"]);
@@ -224,12 +224,21 @@
     if (d.error) body.append(el("pre", null, d.error));
     if (d.trend) body.append(trend(d.trend));
     body.append(el("h3", null, "Checks"));
-    for (const { name, kind, status: st, message, detail, implicit, plot } of d.checks) {
+    for (const { name, kind, status: st, message, detail, hint, implicit, plot } of d.checks) {
       body.append(el("div", { class: "check", "data-kind": kind, "data-status": st }, badge(st), " ", el("span", { class: "name" }, name),
         implicit ? el("span", { class: "muted" }, " (run check)") : null, " — " + message, detail ? el("pre", null, detail) : null,
-        plot ? scalingPlot(plot) : null));
+        hint ? hintBox(hint) : null, plot ? scalingPlot(plot) : null));
     }
     body.append(...hangs(d.timeline), ...timeline(d.timeline), ...durations(d.timeline), ...runs(d.timeline));
+  }
+
+  // The case author's hint under a failed check, labelled apart from the "hint:" lines parex writes in a detail.
+  function hintBox(hint) {
+    const box = el("div", { class: "hint" }, el("span", { class: "hint-label" }, "hint (from the case):"));
+    const text = el("div");
+    text.innerHTML = hint;  // markdown() escaped it when rendering
+    box.append(text);
+    return box;
   }
 
   // A scaling check: speedup against CPUs, measured (dots), Amdahl's law with the fitted serial fraction (curve),

@@ -93,6 +93,7 @@ struct CheckSpec {
   // in the check's own unit (speedup for at_least, efficiency for efficiency), compared with the median
   std::vector<std::pair<double, double>> bands;
   Visibility visibility = Visibility::visible;
+  std::string hint;  // extension: the case author's Markdown, shown under the check's failure (never empty when set)
 };
 
 // What a learner edits and may hand in ([submission] in case.toml; every field has a default).

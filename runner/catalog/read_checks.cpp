@@ -20,7 +20,7 @@ const std::vector<std::string> kCheckKinds = {
     "filecheck", "isolation",         "exit",       "processes", "scaling"};
 
 std::vector<std::string> keys_for(CheckKind kind) {
-  std::vector<std::string> keys = {"kind", "name", "points", "visibility"};
+  std::vector<std::string> keys = {"kind", "name", "points", "visibility", "hint"};
   auto add = [&](std::initializer_list<const char*> more) { keys.insert(keys.end(), more.begin(), more.end()); };
   switch (kind) {
     case CheckKind::speedup:
@@ -263,6 +263,12 @@ std::optional<CheckSpec> read_check(const toml::table& table, Validator& v) {
       check.visibility = static_cast<Visibility>(at - kVisibilities.begin());
   }
   if (const toml::node* bands = table.get("bands")) read_bands(*bands, check, v);
+  if (auto hint = v.string(table, "hint")) {
+    if (hint->find_first_not_of(" \t\r\n") == std::string::npos)
+      v.error(table.get("hint")->source(), "'hint' must say something: Markdown shown under the check's failure");
+    else
+      check.hint = std::move(*hint);
+  }
 
   check_kind_rules(table, *kind_name, check, v);
   if (check.name.empty()) check.name = default_check_name(check);

@@ -25,7 +25,9 @@ CheckResult fail_without_runs(CheckResult result, std::string_view what) {
   return result;
 }
 
-CheckResult evaluate(const CheckSpec& check, const Evidence& evidence) {
+namespace {
+
+CheckResult evaluate_kind(const CheckSpec& check, const Evidence& evidence) {
   switch (check.kind) {
     case CheckKind::speedup:
       return check_speedup(check, evidence);
@@ -49,6 +51,15 @@ CheckResult evaluate(const CheckSpec& check, const Evidence& evidence) {
       return check_scaling(check, evidence);
   }
   return start(check);
+}
+
+}  // namespace
+
+CheckResult evaluate(const CheckSpec& check, const Evidence& evidence) {
+  CheckResult result = evaluate_kind(check, evidence);
+  // The author's hint is about the program: shown when it failed, not when the check could not judge it.
+  if (!result.passed && !result.cannot_judge) result.hint = check.hint;
+  return result;
 }
 
 }  // namespace parex

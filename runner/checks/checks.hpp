@@ -18,7 +18,7 @@
 
 namespace parex {
 
-// Evaluates one declared check.
+// Evaluates one declared check; a failed one (not one that could not be judged) carries the check's hint.
 CheckResult evaluate(const CheckSpec& check, const Evidence& evidence);
 
 // The run checks every graded variant gets: exit status (unless `checks` has an exit check), no timeout,

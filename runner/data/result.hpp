@@ -30,6 +30,9 @@ struct CheckResult {
   bool cannot_judge = false;
   std::string message;  // one line
   std::string detail;   // multi-line diagnostic, FileCheck-style where it applies
+  // The case author's hint (Markdown), copied from the check's `hint` only when the check failed on the program:
+  // never on a pass, nor on a check that could not be judged (the machine's fault, not the program's).
+  std::string hint;
   std::optional<double> measured;
   std::optional<double> threshold;
   nlohmann::json data = nlohmann::json::object();  // kind-specific evidence for the report

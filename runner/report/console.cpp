@@ -109,6 +109,10 @@ void print_result(std::FILE* out, const VariantResult& result, const ConsoleStyl
     if ((!check.passed || style.verbose) && !check.detail.empty())
       fmt::print(out, "{}",
                  paint(style, check.passed ? dim : fmt::text_style{}, indent(terminal_safe(check.detail), "        ")));
+    // The case author's own hint, labelled apart from the "hint:" lines parex writes in a detail.
+    if (!check.passed && !check.hint.empty())
+      fmt::print(out, "{}",
+                 indent(paint(style, yellow, "hint (from the case): ") + terminal_safe(check.hint), "        "));
     if (!check.passed) failed.push_back(check.name);
   }
   const std::string time = fmt::format("[{:.2f} s]", result.duration_s);

@@ -203,6 +203,7 @@ nlohmann::json to_json(const CheckResult& check) {
   if (check.measured) json["measured"] = std::round(*check.measured * 1e4) / 1e4;
   if (check.threshold) json["threshold"] = *check.threshold;
   if (!check.data.empty()) json["data"] = check.data;
+  if (!check.hint.empty()) json["hint"] = check.hint;
   if (check.max_score) {
     json["score"] = check.score ? nlohmann::json(std::round(*check.score * 1e4) / 1e4) : nlohmann::json(nullptr);
     json["max_score"] = *check.max_score;

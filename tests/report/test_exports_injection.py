@@ -26,10 +26,12 @@ def _result(case, status, checks=(), gate=None, error=None, score=0, max_score=2
 
 def _attacked():
     """Every field a learner's program or build can reach: check messages and details, a run check's message (and
-    the gate that quotes it), compiler messages, and a missing case's message."""
+    the gate that quotes it), compiler messages, and a missing case's message; and a check's hint, the case author's
+    text, which each platform quotes the same way."""
     checked = _result("square_cube", "fail", [
         {"kind": "filecheck", "name": "output", "status": "fail", "message": "run 1: " + ATTACK, "detail": ATTACK,
-         "score": 0, "max_score": 2, "visibility": "visible"},
+         "hint": "the case's hint, quoted like the rest: " + ATTACK, "score": 0, "max_score": 2,
+         "visibility": "visible"},
         {"kind": "timeout", "name": "no timeout", "status": "fail", "message": ATTACK, "implicit": True}],
         gate="the run check 'no timeout' failed (" + ATTACK + "): the case scores 0")
     broken = _result("join_semantics", "build_error", error="starter.cpp:1:1: error: " + ATTACK)
@@ -106,3 +108,15 @@ def test_classroom_messages_raise_no_workflow_command():
                 assert "##[" not in line, line
                 assert "\x1b" not in line
     assert "error title=forged" in json.dumps(exports.classroom(_attacked()))
+
+
+def test_every_platform_receives_the_hint_under_the_failure():
+    # Not vacuous: the hint reaches each platform, labelled, after the details.
+    results = _attacked()
+    gs = exports.gradescope(results)["tests"][0]["output"]
+    assert exports.HINT_LABEL in _outside_fences(gs) and gs.index("the case's hint") > gs.index(exports.HINT_LABEL)
+    pl = exports.prairielearn(results)["tests"][0]["output"]
+    ex = exports.exercism(results)["tests"][0]["message"]
+    cl = exports.classroom(results)["tests"][0]["message"]
+    for text in (pl, ex, cl):
+        assert f"{exports.HINT_LABEL} the case's hint, quoted like the rest: before" in text, text

@@ -148,6 +148,32 @@ def test_markdown_escapes_html():
     assert report_model.markdown("- x\n- y") == "<ul><li>x</li><li>y</li></ul>"
 
 
+def _hinted(status, hint="Start **both** before `join()`: see [the lesson](https://example.org/l?a=1&b=2).\n\n"
+                                   "<script>alert(1)</script> [no](javascript:alert(1))"):
+    return {"kind": "interleaved", "name": "interleaved", "status": status, "message": "m", "detail": "", "hint": hint}
+
+
+def test_a_failed_checks_hint_is_shown_as_safe_markdown_and_a_passed_ones_is_not(tmp_path):
+    loaded = report_model.load_results([INPUTS / "good"])
+    loaded.results[0]["checks"] += [_hinted("fail"), _hinted("pass", "never shown")]
+    variant = json.loads(report_model.build_model(loaded)["details_json"])["variants"][0]
+    failed, passed = (named("check", row) for row in variant["checks"][-2:])
+    assert failed["hint"] == ('<p>Start <strong>both</strong> before <code>join()</code>: see '
+                              '<a href="https://example.org/l?a=1&amp;b=2">the lesson</a>.</p>\n'
+                              '<p>&lt;script&gt;alert(1)&lt;/script&gt; [no](javascript:alert(1))</p>')
+    assert passed["hint"] == ""
+    assert all(named("check", row)["hint"] == "" for row in variant["checks"][:-2])  # results without hints
+    # The page carries it inside the embedded details, where no markup of it is live.
+    results = tmp_path / "results" / "demo"
+    results.mkdir(parents=True)
+    (results / "starter.json").write_text(json.dumps({
+        "schema": "parex-result/1", "case": "demo", "variant": "starter", "status": "fail", "checks": [_hinted("fail")],
+        "runs": []}))
+    assert render(tmp_path, tmp_path / "results").returncode == 0
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "\\u003cstrong\\u003eboth\\u003c/strong\\u003e" in page and "<script>alert" not in page
+
+
 def test_history_flags_a_drop(tmp_path):
     path = tmp_path / "history.jsonl"
     for at, speedup, status in [("t1", 2.0, "pass"), ("t2", 1.98, "pass"), ("t3", 1.5, "pass")]:
@@ -337,6 +363,31 @@ def test_hidden_checks_show_only_their_points_outside_gradescope():
     assert "SECRET" in json.dumps(exports.gradescope(results))  # Gradescope hides it itself, by visibility
     hidden = next(t for t in exports.gradescope(results)["tests"] if t["visibility"] == "hidden")
     assert hidden["max_score"] == 1
+
+
+def test_a_failed_checks_hint_follows_its_details_in_every_export_and_a_passed_ones_nowhere():
+    hint = "Start **both** processes before you `join()` either."
+    visible = dict(_hinted("fail", hint), detail="run 1: squares then cubes", score=0, max_score=2,
+                   visibility="visible")
+    hidden = dict(_hinted("fail", "HIDDEN HINT"), name="hidden one", score=0, max_score=1, visibility="hidden")
+    passed = dict(_hinted("pass", "PASSED HINT"), name="passed one", score=1, max_score=1, visibility="visible")
+    results = [_scored("square_cube", "starter", "fail", [visible, hidden, passed], 1, 4)]
+    label = f"{exports.HINT_LABEL} {hint}"
+    gs = {t["name"]: t["output"] for t in exports.gradescope(results)["tests"]}
+    out = gs["square_cube/starter: interleaved"]
+    # Gradescope: the label, then the hint in a code block of its own, after the details' block.
+    assert out.endswith(f"{exports.HINT_LABEL}\n\n```\n{hint}\n```") and out.index("squares then") < out.index(hint)
+    assert "HIDDEN HINT" in gs["square_cube/starter: hidden one"]  # Gradescope applies visibility itself
+    pl = exports.prairielearn(results)["tests"]
+    assert pl[0]["output"] == f"run 1: squares then cubes\n{label}"
+    ex = exports.exercism(results)["tests"]
+    assert ex[0]["message"] == f"m\n{label}" and ex[0]["output"] == "run 1: squares then cubes"
+    cl = exports.classroom(results)["tests"]
+    assert cl[0]["message"] == f"m\nrun 1: squares then cubes\n{label}"
+    for name in exports.FORMATS:
+        text = json.dumps(exports.FORMATS[name](results))
+        assert "PASSED HINT" not in text, name
+        assert ("HIDDEN HINT" in text) == (name == "gradescope"), name
 
 
 def test_nothing_built_is_not_gradable_and_an_exercism_error():

@@ -171,6 +171,27 @@ TEST(Catalog, UnknownKeyInCheckAndLimits) {
   EXPECT_NE(errors.find("unknown key 'patern' in a 'same_lines' check"), std::string::npos) << errors;
 }
 
+TEST(Catalog, AnyCheckTakesAHintThatMustBeText) {
+  CaseDir good(std::string(kMinimal) +
+               "[[checks]]\nkind = \"interleaved\"\npatterns = [\"^a\", \"^b\"]\n"
+               "hint = \"\"\"\nStart **both** before you `join()` either.\n\"\"\"\n[[checks]]\nkind = \"exit\"\n");
+  auto loaded = load_case(good.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_EQ(loaded.spec->checks.at(0).hint, "Start **both** before you `join()` either.\n");
+  EXPECT_EQ(loaded.spec->checks.at(1).hint, "");
+
+  CaseDir bad(std::string(kMinimal) +
+              "[[checks]]\nkind = \"exit\"\nhint = 3\n"
+              "[[checks]]\nkind = \"exit\"\nhint = \" \\n \"\n"
+              "[[checks]]\nkind = \"exit\"\nhints = \"x\"\n");
+  auto errors = errors_of(load_case(bad.path()));
+  EXPECT_NE(errors.find("case.toml:4:8: 'hint' must be a string"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("case.toml:7:8: 'hint' must say something"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("case.toml:10:1: unknown key 'hints' in a 'exit' check (did you mean 'hint'?)"),
+            std::string::npos)
+      << errors;
+}
+
 TEST(Catalog, BaselineMustNameAVariant) {
   CaseDir dir(std::string(kMinimal) + "[[checks]]\nkind = \"speedup\"\nbaseline = \"serail\"\nat_least = 1.5\n");
   auto errors = errors_of(load_case(dir.path()));

@@ -191,6 +191,25 @@ TEST(Interleaved, BurstMeansBuffered) {
   EXPECT_NE(result.detail.find("capture = \"pty\""), std::string::npos);
 }
 
+TEST(Hint, AFailedCheckCarriesTheCasesHintAPassedOrUnjudgedOneDoesNot) {
+  auto check = spec(CheckKind::interleaved);
+  check.patterns = {"^square", "^cube"};
+  check.hint = "`start()` both processes before you `join()` either";
+  auto failed = evaluate(check, evidence({run_of(0.6, kSerialLines)}));
+  EXPECT_FALSE(failed.passed);
+  EXPECT_EQ(failed.hint, check.hint);
+  // parex's own hint stays in the detail, apart from the case author's.
+  EXPECT_NE(failed.detail.find("hint: one finished before the other started"), std::string::npos) << failed.detail;
+  EXPECT_EQ(failed.detail.find(check.hint), std::string::npos) << failed.detail;
+  auto passed = evaluate(check, evidence({run_of(0.3, kParallelLines)}));
+  EXPECT_TRUE(passed.passed);
+  EXPECT_EQ(passed.hint, "");
+  check.patterns = {"^square", "(cube"};  // a pattern the engine refuses: the author's fault, not the program's
+  auto unjudged = evaluate(check, evidence({run_of(0.6, kSerialLines)}));
+  EXPECT_TRUE(unjudged.cannot_judge);
+  EXPECT_EQ(unjudged.hint, "");
+}
+
 TEST(Interleaved, FailsWhenAPatternNeverMatches) {
   auto check = spec(CheckKind::interleaved);
   check.patterns = {"^square", "^hexagon"};

@@ -1,4 +1,7 @@
-// The results layer: what a program printed, whatever its bytes, ends up in a result file that is valid JSON.
+// The serialising layer: what a program printed, whatever its bytes, ends up in a result file that is valid JSON;
+// what a case author wrote (a hint) reaches the result and the console as written, under a failure only.
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -10,6 +13,7 @@
 
 #include "../utf8.hpp"
 #include "grade/baseline_cache.hpp"
+#include "report/console.hpp"
 #include "report/results.hpp"
 
 using namespace parex;
@@ -65,6 +69,56 @@ TEST_F(ResultsFile, InvalidUtf8IsWrittenAsReplacementCharacters) {
   EXPECT_EQ(parsed["checks"][0]["message"],
             "run 1: line 1 of /^v/ is 'value " + kReplacement + kReplacement + " end', expected 'value 1'");
   EXPECT_EQ(parsed["status"], "pass");
+}
+
+TEST_F(ResultsFile, AFailedChecksHintIsWrittenAndReadBackAsItWasAndAPassedCheckHasNone) {
+  VariantResult result = result_with_lines({"square 4"});
+  const std::string hint =
+      "Start **both** `Process`es,\nthen \"join\" both: <b>\u00e9</b> & [more](https://x.org/a?b=1)";
+  result.checks[0].hint = hint;
+  CheckResult passed;
+  passed.kind = "exit";
+  passed.name = "exit code 0";
+  passed.passed = true;
+  result.checks.push_back(passed);
+  const json parsed = json::parse(read_file(write_result(result, dir)));
+  ASSERT_EQ(parsed["checks"].size(), 2u);
+  EXPECT_EQ(parsed["checks"][0]["status"], "fail");
+  EXPECT_EQ(parsed["checks"][0]["hint"].get<std::string>(), hint);
+  EXPECT_FALSE(parsed["checks"][1].contains("hint")) << parsed["checks"][1].dump();
+}
+
+TEST(Console, AFailedCheckShowsTheCasesHintUnderItsDetailLabelledAsTheCases) {
+  VariantResult result;
+  result.case_name = "square_cube";
+  result.variant = "starter";
+  result.status = Status::fail;
+  CheckResult failed;
+  failed.kind = "interleaved";
+  failed.name = "interleaved /^square/ /^cube/";
+  failed.message = "run 1: overlap 0%";
+  failed.detail = "hint: one finished before the other started";
+  failed.hint = "`start()` both\nbefore you `join()` either \x1b[2J";
+  CheckResult passed;
+  passed.kind = "exit";
+  passed.name = "exit code 0";
+  passed.passed = true;
+  passed.hint = "never shown under a pass";
+  result.checks = {failed, passed};
+  char* buffer = nullptr;
+  std::size_t size = 0;
+  std::FILE* out = ::open_memstream(&buffer, &size);
+  ASSERT_NE(out, nullptr);
+  print_result(out, result, {.colour = false, .verbose = true});
+  std::fclose(out);
+  const std::string text(buffer, size);
+  std::free(buffer);
+  EXPECT_NE(text.find("        hint: one finished before the other started\n"
+                      "        hint (from the case): `start()` both\n"
+                      "        before you `join()` either \\x1b[2J\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("never shown"), std::string::npos) << text;
 }
 
 TEST(DumpJson, ReplacesEachBadSequenceAndKeepsTheRest) {
