@@ -73,6 +73,30 @@ fs::path interpreter_prefix(const std::string& program) {
   return ec ? fs::path() : real.parent_path().parent_path();
 }
 
+// What a script variant's runs are told of the rule on imports, for cases/support/python/sitecustomize.py to name it
+// when one imports a hidden variant's module: PAREX_HIDDEN_MODULES (module=variant, ...) and the modules of the
+// variants learners also have. Not the submission variant's runs: a learner's program is not told the names of what
+// is held out from learners (edition.cpp leaves them out of its case.toml too), and a missing module is right for it.
+std::vector<std::pair<std::string, std::string>> import_rule(const CaseSpec& spec, const VariantSpec& variant) {
+  if (variant.command.empty() || (spec.submission && spec.submission->variant == variant.name)) return {};
+  const std::set<std::string> held_out = held_out_variants(spec);
+  const std::vector<std::string> own = variant_modules(spec, variant);
+  std::set<std::string> hidden_names;
+  std::vector<std::string> hidden, importable;
+  for (const auto& [name, other] : spec.variants)
+    if (name != variant.name && held_out.contains(name))
+      for (const auto& module : variant_modules(spec, other))
+        if (std::find(own.begin(), own.end(), module) == own.end() && hidden_names.insert(module).second)
+          hidden.push_back(module + "=" + name);
+  for (const auto& [name, other] : spec.variants)
+    if (name != variant.name && !held_out.contains(name))
+      for (const auto& module : variant_modules(spec, other))
+        if (!hidden_names.contains(module)) importable.push_back(module);
+  if (hidden.empty()) return {};
+  return {{"PAREX_HIDDEN_MODULES", fmt::format("{}", fmt::join(hidden, ","))},
+          {"PAREX_IMPORTABLE_MODULES", fmt::format("{}", fmt::join(importable, ","))}};
+}
+
 // What a run of `variant` must not see, and the folders under /tmp it needs kept (docs/process-control.md):
 // the other variants' executables, the hidden variants' sources, parex itself, and what the caller adds.
 SandboxRequest sandbox_for(const CaseSpec& spec, const VariantSpec& variant, const GradeOptions& options,
@@ -92,11 +116,13 @@ SandboxRequest sandbox_for(const CaseSpec& spec, const VariantSpec& variant, con
   if (!variant.command.empty() && !command.argv.empty())
     if (fs::path prefix = interpreter_prefix(command.argv.front()); !prefix.empty()) sandbox.keep.push_back(prefix);
   // A script variant runs in a working folder of its own holding its script and the case's shared files (a module
-  // the variants import, say): not its neighbours' scripts or sources, nor case.toml and the README.
+  // the variants import, say), the scripts and sources of the variants learners also have among them: not those of
+  // the hidden variants, nor case.toml and the README.
   if (!variant.command.empty()) {
-    std::set<std::string> others;  // what belongs to another variant: its script, its source, its folder
-    for (const auto& [name, other] : spec.variants) {
+    std::set<std::string> others;  // what belongs to a hidden variant: its script, its source, its folder
+    for (const auto& name : held_out_variants(spec)) {
       if (name == variant.name) continue;
+      const VariantSpec& other = spec.variants.at(name);
       others.insert(name + ".cpp");
       others.insert(name);
       for (std::size_t i = 1; i < other.command.size(); ++i) others.insert(other.command[i]);
@@ -122,6 +148,7 @@ Command command_for(const CaseSpec& spec, const VariantSpec& variant, const fs::
   if (!variant.command.empty()) {
     command.argv = variant.command;
     command.cwd = spec.dir;
+    command.env = import_rule(spec, variant);
     // The build's interpreter, resolved to its real executable: a pyenv shim on PATH costs 0.2 s a start,
     // the same on both sides of a speedup ratio, which drags a 2x program's ratio below 1.8.
     if (!python.empty() && runs_python(command.argv)) command.argv[0] = python;

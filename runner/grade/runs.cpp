@@ -225,6 +225,7 @@ class RunMaker {
                    {"PYTHONPATH", pythonpath},
                    // a Python program dumps its stack on it when the run hangs (cases/support/python/sitecustomize.py)
                    {"PAREX_STACK_SIGNAL", std::to_string(spawn::python_stack_signal())}};
+    request.env.insert(request.env.end(), p.command.env.begin(), p.command.env.end());
     if (seed) request.env.push_back({"PAREX_SEED", std::to_string(*seed)});
     if (workers > 0)
       request.cpus.assign(plan_.cpus.begin(), plan_.cpus.begin() + std::min<std::size_t>(workers, plan_.cpus.size()));

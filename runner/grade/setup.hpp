@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/catalog.hpp"
@@ -36,6 +37,7 @@ std::vector<std::string> run_environment(const std::vector<std::string>& extra);
 struct Command {
   std::vector<std::string> argv;
   std::filesystem::path cwd;
+  std::vector<std::pair<std::string, std::string>> env;  // set for its runs (a script's rule on imports)
   std::string error;
 };
 Command command_for(const CaseSpec& spec, const VariantSpec& variant, const std::filesystem::path& bin_dir,

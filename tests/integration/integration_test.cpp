@@ -118,6 +118,19 @@ std::string stdout_of(const Graded& graded, std::size_t run = 0) {
   return out;
 }
 
+// The lines of `stream` the graded variant's first run printed (not a baseline's), each ended by a newline.
+std::string graded_output(const Graded& graded, const std::string& stream) {
+  std::string out;
+  for (const auto& run : graded.result.value("runs", json::array())) {
+    if (run.value("role", "") != "graded") continue;
+    for (const auto& line : run["lines"])
+      if (line.value("stream", "stdout") == stream) out += line["text"].get<std::string>() + "\n";
+    break;
+  }
+  return out;
+}
+std::string stderr_of(const Graded& graded) { return graded_output(graded, "stderr"); }
+
 // The live processes of the runfail fixture's `stubborn` variant: a main process and a daemonised grandchild.
 std::size_t stubborn_alive() { return live_processes_matching("runfail/stubborn").size(); }
 
@@ -597,6 +610,52 @@ TEST(RunFail, AScriptVariantGetsAWorkingFolderOfItsOwn) {
       graded.result["machine"]["sandbox"].get<std::string>().find("working folder /tmp/work/runfail holds 2 file(s)"),
       std::string::npos)
       << graded.result["machine"]["sandbox"];
+}
+
+// A variant imports what learners also have (docs/extensions.md): the reference's `from serial import sq` finds the
+// baseline's module, sandboxed (its working folder holds serial.py) and not; in a case without a [submission] too,
+// whose baselines are what hidden_variants would leave learners.
+TEST(Imports, AReferenceImportsItsBaselinesModule) {
+  for (const std::string fixture : {"imports", "imports_local"})
+    for (const std::string extra : {"", "--no-sandbox"}) {
+      auto graded = grade(fixture, "parallel", extra);
+      EXPECT_EQ(graded.result["status"], "pass") << fixture << " " << extra << "\n" << graded.console;
+      EXPECT_EQ(graded_output(graded, "stdout"), "square 1 = 1\nsquare 2 = 4\nsquare 3 = 9\nsquare 4 = 16\n")
+          << fixture << " " << extra;
+      EXPECT_EQ(stderr_of(graded), "") << fixture << " " << extra;
+    }
+}
+
+// Importing a hidden variant's module fails with parex's diagnostic naming the rule, in the run's stderr and in the
+// exit check's detail: sandboxed, where the sandbox leaves the module out, and not, where it lies beside the script.
+// A case without a [submission] hides what hidden_variants would default to: its reference too.
+TEST(Imports, ImportingAHiddenVariantNamesTheRule) {
+  const std::string head =
+      "ModuleNotFoundError: parex: 'parallel' is a hidden variant (held out from learners: "
+      "[submission] hidden_variants); a variant imports only what learners also have: ";
+  for (const auto& [fixture, importable] : std::vector<std::pair<std::string, std::string>>{
+           {"imports", "serial, starter, shared modules"}, {"imports_local", "serial, shared modules"}})
+    for (const std::string extra : {"", "--no-sandbox"}) {
+      auto graded = grade(fixture, "peek", extra);
+      const std::string context = fixture + " " + extra, err = stderr_of(graded);
+      const std::string detail = graded.checks["exit code 0"].value("detail", "");
+      EXPECT_EQ(graded.result["status"], "pass") << context << "\n" << graded.console;  // expect = "fail" met
+      EXPECT_EQ(graded.checks["exit code 0"]["status"], "fail") << context;
+      EXPECT_NE(err.find(head + importable + "\n"), std::string::npos) << context << "\n" << err;
+      EXPECT_NE(detail.find(head + importable), std::string::npos) << context << "\n" << detail;
+    }
+}
+
+// The learner's variant imports the baseline's module too, and is told nothing of what is held out: no names of
+// hidden variants in its environment, and sandboxed no reference in its working folder (nor, /dev/null, in the case
+// folder: tests/redteam's read_reference).
+TEST(Imports, TheSubmissionVariantIsNotToldWhatIsHeldOut) {
+  auto graded = grade("imports", "starter");
+  EXPECT_EQ(graded.result["status"], "pass") << graded.console;
+  EXPECT_NE(stderr_of(graded).find("told of hidden variants: None\n"), std::string::npos) << stderr_of(graded);
+  if (sandboxed_here()) {
+    EXPECT_NE(stderr_of(graded).find("reference beside it: False\n"), std::string::npos) << stderr_of(graded);
+  }
 }
 
 // A python3 on PATH that is a shim (pyenv's runs the interpreter as a child, for ~0.2 s a start) is resolved once per

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "catalog/build_needs.hpp"
+#include "catalog/case_files.hpp"
 #include "catalog/catalog.hpp"
 #include "grade/grade.hpp"
 
@@ -408,6 +409,38 @@ TEST(CommandFor, PythonCommandsRunWithTheChosenInterpreter) {
   EXPECT_EQ(command_for(spec, variant, "/bin", "/py").argv[0], "python3.12");
   variant.command = {"sh", "-c", "python3 x.py"};
   EXPECT_EQ(command_for(spec, variant, "/bin", "/py").argv[0], "sh");
+}
+
+// What a run may import (docs/extensions.md): a script variant is told the hidden variants' modules and the
+// importable ones; a case without a [submission] hides what hidden_variants would default to; the submission variant
+// is told nothing.
+TEST(CommandFor, AScriptIsToldWhichModulesAreHiddenUnlessLearnersEditIt) {
+  const std::string variants =
+      "[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\n"
+      "[variants.serial]\ncommand = [\"python3\", \"serial.py\"]\n"
+      "[variants.parallel]\ncommand = [\"python3\", \"-u\", \"parallel.py\"]\n"
+      "[variants.pool]\nexpect = \"pass\"\ncommand = [\"python3\", \"-m\", \"pool.main\", \"x.py\"]\n"
+      "[variants.inline]\nexpect = \"pass\"\ncommand = [\"python3\", \"-c\", \"import a.py\"]\n";
+  CaseDir local(std::string(kMinimal) + variants, {});
+  auto loaded = load_case(local.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  const CaseSpec& spec = *loaded.spec;
+  EXPECT_EQ(held_out_variants(spec), (std::set<std::string>{"inline", "parallel", "pool"}));
+  EXPECT_EQ(variant_modules(spec, spec.variants.at("pool")), (std::vector<std::string>{"pool", "x"}));
+  EXPECT_TRUE(variant_modules(spec, spec.variants.at("inline")).empty());
+  using Env = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(command_for(spec, spec.variants.at("parallel"), "/bin").env,
+            (Env{{"PAREX_HIDDEN_MODULES", "pool=pool,x=pool"}, {"PAREX_IMPORTABLE_MODULES", "serial"}}));
+  EXPECT_EQ(command_for(spec, spec.variants.at("serial"), "/bin").env,
+            (Env{{"PAREX_HIDDEN_MODULES", "parallel=parallel,pool=pool,x=pool"}, {"PAREX_IMPORTABLE_MODULES", ""}}));
+
+  CaseDir shipped(std::string(kMinimal) + "[submission]\nvariant = \"parallel\"\n" + variants, {});
+  auto submission = load_case(shipped.path());
+  ASSERT_TRUE(submission.spec) << errors_of(submission);
+  EXPECT_EQ(held_out_variants(*submission.spec), (std::set<std::string>{"inline", "pool"}));
+  EXPECT_TRUE(command_for(*submission.spec, submission.spec->variants.at("parallel"), "/bin").env.empty());
+  EXPECT_EQ(command_for(*submission.spec, submission.spec->variants.at("serial"), "/bin").env,
+            (Env{{"PAREX_HIDDEN_MODULES", "pool=pool,x=pool"}, {"PAREX_IMPORTABLE_MODULES", "parallel"}}));
 }
 
 TEST(Catalog, SubmissionDefaultsToTheStarter) {
