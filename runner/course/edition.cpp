@@ -62,6 +62,11 @@ const char* const kEditionCMake =
 cmake_minimum_required(VERSION 3.20)
 project(parex_learner_edition LANGUAGES CXX)
 
+# Optimised, as the grader builds it: speedups (and an OpenMP race's lost additions) are those of -O2 code.
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
 # parex, installed (find_package), or else built from the copy in parex/ that came with this edition.
 find_package(parex CONFIG QUIET)
 if(NOT parex_FOUND)
