@@ -306,6 +306,8 @@ function(_parex_build_catalog dir bin_root out_targets)
     set_property(GLOBAL PROPERTY _PAREX_CASE_${case} "${case_dir}")
 
     _parex_read_build_settings("${case_file}" "${case}")
+    # A races check wants each variant built again with ThreadSanitizer (<variant>.tsan, run once by the runner).
+    file(STRINGS "${case_file}" races_checks REGEX "^[ \t]*kind[ \t]*=[ \t]*[\"']races[\"']")
     # Variants by convention: <variant>.cpp, or a folder <variant>/ of .cpp files.
     file(GLOB single_sources CONFIGURE_DEPENDS "${case_dir}/*.cpp")
     file(GLOB entries LIST_DIRECTORIES true "${case_dir}/*")
@@ -354,11 +356,49 @@ function(_parex_build_catalog dir bin_root out_targets)
         COMMAND "${CMAKE_COMMAND}" "-DPAREX_DIGEST_OF=$<TARGET_FILE:${target}>" -P "${_PAREX_CMAKE_DIR}/ParexCatalog.cmake"
         VERBATIM)
       list(APPEND targets ${target})
+      if(races_checks)
+        _parex_add_tsan_variant(${target} "${case}" "${variant}" "${bin_root}")
+        list(APPEND targets ${target}_tsan)
+      endif()
       unset(sources_${variant})
     endforeach()
   endforeach()
 
   set(${out_targets} ${targets} PARENT_SCOPE)
+endfunction()
+
+# <target>_tsan: the variant's sources again, instrumented by ThreadSanitizer, as <bin_root>/<case>/<variant>.tsan
+# (a races check's one untimed run). -O1 keeps TSan's stacks readable and its run short; the build needs and [build]
+# settings are the variant's own. A compiler without TSan's runtime fails configure with its Debian package.
+function(_parex_add_tsan_variant target case variant bin_root)
+  if(NOT DEFINED CACHE{_PAREX_TSAN_WORKS})
+    include(CheckCXXSourceCompiles)
+    set(CMAKE_REQUIRED_FLAGS -fsanitize=thread)
+    set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=thread)
+    set(CMAKE_REQUIRED_QUIET TRUE)
+    check_cxx_source_compiles("int main() { return 0; }" _PAREX_TSAN_WORKS)
+  endif()
+  if(NOT _PAREX_TSAN_WORKS)
+    message(FATAL_ERROR "parex_add_catalog: case '${case}' has a races check, which builds its variants with "
+      "ThreadSanitizer (-fsanitize=thread), and this compiler cannot link it: apt-get install libtsan2 (GCC 12)")
+  endif()
+  get_target_property(sources ${target} SOURCES)
+  add_executable(${target}_tsan ${sources})
+  target_link_libraries(${target}_tsan PRIVATE parex::support)
+  target_compile_options(${target}_tsan PRIVATE -fsanitize=thread -g -O1)
+  target_link_options(${target}_tsan PRIVATE -fsanitize=thread)
+  _parex_scan_build_needs(needs ${sources})
+  foreach(need IN LISTS needs)
+    _parex_link_build_need(${target}_tsan ${need} "case '${case}': variant '${variant}'")
+  endforeach()
+  _parex_apply_build_settings(${target}_tsan "${case}" "${variant}")
+  set_target_properties(${target}_tsan PROPERTIES
+    OUTPUT_NAME "${variant}.tsan"
+    RUNTIME_OUTPUT_DIRECTORY "${bin_root}/${case}")
+  foreach(config IN LISTS CMAKE_CONFIGURATION_TYPES)
+    string(TOUPPER "${config}" config)
+    set_target_properties(${target}_tsan PROPERTIES RUNTIME_OUTPUT_DIRECTORY_${config} "${bin_root}/${case}")
+  endforeach()
 endfunction()
 
 function(parex_add_catalog dir)

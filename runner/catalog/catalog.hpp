@@ -48,7 +48,8 @@ enum class CheckKind {
   isolation,
   exit,
   processes,
-  scaling
+  scaling,
+  races  // extension of DESIGN's names: the graded variant's ThreadSanitizer build, run once, untimed
 };
 
 // Who sees a check, with Gradescope's meaning: hidden checks count toward the score, but learner-facing

@@ -15,9 +15,9 @@ namespace case_toml {
 namespace {
 
 const std::vector<std::string> kVisibilities = {"visible", "hidden", "after_due_date"};
-const std::vector<std::string> kCheckKinds = {
-    "speedup",   "benchmark_speedup", "same_lines", "in_order",  "interleaved",
-    "filecheck", "isolation",         "exit",       "processes", "scaling"};
+const std::vector<std::string> kCheckKinds = {"speedup",     "benchmark_speedup", "same_lines", "in_order",
+                                              "interleaved", "filecheck",         "isolation",  "exit",
+                                              "processes",   "scaling",           "races"};
 
 std::vector<std::string> keys_for(CheckKind kind) {
   std::vector<std::string> keys = {"kind", "name", "points", "visibility", "hint"};
@@ -53,6 +53,8 @@ std::vector<std::string> keys_for(CheckKind kind) {
     case CheckKind::scaling:
       add({"max_serial_fraction"});
       break;
+    case CheckKind::races:
+      break;
   }
   return keys;
 }
@@ -87,6 +89,8 @@ std::string default_check_name(const CheckSpec& check) {
                           : fmt::format("exit code {}", check.code.value_or(0));
     case CheckKind::scaling:
       return fmt::format("scaling: serial fraction at most {:g}", check.max_serial_fraction.value_or(0));
+    case CheckKind::races:
+      return "no data races (ThreadSanitizer)";
     case CheckKind::processes:
       return check.tasks.empty() ? fmt::format("at least {} processes at once", check.min_peak)
                                  : fmt::format("at least {} processes at once, {} each in its own", check.min_peak,
@@ -197,6 +201,8 @@ void check_kind_rules(const toml::table& table, const std::string& kind_name, Ch
     case CheckKind::exit:
       if (table.get("code") && table.get("signal"))
         v.error(table.source(), "an 'exit' check takes 'code' or 'signal', not both");
+      break;
+    case CheckKind::races:  // its variants must be compiled: validate_references (read_variants.cpp)
       break;
   }
 }

@@ -174,6 +174,16 @@ void validate_references(CaseSpec& spec, Validator& v) {
                         suggestion.empty() ? fmt::format(" (variants: {})", fmt::join(names, ", "))
                                            : fmt::format(" (did you mean '{}'?)", suggestion)));
   }
+  // ThreadSanitizer instruments what a compiler builds: a script's interpreter is not built by the case.
+  for (const auto& check : spec.checks) {
+    if (check.kind != CheckKind::races) continue;
+    for (const auto& name : spec.graded())
+      if (!spec.variants.at(name).compiled)
+        v.error(toml::source_region{{static_cast<toml::source_index>(check.line), 1}, {}, nullptr},
+                fmt::format("a 'races' check needs compiled variants: '{}' is a script, and ThreadSanitizer "
+                            "instruments only what the case's C++ build compiles (a Python case cannot have it)",
+                            name));
+  }
   if (spec.graded().empty())
     v.error("no graded variant: add parallel.cpp, or set expect = \"pass\" in a [variants.NAME] table");
 }

@@ -49,6 +49,8 @@ CheckResult evaluate_kind(const CheckSpec& check, const Evidence& evidence) {
       return check_processes(check, evidence);
     case CheckKind::scaling:
       return check_scaling(check, evidence);
+    case CheckKind::races:
+      return check_races(check, evidence);
   }
   return start(check);
 }

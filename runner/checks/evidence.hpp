@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct Evidence {
   int repetitions = 0;  // the pairs a speedup wants; disturbed pairs do not count towards them
   // scaling: the graded variant's runs confined to 1, 2, 4, ... CPUs, by the number of CPUs.
   std::map<int, std::vector<Run>> scaling;
+  // races: the graded variant's ThreadSanitizer build, run once, untimed (Role::races); none: it was not run.
+  std::optional<Run> races;
 };
 
 }  // namespace parex

@@ -26,6 +26,7 @@ CheckResult fail_without_runs(CheckResult result, std::string_view what);
 CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence);
 CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evidence);
 CheckResult check_scaling(const CheckSpec& check, const Evidence& evidence);
+CheckResult check_races(const CheckSpec& check, const Evidence& evidence);
 
 // Output checks (output.cpp): the same lines as a baseline, lines in its order, interleaved spans, FileCheck.
 CheckResult check_same_lines(const CheckSpec& check, const Evidence& evidence);

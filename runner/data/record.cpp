@@ -36,7 +36,17 @@ std::string_view to_string(Expect expect) { return expect == Expect::pass ? "pas
 
 std::string_view to_string(Stream stream) { return stream == Stream::out ? "stdout" : "stderr"; }
 
-std::string_view to_string(Role role) { return role == Role::graded ? "graded" : "baseline"; }
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::graded:
+      return "graded";
+    case Role::baseline:
+      return "baseline";
+    case Role::races:
+      return "races";
+  }
+  return "graded";
+}
 
 std::string signal_name(int signo) {
   if (const char* abbrev = sigabbrev_np(signo)) return fmt::format("SIG{}", abbrev);

@@ -112,7 +112,8 @@ struct Hang {
   std::vector<std::string> explanation;  // for people: the cycle, the missing close, the spinning loop
 };
 
-enum class Role { graded, baseline };
+// races: the graded variant's ThreadSanitizer build, run once and untimed for a `races` check (never counted).
+enum class Role { graded, baseline, races };
 
 struct Run {
   std::string variant;

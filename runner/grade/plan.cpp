@@ -12,6 +12,7 @@
 #include "base/install_paths.hpp"
 #include "build/build.hpp"
 #include "catalog/case_files.hpp"
+#include "checks/races.hpp"
 #include "spawn/sysinfo.hpp"
 
 namespace fs = std::filesystem;
@@ -106,7 +107,10 @@ SandboxRequest sandbox_for(const CaseSpec& spec, const VariantSpec& variant, con
   if (!sandbox.enabled) return sandbox;
   sandbox.hide = options.hide;
   for (const auto& [name, other] : spec.variants)
-    if (name != variant.name && other.compiled) sandbox.hide.push_back(options.bin_dir / name);
+    if (name != variant.name && other.compiled) {
+      sandbox.hide.push_back(options.bin_dir / name);
+      sandbox.hide.push_back(options.bin_dir / (name + kTsanSuffix));  // its ThreadSanitizer build, where it has one
+    }
   for (const auto& file : hidden_sources(spec, variant.name)) sandbox.hide.push_back(spec.dir / file);
   std::error_code ec;
   if (fs::path self = fs::read_symlink("/proc/self/exe", ec); !ec) sandbox.hide.push_back(self);

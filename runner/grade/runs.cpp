@@ -11,6 +11,7 @@
 #include "base/digest.hpp"
 #include "base/install_paths.hpp"
 #include "checks/hang_explain.hpp"
+#include "checks/races.hpp"
 #include "grade/baseline_cache.hpp"
 #include "spawn/hang_capture.hpp"
 #include "spawn/sysinfo.hpp"
@@ -48,6 +49,7 @@ class RunMaker {
     adaptive_pairs();
     benchmark_retries();
     scaling();
+    races();
     if (out_.tampered.empty()) record_baselines();
     return std::move(out_);
   }
@@ -167,6 +169,39 @@ class RunMaker {
          points.size() < 3 && rep < grading::kMaxQuietTries && out_.tampered.empty() && unquiet(); ++rep)
       run_one(graded(), spec_.warmup + rep, true, 1);
     if (out_.sealed.empty() && out_.tampered.empty()) out_.evidence.scaling[cores] = out_.evidence.graded;
+  }
+
+  // A races check: the graded variant's ThreadSanitizer build (<variant>.tsan beside it), run once and untimed, its
+  // reports on the stderr the runner captures (checks/races.hpp), after the pairs and whatever sealed the verdict:
+  // a wrong total's race is what explains it. TSan slows a program 5-15x: its timeout is the case's times
+  // kTsanSlowdown. Its shadow memory is reserved address space, so only a memory cgroup limits it, and ASLR is off.
+  void races() {
+    if (!out_.tampered.empty() || !graded().variant->compiled ||
+        std::none_of(spec_.checks.begin(), spec_.checks.end(),
+                     [](const CheckSpec& c) { return c.kind == CheckKind::races; }))
+      return;
+    SpawnRequest request = request_for(graded(), 0, seed_for(spec_.warmup));
+    request.argv.front() += kTsanSuffix;
+    request.timeout_s = spec_.timeout_s * kTsanSlowdown;
+    request.env.push_back({"TSAN_OPTIONS", kTsanOptions});
+    request.limit_address_space = false;
+    request.randomize_addresses = false;
+    Run run;
+    if (std::error_code ec; !fs::is_regular_file(request.argv.front(), ec)) {
+      run.outcome = Outcome::spawn_error;
+      run.error = fmt::format("{} is missing: the case's build makes it for a races check (rebuild the catalog)",
+                              request.argv.front());
+    } else {
+      run = execute_(request);
+    }
+    run.seed = seed_for(spec_.warmup);
+    if (run.hang) explain_hang(*run.hang);
+    run.variant = graded().variant->name;
+    run.role = Role::races;
+    run.counted = false;
+    if (options_.on_run) options_.on_run(run);
+    result_.runs.push_back(run);
+    out_.evidence.races = std::move(run);
   }
 
   // The baseline runs made here, recorded for the case's next grade (any of them that failed is not).

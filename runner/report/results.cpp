@@ -135,7 +135,8 @@ std::optional<Run> run_from_json(const nlohmann::json& json) {
   try {
     Run run;
     run.variant = json.at("variant").get<std::string>();
-    run.role = json.at("role").get<std::string>() == "baseline" ? Role::baseline : Role::graded;
+    const auto role = json.at("role").get<std::string>();
+    run.role = role == "baseline" ? Role::baseline : role == "races" ? Role::races : Role::graded;
     run.index = json.at("index").get<int>();
     run.counted = json.at("counted").get<bool>();
     run.wall_s = json.at("wall_s").get<double>();

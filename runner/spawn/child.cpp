@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -90,7 +91,8 @@ int child_main(void* raw) {
   rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
   const SpawnRequest& request = *setup.request;
-  if (request.limits.memory_mb > 0 && !setup.memory_limited) {
+  if (!request.randomize_addresses) ::personality(ADDR_NO_RANDOMIZE);
+  if (request.limits.memory_mb > 0 && !setup.memory_limited && request.limit_address_space) {
     rlim_t bytes = static_cast<rlim_t>(request.limits.memory_mb) << 20;
     rlimit memory{bytes, bytes};
     ::setrlimit(RLIMIT_AS, &memory);

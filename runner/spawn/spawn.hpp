@@ -28,6 +28,12 @@ struct SpawnRequest {
   SandboxRequest sandbox;                           // what the run may see and change
   std::vector<int> cpus;                            // the CPUs the run may use (its affinity); empty: ours
   std::vector<std::filesystem::path> source_roots;  // the case's folders: a hang's `where` is a line of theirs
+  // false: limits.memory_mb is the memory cgroup's alone, never RLIMIT_AS, which would stop a program that reserves
+  // much more address space than it uses (ThreadSanitizer's shadow memory) at its start.
+  bool limit_address_space = true;
+  // false: the program runs with ASLR off (personality ADDR_NO_RANDOMIZE), as ThreadSanitizer needs where the
+  // kernel's mmap randomisation is wider than it can map around.
+  bool randomize_addresses = true;
 };
 
 // Runs `request` to completion and returns what it did; never throws for the program's faults
