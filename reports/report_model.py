@@ -21,7 +21,11 @@ FIELDS = {
     "leaked": ("pid", "cmdline"),
     "process": ("pid", "ppid", "command", "doing", "where", "stack", "error"),  # of a hung run
     "edge": ("from_pid", "to_pid", "why"),  # from_pid waits in why for to_pid
-    "check": ("name", "kind", "status", "message", "detail", "hint", "implicit", "plot"),  # hint: HTML, markdown()'s
+    # hint: HTML, markdown()'s; plot: scaling_plot()'s; races: races_view()'s, with the three tables below
+    "check": ("name", "kind", "status", "message", "detail", "hint", "implicit", "plot", "races"),
+    "race": ("variable", "location", "reports", "accesses"),  # of a races check; variable "" for heap or stack memory
+    "access": ("kind", "size", "thread", "where", "stack"),  # one side of a race; its stack innermost first
+    "frame": ("function", "where", "system"),  # system 1: the compiler's or the system's code, not the learner's
     "scaling_point": ("cpus", "speedup"),
     "trend_point": ("status", "speedup"),
 }
@@ -147,11 +151,41 @@ def hang_view(hang):
             "capture_s": hang.get("capture_s"), "when": hang.get("when", "timeout")}
 
 
+def _system_frame(frame):
+    """Whether a stack frame is the system's: a header or library under /usr/, or a shared library without a file."""
+    file, module = frame.get("file") or "", frame.get("module") or ""
+    if file:
+        return file.startswith("/usr/")
+    return module.startswith("/usr/") or re.search(r"\.so(\.\d+)*$", module) is not None
+
+
+def races_view(check):
+    """A races check's ThreadSanitizer reports for the page: "race" rows, their "access" rows side by side and each
+    access's "frame" rows, the other warnings' titles, the count and the exit code; else None."""
+    data = check.get("data") or {}
+    if check.get("kind") != "races" or not isinstance(data.get("races"), list):
+        return None
+
+    def frame(f):
+        where = (f"{f['file']}:{f['line']}" if f.get("line") else f["file"]) if f.get("file") else \
+            (f"in {f['module']}" if f.get("module") else "")
+        return row("frame", function=f.get("function") or "??", where=where, system=1 if _system_frame(f) else 0)
+
+    races = [row("race", variable=r.get("variable", ""), location=r.get("location", ""), reports=r.get("reports", 1),
+                 accesses=[row("access", kind=a.get("kind", ""), size=a.get("size"), thread=a.get("thread", ""),
+                               where=a.get("where", ""), stack=[frame(f) for f in a.get("stack", [])])
+                           for a in r.get("accesses", [])]) for r in data["races"]]
+    return {"races": races, "other": [str(title) for title in data.get("other") or []],
+            "warnings": data.get("warnings", 0), "exit_code": data.get("exit_code")}
+
+
 def timelines(result):
     """The lanes of a result's timelines and its runs as FIELDS["run"] rows, each with its lines as "line" rows.
 
-    Every run is kept (warmups too), each with at most 2000 lines; the page draws them on demand on a shared
-    time axis, `longest` seconds wide (the longest counted run or line).
+    Every run is kept (warmups and a races check's ThreadSanitizer run too), each with at most 2000 lines; the page
+    draws the timed ones on demand on a shared time axis, `longest` seconds wide (the longest counted run or line).
+    The ThreadSanitizer run (role "races") is never timed: it runs 5-15x slower, and neither the axis, the timelines
+    nor the repetition times count it; it is listed with the runs as "ThreadSanitizer run of <variant>".
     """
     lanes = _lanes_for(result)
     runs, longest = [], 0.0
@@ -164,11 +198,14 @@ def timelines(result):
         on = f" on {run['workers']} CPU{'s' if run['workers'] > 1 else ''}" if run.get("workers") else ""
         if run.get("reused_from"):  # a baseline run another grade of the case made (docs/extensions.md)
             on += f" (recorded by {run['reused_from']})"
-        counted, wall_s = run.get("counted", True), round(run.get("wall_s", 0), 4)
+        role, wall_s = run.get("role", "graded"), round(run.get("wall_s", 0), 4)
+        counted = run.get("counted", True) and role != "races"
+        label = f"{run.get('variant')} #{run.get('index', 0) + 1}{on}"
+        if role == "races":
+            label = f"ThreadSanitizer run of {run.get('variant')}"
         if counted:
             longest = max(longest, wall_s, *times)
-        runs.append(row("run", label=f"{run.get('variant')} #{run.get('index', 0) + 1}{on}",
-                        role=run.get("role", "graded"), counted=1 if counted else 0, wall_s=wall_s,
+        runs.append(row("run", label=label, role=role, counted=1 if counted else 0, wall_s=wall_s,
                         outcome=run.get("outcome", "ok"), cpu=None if cpu is None else round(cpu, 3),
                         processes=run.get("processes_created"),
                         leaked=[row("leaked", pid=p.get("pid"), cmdline=p.get("cmdline", ""))
@@ -197,7 +234,8 @@ def details(result, about_index, trend):
     """What the page draws when a variant's section is shown, its checks as "check" rows: it is embedded once, as JSON."""
     checks = [row("check", name=c.get("name", c.get("kind")), kind=c.get("kind"), status=c.get("status"),
                   message=c.get("message", ""), detail=c.get("detail", ""), hint=hint_html(c),
-                  implicit=bool(c.get("implicit", False)), plot=scaling_plot(c)) for c in result.get("checks", [])]
+                  implicit=bool(c.get("implicit", False)), plot=scaling_plot(c), races=races_view(c))
+              for c in result.get("checks", [])]
     config = result.get("config", {})
     out = {"title": result.get("title", ""), "about": about_index, "expect": result.get("expect", "pass"),
            "tags": result.get("tags", []), "repetitions": config.get("repetitions"), "capture": config.get("capture"),

@@ -85,8 +85,13 @@
     hang: (h) => ({ ...h, processes: h.processes.map(asProcess), edges: h.edges.map(asEdge) }),
   });
   const asScalingPoint = rowReader("scaling_point", ["cpus", "speedup"]);
-  const asCheck = rowReader("check", ["name", "kind", "status", "message", "detail", "hint", "implicit", "plot"], {
+  const asAccess = rowReader("access", ["kind", "size", "thread", "where", "stack"], {
+    stack: each(rowReader("frame", ["function", "where", "system"])),
+  });
+  const asRace = rowReader("race", ["variable", "location", "reports", "accesses"], { accesses: each(asAccess) });
+  const asCheck = rowReader("check", ["name", "kind", "status", "message", "detail", "hint", "implicit", "plot", "races"], {
     plot: (plot) => ({ ...plot, points: plot.points.map(asScalingPoint) }),
+    races: (r) => ({ ...r, races: r.races.map(asRace) }),
   });
   const asTrendPoint = rowReader("trend_point", ["status", "speedup"]);
   // A variant's details with every row read by name.
@@ -123,6 +128,44 @@
         if (error) box.append(el("p", { class: "muted" }, error));
         out.push(box);
       }
+    }
+    return out;
+  }
+
+  // What a races check's ThreadSanitizer run reported: each race's accesses side by side, each with its stack
+  // (innermost first, the system's frames dimmed), then the other warnings. Every name in it is the program's, so
+  // it goes in as text, never as markup.
+  function races(checks) {
+    const out = [];
+    const plural = (n, one) => `${n} ${one}${n === 1 ? "" : "s"}`;
+    for (const { name, races: r } of checks) {
+      if (!r) continue;
+      const facts = [r.warnings ? plural(r.warnings, "warning") : "no warnings"];
+      if (r.races.length) facts.push(plural(r.races.length, "distinct data race"));
+      if (r.exit_code !== null && r.exit_code !== undefined) facts.push("exit code " + r.exit_code);
+      out.push(el("h3", null, "What ThreadSanitizer reported"),
+               el("p", { class: "muted" }, `For “${name}”, one untimed run of the ThreadSanitizer build: ${facts.join(", ")}.`));
+      r.races.forEach(({ variable, location, reports, accesses }, index) => {
+        const box = el("div", { class: "race" }, el("p", { class: "race-on" }, `Data race ${index + 1} on `,
+          variable ? el("code", { class: "variable" }, variable) : "memory that is not a global variable",
+          reports > 1 ? el("span", { class: "muted" }, ` — reported ${reports} times`) : null));
+        if (location) box.append(el("div", { class: "muted race-location" }, location));
+        const sides = el("div", { class: "race-accesses" });
+        for (const { kind, size, thread, where, stack } of accesses) {
+          const by = /^T\d+$/.test(thread) ? "thread " + thread : thread;
+          const head = el("div", { class: "race-access-head" }, el("strong", null, kind),
+            size ? ` of ${plural(size, "byte")}` : "", ` by ${by}`, where ? " at " : null, where ? el("code", null, where) : null);
+          const frames = el("ol", { class: "stack", start: 0 });
+          for (const frame of stack) {
+            frames.append(el("li", { class: frame.system ? "system" : null }, el("span", { class: "function" }, frame.function),
+              frame.where ? el("span", { class: "where" }, " " + frame.where) : null));
+          }
+          sides.append(el("div", { class: "race-access", "data-kind": kind }, head, frames));
+        }
+        box.append(sides);
+        out.push(box);
+      });
+      if (r.other.length) out.push(el("p", null, "Other warnings:"), el("ul", { class: "race-other" }, ...r.other.map((title) => el("li", null, title))));
     }
     return out;
   }
@@ -184,7 +227,8 @@
       const facts = [run.role, fixed(run.wall_s, 3) + "s", run.outcome];
       if (run.cpu !== null && run.cpu !== undefined) facts.push("CPU " + Math.round(run.cpu * 100) + "%");
       if (run.processes) facts.push(run.processes + " process(es)");
-      const box = el("details", null, el("summary", null, `${run.label}${run.counted ? "" : " (warmup)"} — ${facts.join(", ")}`));
+      const note = run.counted ? "" : run.role === "races" ? " (not timed)" : " (warmup)";
+      const box = el("details", null, el("summary", null, `${run.label}${note} — ${facts.join(", ")}`));
       if (run.leaked.length) box.append(el("p", null, "Leaked: ", ...run.leaked.map(({ pid, cmdline }) => el("code", null, `${pid} ${cmdline} `))));
       const text = (stream) => run.lines.filter((line) => line.stream === stream).map((line) => line.text).join("\n");
       box.append(el("div", { class: "muted" }, "stdout"), el("pre", null, text(0) || "(empty)"));
@@ -229,7 +273,7 @@
         implicit ? el("span", { class: "muted" }, " (run check)") : null, " — " + message, detail ? el("pre", null, detail) : null,
         hint ? hintBox(hint) : null, plot ? scalingPlot(plot) : null));
     }
-    body.append(...hangs(d.timeline), ...timeline(d.timeline), ...durations(d.timeline), ...runs(d.timeline));
+    body.append(...races(d.checks), ...hangs(d.timeline), ...timeline(d.timeline), ...durations(d.timeline), ...runs(d.timeline));
   }
 
   // The case author's hint under a failed check, labelled apart from the "hint:" lines parex writes in a detail.

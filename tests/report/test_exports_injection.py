@@ -18,6 +18,26 @@ COMMANDS = ["::error title=forged::click http://e", "##[error]forged"]
 ATTACK = "\n".join(["before", *PAYLOADS, OSC8, *COMMANDS, "  " + COMMANDS[0], "after ```` and `` inline"])
 
 
+# A races check quotes ThreadSanitizer's report, whose names (a variable's, a function's, a file's) are the program's.
+RACE_VARIABLE = "a```b```` `c` <img src=x onerror=alert(1)> [click](javascript:alert(1)) ::error::forged"
+
+
+def _race_check():
+    """A failed races check: its message names the variable, its detail quotes TSan's report amid the program's own
+    stderr (TSan writes to the same stream)."""
+    message = (f"data race on `{RACE_VARIABLE}` (names.cpp:7, write by thread T1) and "
+               "(names.cpp:9, read by main thread)")
+    detail = "\n".join(["WARNING: ThreadSanitizer: data race (pid=51290)",
+                        "  Write of size 8 at 0x55e1d2c3b010 by thread T1:",
+                        "    #0 operator<<(Sink&, <b>bold</b>) /src/names```.cpp:7 (names+0x1391)",
+                        f"  Location is global '{RACE_VARIABLE}' of size 8 at 0x55e1d2c3b010 (names+0x4158)",
+                        ATTACK])
+    race = {"variable": RACE_VARIABLE, "location": f"global '{RACE_VARIABLE}' of size 8", "reports": 1, "accesses": []}
+    return {"kind": "races", "name": "no data races", "status": "fail", "message": message, "detail": detail,
+            "data": {"races": [race], "other": ["ONLY IN DATA " + ATTACK], "warnings": 1, "exit_code": 66},
+            "score": 0, "max_score": 2, "visibility": "visible"}
+
+
 def _result(case, status, checks=(), gate=None, error=None, score=0, max_score=2):
     return {"schema": "parex-result/1", "case": case, "variant": "starter", "expect": "pass", "status": status,
             "score": score, "max_score": max_score, "score_gate": gate, "error": error, "duration_s": 1.0,
@@ -26,12 +46,13 @@ def _result(case, status, checks=(), gate=None, error=None, score=0, max_score=2
 
 def _attacked():
     """Every field a learner's program or build can reach: check messages and details, a run check's message (and
-    the gate that quotes it), compiler messages, and a missing case's message; and a check's hint, the case author's
-    text, which each platform quotes the same way."""
+    the gate that quotes it), a races check's names from ThreadSanitizer's report, compiler messages, and a missing
+    case's message; and a check's hint, the case author's text, which each platform quotes the same way."""
     checked = _result("square_cube", "fail", [
         {"kind": "filecheck", "name": "output", "status": "fail", "message": "run 1: " + ATTACK, "detail": ATTACK,
          "hint": "the case's hint, quoted like the rest: " + ATTACK, "score": 0, "max_score": 2,
          "visibility": "visible"},
+        _race_check(),
         {"kind": "timeout", "name": "no timeout", "status": "fail", "message": ATTACK, "implicit": True}],
         gate="the run check 'no timeout' failed (" + ATTACK + "): the case scores 0")
     broken = _result("join_semantics", "build_error", error="starter.cpp:1:1: error: " + ATTACK)
@@ -120,3 +141,22 @@ def test_every_platform_receives_the_hint_under_the_failure():
     cl = exports.classroom(results)["tests"][0]["message"]
     for text in (pl, ex, cl):
         assert f"{exports.HINT_LABEL} the case's hint, quoted like the rest: before" in text, text
+
+
+def test_a_races_checks_names_are_quoted_like_any_output():
+    # The variable's name, with its backticks, fences, HTML, link and workflow command, reaches every platform as text.
+    results = _attacked()
+    gs = next(t["output"] for t in exports.gradescope(results)["tests"] if t["name"].endswith(": no data races"))
+    assert RACE_VARIABLE in gs and "operator<<(Sink&, <b>bold</b>)" in gs
+    outside = _outside_fences(gs)
+    assert not re.search(r"[<>\[\]`!:]", "\n".join(outside)), outside
+    pl = next(t for t in exports.prairielearn(results)["tests"] if t["name"].endswith(": no data races"))
+    ex = next(t for t in exports.exercism(results)["tests"] if t["name"].endswith(": no data races"))
+    cl = next(t for t in exports.classroom(results)["tests"] if t["name"].endswith(": no data races"))
+    for text in (pl["message"], pl["output"], ex["message"], cl["message"]):
+        assert RACE_VARIABLE in text and "\x1b" not in text, text
+    assert ex["output"].startswith("WARNING: ThreadSanitizer: data race")  # cut to 500 characters, as text
+    for line in _lines(cl["message"]):
+        assert not line.lstrip().startswith("::") and "##[" not in line, line
+    # TSan's structured data is the HTML report's: no export sends it (only the message and the detail).
+    assert all("ONLY IN DATA" not in json.dumps(exports.FORMATS[name](results)) for name in exports.FORMATS)

@@ -105,6 +105,7 @@ def test_report_js_reads_the_fields_the_model_sends():
 
 def test_every_embedded_row_has_its_tables_fields():
     loaded = report_model.load_results([INPUTS / "good"])
+    loaded.results += report_model.load_results([INPUTS / "races"]).results
     hung = loaded.results[1]["runs"][0]
     hung["leaked"] = [{"pid": 7, "cmdline": "sleep 9"}]
     hung["hang"] = {"processes": [{"pid": 7, "ppid": 1, "command": "sleep 9", "syscall": "read", "state": "S"}],
@@ -124,6 +125,9 @@ def test_every_embedded_row_has_its_tables_fields():
         for check in rows("check", variant["checks"]):
             if check["plot"]:
                 rows("scaling_point", check["plot"]["points"])
+            for race in rows("race", (check["races"] or {"races": []})["races"]):
+                for access in rows("access", race["accesses"]):
+                    rows("frame", access["stack"])
         for run in rows("run", variant["timeline"]["runs"]):
             rows("line", run["lines"])
             rows("leaked", run["leaked"])
@@ -133,6 +137,76 @@ def test_every_embedded_row_has_its_tables_fields():
         if "trend" in variant:
             rows("trend_point", variant["trend"]["points"])
     assert seen == set(report_model.FIELDS)
+
+
+def _variant(model, variant_id):
+    """A variant's embedded details, its checks as dicts."""
+    data = json.loads(model["details_json"])
+    index = next(i for i, row in enumerate(model["rows"]) if row["id"] == variant_id)
+    return dict(data["variants"][index], checks=[named("check", c) for c in data["variants"][index]["checks"]])
+
+
+def test_a_races_check_sends_each_race_with_both_accesses_and_their_stacks():
+    model = report_model.build_model(report_model.load_results([INPUTS / "races"]))
+    starter = _variant(model, "race_tally/starter")
+    check = next(c for c in starter["checks"] if c["kind"] == "races")
+    assert check["status"] == "fail" and check["message"].startswith("data race on `counter` (starter.cpp:14, write")
+    view = check["races"]
+    assert (view["other"], view["warnings"], view["exit_code"]) == (["thread leak"], 4, 66)
+    counter, heap = (named("race", race) for race in view["races"])
+    assert (counter["variable"], counter["location"], counter["reports"]) == \
+        ("counter", "global 'counter' of size 8", 2)
+    write, read = (named("access", access) for access in counter["accesses"])
+    assert {k: write[k] for k in ("kind", "size", "thread", "where")} == \
+        {"kind": "write", "size": 8, "thread": "T2", "where": "starter.cpp:14"}
+    assert (read["kind"], read["thread"]) == ("read", "T3")
+    # Innermost first; the headers under /usr/ and a shared library with no file are the system's; "??" where
+    # TSan had no symbol.
+    assert [named("frame", f) for f in write["stack"]] == [
+        {"function": "work()", "where": "/src/cases/race_tally/starter.cpp:14", "system": 0},
+        {"function": "void std::__invoke_impl<void, void (*)()>(std::__invoke_other, void (*&&)())",
+         "where": "/usr/include/c++/12/bits/invoke.h:61", "system": 1},
+        {"function": "std::thread::_State_impl<std::thread::_Invoker<std::tuple<void (*)()> > >::_M_run()",
+         "where": "/usr/include/c++/12/bits/std_thread.h:210", "system": 1},
+        {"function": "??", "where": "in libstdc++.so.6", "system": 1}]
+    assert heap["variable"] == "" and heap["location"].startswith("heap block of size 40")
+    assert named("frame", named("access", heap["accesses"][0])["stack"][0]) == \
+        {"function": "std::ostream::operator<<(long)", "where": "/usr/include/c++/12/ostream:166", "system": 1}
+    # Passed: nothing reported, and said so.
+    reference = _variant(model, "race_tally/reference")
+    passed = next(c for c in reference["checks"] if c["kind"] == "races")
+    assert passed["status"] == "pass"
+    assert passed["races"] == {"races": [], "other": [], "warnings": 0, "exit_code": 0}
+    # Only a races check with TSan's data has a view: other checks, and a races check that could not run, have none.
+    assert all(c["races"] is None for c in starter["checks"] if c["kind"] != "races")
+    assert report_model.races_view({"kind": "races", "status": "error", "message": "not run"}) is None
+    assert report_model.races_view({"kind": "same_lines", "data": {"races": []}}) is None
+
+
+def test_the_thread_sanitizer_run_is_listed_but_never_timed():
+    result = json.loads((INPUTS / "races/race_tally/starter.json").read_text())
+    tsan = next(run for run in result["runs"] if run["role"] == "races")
+    for counted in (False, True):  # a runner that marked it counted would not make it a timed run either
+        tsan["counted"] = counted
+        timeline = report_model.timelines(result)
+        runs = [named("run", run) for run in timeline["runs"]]
+        graded = [run for run in runs if run["role"] == "graded"]
+        races = [run for run in runs if run["role"] == "races"]
+        assert len(graded) == 3 and all(run["counted"] for run in graded)
+        assert [(run["label"], run["counted"]) for run in races] == [("ThreadSanitizer run of starter", 0)]
+        assert timeline["longest"] == max(run["wall_s"] for run in graded) < races[0]["wall_s"]
+        assert any(named("line", line)["text"].startswith("WARNING: ThreadSanitizer") for line in races[0]["lines"])
+
+
+def test_names_in_races_reach_the_page_only_inside_its_embedded_data(tmp_path):
+    done = render(tmp_path, INPUTS / "races")
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    details = page[page.index('id="parex-details">'):page.index("</script>", page.index('id="parex-details">'))]
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in details and "operator\\u003c\\u003c(Sink" in details
+    assert "<img" not in page and "<b>bold" not in page and "alert(2)</script>" not in page
+    # The check's message in the index's chips is escaped by the template.
+    assert "data race on `&lt;img src=x onerror=alert(1)&gt;`" in page
 
 
 def test_a_row_must_name_every_field_of_its_table():

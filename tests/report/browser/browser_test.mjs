@@ -1,7 +1,8 @@
 // Loads a parex report from file:// in headless Chromium and checks what a person would:
 // no console errors, the status filter hides rows, following a row's link draws its section, and
-// square_cube/parallel's timeline shows square and cube lines at the same time, and a reused baseline run says whose
-// it is. Saves a screenshot.
+// square_cube/parallel's timeline shows square and cube lines at the same time, a reused baseline run says whose
+// it is, a races check draws each race's two accesses side by side with their stacks, and names that look like markup
+// show as text. Saves screenshots.
 //   node browser_test.mjs REPORT_HTML SCREENSHOT_PNG
 import { launch, tally, watch } from "./harness.mjs";
 
@@ -15,6 +16,8 @@ const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
   const { errors, requests } = watch(page);
+  const dialogs = [];
+  page.on("dialog", (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
   await page.goto("file://" + report);
 
   expect(errors.length === 0, `no console errors (${errors.join("; ") || "none"})`);
@@ -78,6 +81,55 @@ try {
   expect(reused.timelines.includes("serial #1 (recorded by square_cube_py/parallel)") &&
          reused.times.includes("wall times of serial (recorded by square_cube_py/parallel)"),
          `square_cube_py/starter's reused baseline run says whose it is (${JSON.stringify(reused)})`);
+  // race_tally/starter's races check (golden results): each race's two accesses side by side, each with its stack,
+  // innermost first and the system's frames dimmed; its ThreadSanitizer run listed, untimed, outside the timing figures.
+  await page.click('table.variants a[href="#race_tally--starter"]');
+  await page.waitForSelector("#race_tally--starter .race", { timeout: 5000 });
+  const race = await page.evaluate(() => {
+    const section = document.getElementById("race_tally--starter");
+    const box = section.querySelector(".race");
+    const sides = [...box.querySelectorAll(".race-access")].map((side) => {
+      const { left, right, top } = side.getBoundingClientRect();
+      return { left, right, top, head: side.querySelector(".race-access-head").textContent,
+               frames: [...side.querySelectorAll("ol.stack > li")].map((li) =>
+                 ({ text: li.textContent, system: li.classList.contains("system"), opacity: Number(getComputedStyle(li).opacity) })) };
+    });
+    return { on: box.querySelector(".race-on").textContent, races: section.querySelectorAll(".race").length, sides,
+             other: [...section.querySelectorAll("ul.race-other li")].map((li) => li.textContent),
+             timelines: [...section.querySelectorAll("svg.timeline[data-variant]")].map((svg) => svg.dataset.variant),
+             times: [...section.querySelectorAll("svg[aria-label^='wall times of']")].map((svg) => svg.getAttribute("aria-label")),
+             runs: [...section.querySelectorAll("details > summary")].map((summary) => summary.textContent) };
+  });
+  const [write, read] = race.sides;
+  expect(race.races === 2 && race.sides.length === 2 && write.right <= read.left && Math.abs(write.top - read.top) < 1,
+         `race_tally/starter draws its 2 races, the first one's two accesses side by side (${JSON.stringify(race.sides.map(({ left, right, top }) => ({ left, right, top })))})`);
+  expect(race.on === "Data race 1 on counter — reported 2 times" && write.head === "write of 8 bytes by thread T2 at starter.cpp:14" &&
+         read.head === "read of 8 bytes by thread T3 at starter.cpp:14" && race.other.join() === "thread leak",
+         `the race says its variable, how often it was reported, each access's kind, size, thread and line (${JSON.stringify([race.on, write.head, read.head, race.other])})`);
+  expect([write, read].every(({ frames }) => frames.length === 4 && frames[0].text === "work() /src/cases/race_tally/starter.cpp:14" &&
+         !frames[0].system && frames[0].opacity === 1 && frames.slice(1).every((frame) => frame.system && frame.opacity < 1)),
+         `each access has its stack, innermost first, the frames under /usr/ and libstdc++ dimmed (${JSON.stringify(write.frames)})`);
+  expect(!race.timelines.some((label) => label.includes("ThreadSanitizer")) && !race.times.some((label) => label.includes("ThreadSanitizer")) &&
+         race.runs.some((summary) => summary.startsWith("ThreadSanitizer run of starter (not timed) — races")),
+         `the ThreadSanitizer run is listed with the runs, not timed (${JSON.stringify([race.timelines, race.times, race.runs])})`);
+  await page.locator("#race_tally--starter .race").first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-races.png"), fullPage: false });
+  // race_names/starter's variable, function and warnings look like markup: they must show as text, and run nothing.
+  await page.click('table.variants a[href="#race_names--starter"]');
+  await page.waitForSelector("#race_names--starter .race", { timeout: 5000 });
+  const names = await page.evaluate(() => {
+    const section = document.getElementById("race_names--starter");
+    return { variable: section.querySelector(".race code.variable").textContent,
+             location: section.querySelector(".race .race-location").textContent,
+             function: section.querySelector(".race ol.stack .function").textContent,
+             other: [...section.querySelectorAll("ul.race-other li")].map((li) => li.textContent),
+             markup: section.querySelectorAll("img, b, script, a").length };
+  });
+  expect(names.variable === "<img src=x onerror=alert(1)>" && names.location === "global '<img src=x onerror=alert(1)>' of size 8" &&
+         names.function === "operator<<(Sink&, <b>bold</b>)" && names.other.join("|") === "<script>alert(2)</script>|[click](javascript:alert(3))" &&
+         names.markup === 0 && dialogs.length === 0,
+         `race_names/starter's names are drawn as text (${JSON.stringify(names)}; dialogs: ${JSON.stringify(dialogs)})`);
+  expect(errors.length === 0 && dialogs.length === 0, `no console errors or dialogs after drawing the sections (${errors.concat(dialogs).join("; ") || "none"})`);
   await page.locator("#pipe_deadlock--starter svg.hang-graph").scrollIntoViewIfNeeded();
   await page.screenshot({ path: screenshot.replace(/\.png$/, "-hang.png"), fullPage: false });
   await page.click('table.variants a[href="#square_cube--parallel"]');

@@ -16,8 +16,9 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
   (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)  # the versions package-lock.json pins
 fi
 out="$build/report-browser-test"
-# Golden results first: the real run wins where both have a case/variant.
-"$python" "$here/../../../reports/render.py" "$here/../inputs/good" "$build/parex-results" --out "$out" >/dev/null
+# Golden results first (a races check's among them): the real run wins where both have a case/variant.
+"$python" "$here/../../../reports/render.py" "$here/../inputs/good" "$here/../inputs/races" "$build/parex-results" \
+  --out "$out" >/dev/null
 node "$here/browser_test.mjs" "$out/index.html" "$out/screenshot.png"
 # The class page of grade-class, on a synthetic class made from this build's results.
 class="$build/report-browser-test/class"
