@@ -54,6 +54,9 @@ std::set<std::string> build_needs(const CaseSpec& spec) {
       for (const auto& entry : fs::recursive_directory_iterator(spec.dir / name, ec))
         if (entry.is_regular_file() && entry.path().extension() == ".cpp") pending.push_back(entry.path());
   }
+  // A races check builds the variants again with ThreadSanitizer (cmake/ParexCatalog.cmake).
+  for (const auto& check : spec.checks)
+    if (check.kind == CheckKind::races) needs.insert("tsan");
   std::set<fs::path> seen;
   while (!pending.empty()) {
     const fs::path file = fs::weakly_canonical(pending.back(), ec);
@@ -74,7 +77,8 @@ std::vector<std::string> debian_packages_for(const std::set<std::string>& needs)
   static const std::map<std::string, std::vector<std::string>> kPackages = {{"openmp", {"libgomp1"}},
                                                                             {"tbb", {"libtbb-dev"}},
                                                                             {"mpi", {"libopenmpi-dev", "openmpi-bin"}},
-                                                                            {"benchmark", {"libbenchmark-dev"}}};
+                                                                            {"benchmark", {"libbenchmark-dev"}},
+                                                                            {"tsan", {"libtsan2"}}};
   std::vector<std::string> out;
   for (const auto& need : needs)
     if (auto it = kPackages.find(need); it != kPackages.end())

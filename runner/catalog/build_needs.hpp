@@ -12,7 +12,8 @@
 namespace parex {
 
 // The needs of the case's compiled variants: "openmp" (#pragma omp, <omp.h>), "tbb" (<tbb/...>, <oneapi/tbb...>),
-// "mpi" (<mpi.h>), "benchmark" (<benchmark/benchmark.h>), also through the case's own headers they include.
+// "mpi" (<mpi.h>), "benchmark" (<benchmark/benchmark.h>), also through the case's own headers they include; and
+// "tsan" for a case with a races check (its variants are built again with ThreadSanitizer).
 std::set<std::string> build_needs(const CaseSpec& spec);
 
 // The Debian packages that provide `needs`, in a stable order.

@@ -30,6 +30,35 @@ namespace fs = std::filesystem;
 namespace parex {
 namespace {
 
+bool has_races_check(const CaseSpec& spec) {
+  return std::any_of(spec.checks.begin(), spec.checks.end(),
+                     [](const CheckSpec& c) { return c.kind == CheckKind::races; });
+}
+
+// Where a source asks whether ThreadSanitizer is on (or turns it off) for a races check: "12: tests
+// __SANITIZE_THREAD__ ...", one per line. Such code can behave differently in the TSan build the check runs, so the
+// check is evidence, not proof (docs/process-control.md, "What a races check proves"); the grader is told.
+std::vector<std::string> sanitizer_tests(std::string_view content) {
+  static constexpr std::string_view kTells[] = {"__SANITIZE_THREAD__", "thread_sanitizer", "__tsan_", "no_sanitize"};
+  std::vector<std::string> found;
+  int line = 1;
+  for (std::size_t start = 0; start < content.size(); ++line) {
+    std::size_t end = content.find('\n', start);
+    if (end == std::string_view::npos) end = content.size();
+    const std::string_view text = content.substr(start, end - start);
+    for (std::string_view tell : kTells)
+      if (text.find(tell) != std::string_view::npos) {
+        found.push_back(
+            fmt::format("{}: uses {}: code that can tell ThreadSanitizer's build from the graded one, "
+                        "so its races verdict is evidence, not proof",
+                        line, tell));
+        break;
+      }
+    start = end + 1;
+  }
+  return found;
+}
+
 // Where parex's CMake package is, for the workspace's find_package(parex): next to an installed runner, or
 // this build tree.
 fs::path parex_package_dir() {
@@ -109,7 +138,9 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
                          PAREX_BUILD_TYPE));
   Fd root(::open(options.submission.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   const std::string root_error = root ? "" : std::strerror(errno);
-  std::size_t taken_bytes = 0;  // against IntakeLimits::max_total_bytes, across the cases
+  std::size_t taken_bytes = 0;
+  std::vector<std::string> sanitizer_warnings;  // "race_counter/starter.cpp:3: ...": see sanitizer_tests  // against
+                                                // IntakeLimits::max_total_bytes, across the cases
   for (const auto& spec : specs) {
     SubmissionCase& c = prepared.cases[spec.name];
     c.case_name = spec.name;
@@ -142,6 +173,9 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
       fs::create_directories((dest / file.relative).parent_path());
       write_file_atomically(dest / file.relative, file.content);
       c.taken.push_back(file.relative);
+      if (has_races_check(spec))
+        for (auto& warning : sanitizer_tests(file.content))
+          sanitizer_warnings.push_back(fmt::format("{}/{}:{}", spec.name, file.relative, warning));
       key.update(fmt::format("{}/{}\n{}\n", spec.name, file.relative, file.content.size()));
       key.update(file.content);
     }
@@ -215,6 +249,11 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
       {"cache_key", prepared.cache_key},
       {"sandbox", {{"build", configured.sandbox.empty() ? "none" : configured.sandbox}, {"runs", "none: no case ran"}}},
       {"workspace", options.keep_work ? work.string() : ""}};
+  if (!sanitizer_warnings.empty()) {
+    prepared.audit["warnings"] = sanitizer_warnings;
+    if (!options.quiet)
+      for (const auto& warning : sanitizer_warnings) fmt::print("parex grade: warning: {}\n", warning);
+  }
   std::string edition_why;
   if (auto edition = root ? read_beneath(root.get(), "parex-edition.json", 64 << 10, edition_why) : std::nullopt) {
     try {

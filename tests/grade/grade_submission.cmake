@@ -122,6 +122,40 @@ if(NOT out MATCHES "FAIL  same lines as serial" OR NOT out MATCHES "parex grade:
   message(FATAL_ERROR "omp_pool's starter as handed out must fail on its sum:\n${out}")
 endif()
 
+# A races check through the learner's path: the submission's own ThreadSanitizer build (made in the build jail beside
+# its normal one) is run once; the reference over the starter scores full marks, the starter as handed out fails on
+# its count and on races, the racing variable and its line named.
+file(COPY "${WORK}/edition/cases/" DESTINATION "${WORK}/race")
+file(COPY_FILE "${CATALOG}/race_counter/parallel.cpp" "${WORK}/race/race_counter/starter.cpp")
+execute_process(COMMAND "${PAREX}" grade "${CATALOG}" --submission "${WORK}/race" --results "${WORK}/race-results"
+  --case race_counter RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT out MATCHES "PASS  no data races" OR NOT out MATCHES "parex grade: 2/2 points \\(race_counter 2/2\\)")
+  message(FATAL_ERROR "race_counter graded alone, its reference over the starter:\n${out}")
+endif()
+execute_process(COMMAND "${PAREX}" grade "${CATALOG}" --submission "${WORK}/edition" --results "${WORK}/race-handout"
+  --case race_counter RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT out MATCHES "FAIL  same lines as serial" OR NOT out MATCHES "FAIL  no data races[^\n]*data race on `count` \\(starter.cpp:[0-9]+"
+   OR NOT out MATCHES "parex grade: 0/2 points \\(race_counter 0/2\\)")
+  message(FATAL_ERROR "race_counter's starter as handed out must fail on its count and on races, naming count:\n${out}")
+endif()
+
+# A starter that tells the TSan build from the graded one (__SANITIZE_THREAD__): atomic under TSan, racing otherwise.
+# It forges the races verdict (the check is evidence, not proof: docs/process-control.md), its race's effect still
+# fails same_lines, and the grader is warned, in the console and in the audit.
+file(COPY "${WORK}/edition/cases/" DESTINATION "${WORK}/race-forged")
+file(READ "${CATALOG}/race_counter/starter.cpp" starter)
+string(REPLACE "long count = 0;" "#ifdef __SANITIZE_THREAD__\n#include <atomic>\nstd::atomic<long> count = 0;\n#else\nlong count = 0;\n#endif"
+  starter "${starter}")
+file(WRITE "${WORK}/race-forged/race_counter/starter.cpp" "${starter}")
+execute_process(COMMAND "${PAREX}" grade "${CATALOG}" --submission "${WORK}/race-forged" --results "${WORK}/race-forged-results"
+  --case race_counter RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+file(READ "${WORK}/race-forged-results/submission.json" json)
+string(JSON warnings GET "${json}" audit warnings)
+if(NOT out MATCHES "PASS  no data races" OR NOT out MATCHES "FAIL  same lines as serial"
+   OR NOT out MATCHES "warning: race_counter/starter.cpp:[0-9]+: uses __SANITIZE_THREAD__" OR NOT warnings MATCHES "__SANITIZE_THREAD__")
+  message(FATAL_ERROR "a starter that tests __SANITIZE_THREAD__: races forged, same_lines failed, the grader warned:\n${out}")
+endif()
+
 # The edition as handed out, a clone of it (cases/<case>/...): less, failed checks named.
 file(COPY "${WORK}/edition/" DESTINATION "${WORK}/handout")
 grade(handout)

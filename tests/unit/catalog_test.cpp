@@ -328,6 +328,28 @@ TEST(Catalog, BuildNeedsAreReadFromTheSourcesAndTheHeadersTheyInclude) {
   EXPECT_TRUE(build_needs(*load_case(plain.path()).spec).empty());
 }
 
+TEST(Catalog, ARacesCheckNeedsCompiledVariantsAndThreadSanitizer) {
+  CaseDir compiled(std::string(kMinimal) + "[[checks]]\nkind = \"races\"\n", {"serial.cpp", "parallel.cpp"});
+  auto loaded = load_case(compiled.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_EQ(loaded.spec->checks.at(0).kind, CheckKind::races);
+  EXPECT_EQ(loaded.spec->checks.at(0).name, "no data races (ThreadSanitizer)");
+  EXPECT_EQ(debian_packages_for(build_needs(*loaded.spec)), (std::vector<std::string>{"libtsan2"}));
+
+  CaseDir typo(std::string(kMinimal) + "[[checks]]\nkind = \"races\"\nbaseline = \"serial\"\n", {"parallel.cpp"});
+  EXPECT_NE(errors_of(load_case(typo.path())).find("unknown key 'baseline'"), std::string::npos)
+      << errors_of(load_case(typo.path()));
+
+  CaseDir python(std::string(kMinimal) +
+                     "[variants.parallel]\ncommand = [\"python3\", \"parallel.py\"]\nexpect = \"pass\"\n\n"
+                     "[[checks]]\nkind = \"races\"\n",
+                 {"serial.cpp"});
+  const std::string errors = errors_of(load_case(python.path()));
+  EXPECT_NE(errors.find("case.toml:6:1: a 'races' check needs compiled variants: 'parallel' is a script"),
+            std::string::npos)
+      << errors;
+}
+
 TEST(Catalog, VariantsByConventionAndCommand) {
   CaseDir dir(std::string(kMinimal) +
                   "[variants.starter]\nexpect = \"fail\"\n[variants.python]\ncommand = [\"python3\", \"p.py\"]\nexpect "

@@ -219,6 +219,9 @@ TEST(RunJson, ARunReadsBackAsItWasWritten) {
   EXPECT_EQ(back->role, Role::baseline);
   EXPECT_EQ(back->outcome, Outcome::exit_nonzero);
   EXPECT_EQ(back->lines[1].stream, Stream::err);
+  run.role = Role::races;  // a races check's run of the TSan build
+  EXPECT_EQ(to_json(run)["role"], "races");
+  EXPECT_EQ(run_from_json(to_json(run))->role, Role::races);
 
   nlohmann::json killed = to_json(run);
   killed["signal"] = "SIGKILL";
