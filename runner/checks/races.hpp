@@ -1,6 +1,7 @@
 // ThreadSanitizer's reports, read from the stderr of a `races` check's run (the graded variant's TSan build).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct TsanFrame {
   std::string file;
   int line = 0;
   std::string module;  // "counter", "libstdc++.so.6"
+  std::string offset;  // in the module: "0x121f"
 };
 
 // One side of a race: "Write of size 8 at 0x... by thread T2:" and its stack, innermost first.
@@ -35,22 +37,45 @@ struct TsanAccess {
   std::vector<TsanFrame> stack;
 };
 
-// A data race, deduplicated by its two accesses' file:line (in either order).
+// A data race, deduplicated by its two accesses' own locations (own_location, in either order).
 struct TsanRace {
-  std::string variable;              // "counter" for a global; "" for heap and stack memory
-  std::string location;              // TSan's "Location is ..." sentence, "" when it gave none
+  std::string variable;              // "counter" for a global; "" for heap and stack memory, or without symbols
+  std::string location;              // TSan's "Location is ..." without addresses: "global 'counter' of size 8",
+                                     // "heap block of size 4", "stack of thread T1"; "" when it gave none
   std::vector<TsanAccess> accesses;  // the current access, then the previous one
   int reports = 1;                   // TSan reports merged into this one
 };
 
-struct TsanReports {
-  std::vector<TsanRace> races;
-  std::vector<std::string> other;  // other warnings' titles: "thread leak", "signal-unsafe call inside of a signal"
-  int warnings = 0;                // reports of any kind seen
-  std::string fatal;               // TSan could not run the program (its message), "" when it could
+// A report of another kind ("thread leak", "lock-order-inversion (potential deadlock)"), or the program's crash
+// ("SEGV on unknown address 0x000000000000"), where its first stack is in the program's own code.
+struct TsanWarning {
+  std::string title;
+  std::string where;  // own_location of its first stack: "leak.cpp:9"
+  int reports = 1;    // reports of this title and place
 };
 
-// Parses TSan's report blocks out of a run's stderr lines (other lines are the program's own and are ignored).
+struct TsanReports {
+  std::vector<TsanRace> races;
+  std::vector<TsanWarning> other;  // deduplicated by title and place, in the order first reported
+  // The program died of a signal TSan caught ("==N==ERROR: ThreadSanitizer: SEGV on unknown address ..."): the
+  // program's fault, unlike `fatal`.
+  std::optional<TsanWarning> crash;
+  int warnings = 0;   // reports of any kind read
+  int reported = -1;  // TSan's own count ("ThreadSanitizer: reported 3 warnings"), -1 when it printed none
+  // TSan could not run the program: its line ("ThreadSanitizer: CHECK failed: ...", "FATAL: ThreadSanitizer:
+  // unexpected memory mapping ...", "ERROR: ThreadSanitizer failed to allocate ..."), "" when it could.
+  std::string fatal;
+};
+
+// Parses TSan's reports out of a run's stderr lines. A report is the lines from a "WARNING: ThreadSanitizer: ..."
+// right after a "==================" line to the next "==================": the program's own lines, a lone
+// delimiter or report-like lines outside that frame, are not one. Fatal errors, a caught crash and TSan's count are
+// read from the lines between reports.
 TsanReports parse_tsan(const std::vector<std::string>& lines);
+
+// Where `stack` is in the program's own code: the innermost frame with a source file that is not a system or
+// library one (/usr/, libsanitizer, libstdc++, libtsan, libc), as "counter.cpp:14" (the file's name); without
+// symbols, the innermost frame in a module that is not a library, as "stripped+0x1245"; "" for an empty stack.
+std::string own_location(const std::vector<TsanFrame>& stack);
 
 }  // namespace parex
