@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -21,9 +22,15 @@ extern char** environ;
 namespace parex {
 
 std::vector<std::string> build_targets(const CaseSpec& spec) {
+  const bool races = std::any_of(spec.checks.begin(), spec.checks.end(),
+                                 [](const CheckSpec& check) { return check.kind == CheckKind::races; });
   std::vector<std::string> targets;
   for (const auto& [name, variant] : spec.variants)
-    if (variant.compiled) targets.push_back(fmt::format("parex_{}_{}", spec.name, name));
+    if (variant.compiled) {
+      targets.push_back(fmt::format("parex_{}_{}", spec.name, name));
+      // its ThreadSanitizer build, which cmake/ParexCatalog.cmake adds for a case with a races check
+      if (races) targets.push_back(fmt::format("parex_{}_{}_tsan", spec.name, name));
+    }
   return targets;
 }
 

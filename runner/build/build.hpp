@@ -26,7 +26,8 @@ struct BuildOutcome {
   std::string sandbox;   // what hid `hide`: "mount namespace: N folder(s) hidden", or why nothing could
 };
 
-// The CMake targets of a case's compiled variants: parex_<case>_<variant> (see ParexCatalog.cmake).
+// The CMake targets of a case's compiled variants: parex_<case>_<variant>, and parex_<case>_<variant>_tsan in a case
+// with a races check (see ParexCatalog.cmake).
 std::vector<std::string> build_targets(const CaseSpec& spec);
 
 // The command that builds the compiled variants of `spec` in its CMake build tree (cmake --build --target ...);

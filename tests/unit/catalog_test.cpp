@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "build/build.hpp"
 #include "catalog/build_needs.hpp"
 #include "catalog/case_files.hpp"
 #include "catalog/catalog.hpp"
@@ -335,6 +336,9 @@ TEST(Catalog, ARacesCheckNeedsCompiledVariantsAndThreadSanitizer) {
   EXPECT_EQ(loaded.spec->checks.at(0).kind, CheckKind::races);
   EXPECT_EQ(loaded.spec->checks.at(0).name, "no data races (ThreadSanitizer)");
   EXPECT_EQ(debian_packages_for(build_needs(*loaded.spec)), (std::vector<std::string>{"libtsan2"}));
+  EXPECT_EQ(build_targets(*loaded.spec),
+            (std::vector<std::string>{"parex_demo_case_parallel", "parex_demo_case_parallel_tsan",
+                                      "parex_demo_case_serial", "parex_demo_case_serial_tsan"}));
 
   CaseDir typo(std::string(kMinimal) + "[[checks]]\nkind = \"races\"\nbaseline = \"serial\"\n", {"parallel.cpp"});
   EXPECT_NE(errors_of(load_case(typo.path())).find("unknown key 'baseline'"), std::string::npos)
