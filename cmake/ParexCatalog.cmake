@@ -333,24 +333,10 @@ function(_parex_build_catalog dir bin_root out_targets)
         continue()  # <variant>.cpp beside <variant>/: parex check reports it
       endif()
       add_executable(${target} ${sources_${variant}})
-      target_link_libraries(${target} PRIVATE parex::support)
       # Debug info whatever the build type: a run that hangs shows each process's source line. -g does not
       # change the generated code, so timings are the same. The alignment flags: see _parex_alignment_flags.
       target_compile_options(${target} PRIVATE -g ${alignment_flags})
-      # What the variant's sources (and the case headers they include) need, linked without a line of CMake.
-      _parex_scan_build_needs(needs ${sources_${variant}})
-      foreach(need IN LISTS needs)
-        _parex_link_build_need(${target} ${need} "case '${case}': variant '${variant}'")
-      endforeach()
-      _parex_apply_build_settings(${target} "${case}" "${variant}")
-      set_target_properties(${target} PROPERTIES
-        OUTPUT_NAME "${variant}"
-        RUNTIME_OUTPUT_DIRECTORY "${bin_root}/${case}")
-      # Multi-config generators would add a per-config folder; the runner expects <bin-root>/<case>/<variant>.
-      foreach(config IN LISTS CMAKE_CONFIGURATION_TYPES)
-        string(TOUPPER "${config}" config)
-        set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY_${config} "${bin_root}/${case}")
-      endforeach()
+      _parex_configure_variant(${target} "${case}" "${variant}" "${variant}" "${bin_root}")
       # Its digest, as built: a baseline replaced or changed since is refused before it runs.
       add_custom_command(TARGET ${target} POST_BUILD
         COMMAND "${CMAKE_COMMAND}" "-DPAREX_DIGEST_OF=$<TARGET_FILE:${target}>" -P "${_PAREX_CMAKE_DIR}/ParexCatalog.cmake"
@@ -384,20 +370,29 @@ function(_parex_add_tsan_variant target case variant bin_root)
   endif()
   get_target_property(sources ${target} SOURCES)
   add_executable(${target}_tsan ${sources})
-  target_link_libraries(${target}_tsan PRIVATE parex::support)
   target_compile_options(${target}_tsan PRIVATE -fsanitize=thread -g -O1)
   target_link_options(${target}_tsan PRIVATE -fsanitize=thread)
+  _parex_configure_variant(${target}_tsan "${case}" "${variant}" "${variant}.tsan" "${bin_root}")
+endfunction()
+
+# What every build of a variant gets (its executable, its ThreadSanitizer build): parex::support, the needs its
+# sources (and the case headers they include) show, linked without a line of CMake, its [build] settings, and
+# <bin_root>/<case>/<output_name> as its path.
+function(_parex_configure_variant target case variant output_name bin_root)
+  target_link_libraries(${target} PRIVATE parex::support)
+  get_target_property(sources ${target} SOURCES)
   _parex_scan_build_needs(needs ${sources})
   foreach(need IN LISTS needs)
-    _parex_link_build_need(${target}_tsan ${need} "case '${case}': variant '${variant}'")
+    _parex_link_build_need(${target} ${need} "case '${case}': variant '${variant}'")
   endforeach()
-  _parex_apply_build_settings(${target}_tsan "${case}" "${variant}")
-  set_target_properties(${target}_tsan PROPERTIES
-    OUTPUT_NAME "${variant}.tsan"
+  _parex_apply_build_settings(${target} "${case}" "${variant}")
+  set_target_properties(${target} PROPERTIES
+    OUTPUT_NAME "${output_name}"
     RUNTIME_OUTPUT_DIRECTORY "${bin_root}/${case}")
+  # Multi-config generators would add a per-config folder; the runner expects <bin-root>/<case>/<variant>.
   foreach(config IN LISTS CMAKE_CONFIGURATION_TYPES)
     string(TOUPPER "${config}" config)
-    set_target_properties(${target}_tsan PROPERTIES RUNTIME_OUTPUT_DIRECTORY_${config} "${bin_root}/${case}")
+    set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY_${config} "${bin_root}/${case}")
   endforeach()
 endfunction()
 

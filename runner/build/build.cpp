@@ -22,8 +22,7 @@ extern char** environ;
 namespace parex {
 
 std::vector<std::string> build_targets(const CaseSpec& spec) {
-  const bool races = std::any_of(spec.checks.begin(), spec.checks.end(),
-                                 [](const CheckSpec& check) { return check.kind == CheckKind::races; });
+  const bool races = spec.has_check(CheckKind::races);
   std::vector<std::string> targets;
   for (const auto& [name, variant] : spec.variants)
     if (variant.compiled) {

@@ -43,6 +43,10 @@ bool CaseSpec::has_timing_check() const {
   });
 }
 
+bool CaseSpec::has_check(CheckKind kind) const {
+  return std::any_of(checks.begin(), checks.end(), [kind](const CheckSpec& c) { return c.kind == kind; });
+}
+
 std::vector<fs::path> find_cases(const fs::path& catalog) {
   std::vector<fs::path> out;
   std::error_code ec;

@@ -130,6 +130,8 @@ struct CaseSpec {
   // The variants whose runs the checks compare against (speedup, same_lines, in_order).
   std::vector<std::string> baselines() const;
   bool has_timing_check() const;
+  // Whether any of its checks is of this kind.
+  bool has_check(CheckKind kind) const;
 };
 
 struct LoadResult {

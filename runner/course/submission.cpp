@@ -30,11 +30,6 @@ namespace fs = std::filesystem;
 namespace parex {
 namespace {
 
-bool has_races_check(const CaseSpec& spec) {
-  return std::any_of(spec.checks.begin(), spec.checks.end(),
-                     [](const CheckSpec& c) { return c.kind == CheckKind::races; });
-}
-
 // Where a source asks whether ThreadSanitizer is on (or turns it off) for a races check: "12: tests
 // __SANITIZE_THREAD__ ...", one per line. Such code can behave differently in the TSan build the check runs, so the
 // check is evidence, not proof (docs/process-control.md, "What a races check proves"); the grader is told.
@@ -173,7 +168,7 @@ PreparedSubmission prepare_submission(const std::vector<CaseSpec>& specs, const 
       fs::create_directories((dest / file.relative).parent_path());
       write_file_atomically(dest / file.relative, file.content);
       c.taken.push_back(file.relative);
-      if (has_races_check(spec))
+      if (spec.has_check(CheckKind::races))
         for (auto& warning : sanitizer_tests(file.content))
           sanitizer_warnings.push_back(fmt::format("{}/{}:{}", spec.name, file.relative, warning));
       key.update(fmt::format("{}/{}\n{}\n", spec.name, file.relative, file.content.size()));

@@ -176,10 +176,7 @@ class RunMaker {
   // a wrong total's race is what explains it. TSan slows a program 5-15x: its timeout is the case's times
   // kTsanSlowdown. Its shadow memory is reserved address space, so only a memory cgroup limits it, and ASLR is off.
   void races() {
-    if (!out_.tampered.empty() || !graded().variant->compiled ||
-        std::none_of(spec_.checks.begin(), spec_.checks.end(),
-                     [](const CheckSpec& c) { return c.kind == CheckKind::races; }))
-      return;
+    if (!out_.tampered.empty() || !graded().variant->compiled || !spec_.has_check(CheckKind::races)) return;
     SpawnRequest request = request_for(graded(), 0, seed_for(spec_.warmup));
     request.argv.front() += kTsanSuffix;
     request.timeout_s = spec_.timeout_s * kTsanSlowdown;
