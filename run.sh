@@ -12,6 +12,7 @@ job=$1
 packages=(build-essential cmake ninja-build pkg-config
           libfmt-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libre2-dev libssl-dev libdw-dev libseccomp-dev
           libgtest-dev libgmock-dev libbenchmark-dev
+          libopenmpi-dev openmpi-bin
           python3 python3-jinja2)
 if [ "$job" = test ]; then
   packages+=(python3-pytest python3-jsonschema llvm-14-tools hyperfine chromium clang-format)

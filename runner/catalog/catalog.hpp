@@ -36,6 +36,7 @@ struct VariantSpec {
   std::vector<std::string> command;  // a script variant, run in the case folder
   std::vector<std::string> args;
   std::optional<Expect> expect;  // set = graded
+  int ranks = 0;                 // [variants.NAME] ranks = N: an MPI program, run under mpirun -np N; 0: not one
 };
 
 enum class CheckKind {
@@ -86,6 +87,7 @@ struct CheckSpec {
   std::string text;               // filecheck
   int text_line_offset = 0;       // filecheck: case.toml line of the text's line 1, minus 1
   std::string stream = "stdout";  // filecheck
+  std::optional<int> rank;        // in_order, filecheck: only this MPI rank's lines (extension)
   std::string probe;              // isolation
   std::optional<int> code;        // exit
   std::optional<int> signal;      // exit

@@ -33,13 +33,13 @@ std::vector<std::string> keys_for(CheckKind kind) {
       add({"baseline", "ignore"});
       break;
     case CheckKind::in_order:
-      add({"pattern", "baseline", "ignore"});
+      add({"pattern", "baseline", "ignore", "rank"});
       break;
     case CheckKind::interleaved:
       add({"patterns", "min_overlap"});
       break;
     case CheckKind::filecheck:
-      add({"text", "stream"});
+      add({"text", "stream", "rank"});
       break;
     case CheckKind::isolation:
       add({"probe"});
@@ -237,6 +237,12 @@ std::optional<CheckSpec> read_check(const toml::table& table, Validator& v) {
   if (const toml::node* text = table.get("text")) check.text_line_offset = v.text_line_offset(*text);
   check.stream = v.string(table, "stream").value_or("stdout");
   check.probe = v.string(table, "probe").value_or("");
+  if (auto rank = v.integer(table, "rank")) {
+    if (*rank < 0 || *rank >= 1024)
+      v.error(table.get("rank")->source(), fmt::format("'rank' must be an MPI rank, 0 to 1023 (got {})", *rank));
+    else
+      check.rank = static_cast<int>(*rank);
+  }
   check.ignore = v.string(table, "ignore").value_or("");
   check.patterns = v.strings(table, "patterns").value_or(std::vector<std::string>{});
   check.at_least = v.number(table, "at_least");

@@ -19,7 +19,8 @@ bool is_reserved_target(std::string_view name) {
 }
 
 const std::vector<std::string> kSubmissionKeys = {"variant", "files", "hidden_variants", "build_timeout"};
-const std::vector<std::string> kVariantKeys = {"expect", "args", "command", "build"};
+const std::vector<std::string> kVariantKeys = {"expect", "args", "command", "build", "ranks"};
+constexpr long long kMaxRanks = 1024;
 const std::vector<std::string> kBuildKeys = {"compile_options", "link_libraries"};
 
 // The files a variant is made of, relative to the case folder: <name>.cpp, <name>/*.cpp, or the files
@@ -115,6 +116,13 @@ void read_variants(const toml::table& root, CaseSpec& spec, Validator& v) {
           v.error(table->source(),
                   fmt::format("variant '{}' has no {}.cpp, no {}/ folder and no 'command'", name, name, name));
         if (!is_name(name)) v.error(key.source(), fmt::format("variant name '{}' must match [a-z0-9_]+", name));
+        if (auto ranks = v.integer(*table, "ranks")) {
+          if (*ranks < 1 || *ranks > kMaxRanks)
+            v.error(table->get("ranks")->source(),
+                    fmt::format("'ranks' must be between 1 and {} (got {})", kMaxRanks, *ranks));
+          else
+            variant.ranks = static_cast<int>(*ranks);
+        }
         if (const toml::node* build = table->get("build")) {
           variant.build = read_build(build, fmt::format("[variants.{}.build]", name), v);
           if (!variant.compiled)
@@ -184,6 +192,18 @@ void validate_references(CaseSpec& spec, Validator& v) {
                             "instruments only what the case's C++ build compiles (a Python case cannot have it)",
                             name));
   }
+  // A check's `rank` picks one MPI rank's lines: some graded variant must have that rank.
+  int most_ranks = 0;
+  for (const auto& name : spec.graded()) most_ranks = std::max(most_ranks, spec.variants.at(name).ranks);
+  for (const auto& check : spec.checks)
+    if (check.rank && *check.rank >= most_ranks)
+      v.error(toml::source_region{{static_cast<toml::source_index>(check.line), 1}, {}, nullptr},
+              most_ranks == 0 ? fmt::format("'rank = {}' picks an MPI rank's lines, and no graded variant of this case "
+                                            "runs ranks: give it [variants.NAME] ranks = N",
+                                            *check.rank)
+                              : fmt::format("'rank = {}' is no rank of the graded variants: they run at most {} "
+                                            "rank(s), 0 to {}",
+                                            *check.rank, most_ranks, most_ranks - 1));
   if (spec.graded().empty())
     v.error("no graded variant: add parallel.cpp, or set expect = \"pass\" in a [variants.NAME] table");
 }

@@ -20,8 +20,8 @@ std::string quote(std::string_view text) {
   return out + "'";
 }
 
-std::vector<std::string> filtered_stdout(const Run& run, const std::string& ignore) {
-  auto lines = stdout_lines(run);
+std::vector<std::string> filtered_stdout(const Run& run, const std::string& ignore, std::optional<int> rank = {}) {
+  auto lines = stdout_lines(run, rank);
   if (ignore.empty()) return lines;
   const regex::Pattern skip(ignore);
   std::erase_if(lines, [&](const std::string& line) { return skip.search(line); });
@@ -108,7 +108,7 @@ CheckResult check_in_order(const CheckSpec& check, const Evidence& evidence) {
   if (auto refused = refused_pattern(result, {&pattern, &skip})) return *refused;
   auto matching = [&](const Run& run) {
     std::vector<std::string> out;
-    for (const auto& line : filtered_stdout(run, check.ignore))
+    for (const auto& line : filtered_stdout(run, check.ignore, check.rank))
       if (pattern.search(line)) out.push_back(line);
     return out;
   };
@@ -124,7 +124,8 @@ CheckResult check_in_order(const CheckSpec& check, const Evidence& evidence) {
     auto show = [&](const std::vector<std::string>& lines, std::size_t i) {
       return i < lines.size() ? quote(lines[i]) : std::string("(nothing)");
     };
-    result.message = fmt::format("run {}: line {} of /{}/ is {}, expected {}", r + 1, at + 1, check.pattern,
+    result.message = fmt::format("run {}: {}line {} of /{}/ is {}, expected {}", r + 1,
+                                 check.rank ? fmt::format("rank {}'s ", *check.rank) : "", at + 1, check.pattern,
                                  show(got, at), show(expected, at));
     std::vector<std::string> rows;
     for (std::size_t i = at >= 2 ? at - 2 : 0; i < std::max(got.size(), expected.size()) && i < at + 3; ++i)
@@ -227,12 +228,15 @@ CheckResult check_filecheck(const CheckSpec& check, const Evidence& evidence) {
   Stream stream = check.stream == "stderr" ? Stream::err : Stream::out;
   for (std::size_t r = 0; r < evidence.graded.size() && result.passed; ++r) {
     std::string input;
-    for (const auto& line : evidence.graded[r].lines)
-      if (line.stream == stream) input += line.text + "\n";
+    const Run& run = evidence.graded[r];
+    // `rank`: that MPI rank's lines only; none of them when the run had fewer ranks
+    for (const auto& line : run.lines)
+      if (line.stream == stream && (!check.rank || line.rank == check.rank)) input += line.text + "\n";
     filecheck::Options options;
     options.check_name = "case.toml";
     options.line_offset = check.text_line_offset;
-    options.input_name = fmt::format("run-{}.{}", r + 1, check.stream);
+    options.input_name = check.rank ? fmt::format("run-{}.rank-{}.{}", r + 1, *check.rank, check.stream)
+                                    : fmt::format("run-{}.{}", r + 1, check.stream);
     auto outcome = filecheck::run(check.text, input, options);
     if (outcome.status == filecheck::Status::match) continue;
     result.passed = false;

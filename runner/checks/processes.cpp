@@ -66,15 +66,17 @@ std::string judge_tasks(const CheckSpec& check, const Run& run, std::vector<std:
 CheckResult check_processes(const CheckSpec& check, const Evidence& evidence) {
   CheckResult result = start(check);
   if (evidence.graded.empty()) return fail_without_runs(result, "runs");
+  // An MPI run's count is its ranks' processes: mpirun, the launcher, is not one of the program's.
+  auto program_processes = [](const Run& run) { return run.peak_processes - (run.ranks > 0 ? 1 : 0); };
   int fewest = std::numeric_limits<int>::max();
   std::size_t worst = 0;
   for (std::size_t r = 0; r < evidence.graded.size(); ++r)
-    if (evidence.graded[r].peak_processes < fewest) fewest = evidence.graded[r].peak_processes, worst = r;
+    if (program_processes(evidence.graded[r]) < fewest) fewest = program_processes(evidence.graded[r]), worst = r;
   result.measured = fewest;
   result.threshold = check.min_peak;
   result.passed = fewest >= check.min_peak;
   result.data = {{"peaks", nlohmann::json::array()}};
-  for (const auto& run : evidence.graded) result.data["peaks"].push_back(run.peak_processes);
+  for (const auto& run : evidence.graded) result.data["peaks"].push_back(program_processes(run));
   if (result.passed && !check.tasks.empty()) {
     double least_together = 1;
     for (std::size_t r = 0; r < evidence.graded.size(); ++r) {
@@ -99,7 +101,8 @@ CheckResult check_processes(const CheckSpec& check, const Evidence& evidence) {
         evidence.graded.size(), fewest, fmt::join(check.tasks, ", "), least_together * 100);
     result.data["together"] = least_together;
   } else if (result.passed) {
-    result.message = fmt::format("{} run(s): at least {} process(es) at once", evidence.graded.size(), fewest);
+    result.message = fmt::format("{} run(s): at least {} process(es) at once{}", evidence.graded.size(), fewest,
+                                 evidence.ranks > 0 ? " (MPI ranks and theirs, mpirun not counted)" : "");
   } else {
     result.message =
         fmt::format("run {}: at most {} process(es) at once, fewer than {}", worst + 1, fewest, check.min_peak);

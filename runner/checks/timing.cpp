@@ -15,10 +15,15 @@
 namespace parex {
 namespace {
 
-double threshold_of(const CheckSpec& check, int cores) {
+// The workers a timing check counts: its `workers`, else an MPI variant's ranks, else the cores; at most the cores.
+int workers_of(const CheckSpec& check, const Evidence& evidence) {
+  return std::max(
+      1, std::min(check.workers.value_or(evidence.ranks > 0 ? evidence.ranks : evidence.cores), evidence.cores));
+}
+
+double threshold_of(const CheckSpec& check, const Evidence& evidence) {
   if (check.at_least) return *check.at_least;
-  int workers = std::min(check.workers.value_or(cores), cores);
-  return *check.efficiency * std::max(1, workers);
+  return *check.efficiency * workers_of(check, evidence);
 }
 
 // A pair during which the hypervisor took more than this share of the machine's CPU time (steal) measured
@@ -170,7 +175,7 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
     if (paired.disturbed[i]) pairs.back()["disturbed"] = true;
   }
   const double measured = median(ratios);
-  const double threshold = threshold_of(check, evidence.cores);
+  const double threshold = threshold_of(check, evidence);
   const double baseline_cpu = median_utilisation(*baseline), graded_cpu = median_utilisation(evidence.graded);
   result.measured = measured;
   result.threshold = threshold;
@@ -179,8 +184,7 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
   std::string range = interval ? fmt::format(" [{:.2f}, {:.2f}]", interval->first, interval->second) : "";
   result.message = fmt::format("{:.2f}x{} {} {:.2f}x", measured, range, result.passed ? ">=" : "<", threshold);
   if (check.efficiency)
-    result.message += fmt::format(" ({:.0f}% of {} cores)", *check.efficiency * 100,
-                                  std::min(check.workers.value_or(evidence.cores), evidence.cores));
+    result.message += fmt::format(" ({:.0f}% of {} cores)", *check.efficiency * 100, workers_of(check, evidence));
   if (paired.left_out > 0)
     result.message += fmt::format(" ({} of {} pairs left out: {})", paired.left_out, paired.all.size(),
                                   disturbance(paired.steal, paired.busy));
@@ -222,7 +226,7 @@ CheckResult check_speedup(const CheckSpec& check, const Evidence& evidence) {
   // line with short sleeps measures "20x"). Without at_most it holds for CPU-bound work only, where the
   // cores bound the speedup; references measure slightly superlinear, hence the 1.5.
   std::optional<double> ceiling = check.at_most;
-  const int workers = std::max(1, std::min(check.workers.value_or(evidence.cores), evidence.cores));
+  const int workers = workers_of(check, evidence);
   if (!ceiling && baseline_cpu >= 0.5) ceiling = 1.5 * workers;
   if (ceiling) result.data["at_most"] = *ceiling;
   if (result.passed && ceiling && measured > *ceiling) {
@@ -310,7 +314,7 @@ CheckResult check_benchmark_speedup(const CheckSpec& check, const Evidence& evid
     return result;
   }
   double measured = *baseline / std::max(*candidate, 1e-12);
-  double threshold = threshold_of(check, evidence.cores);
+  double threshold = threshold_of(check, evidence);
   result.measured = measured;
   result.threshold = threshold;
   result.passed = measured >= threshold;
@@ -372,7 +376,7 @@ bool speedup_undecided(const CheckSpec& check, const Evidence& evidence) {
   // Disturbed pairs are replaced: the verdict rests on as many clean pairs as the case asked for.
   if (paired.clean < paired.all.size() && paired.clean < static_cast<std::size_t>(evidence.repetitions)) return true;
   auto interval = speedup_interval(paired.judged);
-  double threshold = threshold_of(check, evidence.cores);
+  double threshold = threshold_of(check, evidence);
   return interval && interval->first < threshold && threshold <= interval->second;
 }
 

@@ -62,10 +62,11 @@ std::optional<int> signal_number(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<std::string> stdout_lines(const Run& run) {
+std::vector<std::string> stdout_lines(const Run& run, std::optional<int> rank) {
+  if (rank && *rank >= run.ranks) rank.reset();
   std::vector<std::string> out;
   for (const auto& line : run.lines)
-    if (line.stream == Stream::out) out.push_back(line.text);
+    if (line.stream == Stream::out && (!rank || line.rank == rank)) out.push_back(line.text);
   return out;
 }
 

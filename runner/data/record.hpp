@@ -29,6 +29,7 @@ struct Line {
   double t_s = 0;
   Stream stream = Stream::out;
   std::string text;
+  std::optional<int> rank;  // an MPI run's line: the rank that printed it, as mpirun tagged it
 };
 
 // One probe record: a value some process of the run reported (see cases/support/parex/probe.hpp).
@@ -124,6 +125,7 @@ struct Run {
   int pid = 0;       // the main process, as it saw itself (2 in a sandbox's pid namespace)
   int host_pid = 0;  // the main process in the runner's view; 0: as pid
   int workers = 0;   // a scaling check's run: the CPUs it was confined to (0: not one)
+  int ranks = 0;     // an MPI variant's run: the ranks mpirun started, besides itself (0: not one)
 
   double wall_s = 0;  // fork to reaping the main process, CLOCK_MONOTONIC
   double user_s = 0;  // CPU of the whole tree (main process and everything it reaped or we reaped)
@@ -170,7 +172,8 @@ std::string signal_name(int signo);
 // 11 for "SIGSEGV" or "SEGV"; nullopt when unknown.
 std::optional<int> signal_number(std::string_view name);
 
-// The stdout lines of a run, in arrival order.
-std::vector<std::string> stdout_lines(const Run& run);
+// The stdout lines of a run, in arrival order; with `rank`, only that MPI rank's where the run had it (a run of
+// fewer ranks, or of none, gives all its lines: a serial baseline is every rank's reference).
+std::vector<std::string> stdout_lines(const Run& run, std::optional<int> rank = std::nullopt);
 
 }  // namespace parex

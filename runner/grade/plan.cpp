@@ -13,6 +13,7 @@
 #include "build/build.hpp"
 #include "catalog/case_files.hpp"
 #include "checks/races.hpp"
+#include "grade/mpi.hpp"
 #include "spawn/sysinfo.hpp"
 
 namespace fs = std::filesystem;
@@ -222,6 +223,25 @@ Plan plan_grade(const CaseSpec& spec, const VariantSpec& variant, const GradeOpt
   if (!plan.confined.empty()) {
     result.machine.cores = static_cast<int>(plan.confined.size());
     result.machine.cpus = plan.confined;
+  }
+  // An MPI variant runs under mpirun, as many ranks as it asks for and the runs have cores.
+  for (auto& p : plan.participants) {
+    if (p.variant->ranks == 0) continue;
+    static const std::string mpirun = find_mpirun();
+    if (mpirun.empty()) {
+      plan.error = fmt::format(
+          "variant '{}' is an MPI program (ranks = {}), run under mpirun, and there is none on PATH: "
+          "apt-get install openmpi-bin",
+          p.variant->name, p.variant->ranks);
+      return plan;
+    }
+    p.ranks = effective_ranks(p.variant->ranks, result.machine.cores);
+    const bool as_root = ::geteuid() == 0 && !(p.sandbox.enabled && sandbox_support().available);
+    const std::size_t words = p.command.argv.size();
+    p.command.argv = mpi_argv(mpirun, p.ranks, as_root, p.command.argv);
+    p.program_at = p.command.argv.size() - words;
+    const auto env = mpi_environment();
+    p.command.env.insert(p.command.env.end(), env.begin(), env.end());
   }
   plan.timing = spec.has_timing_check();
   plan.graded_runs = plan.benchmark ? 1 : result.repetitions;

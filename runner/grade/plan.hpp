@@ -17,8 +17,10 @@ struct Participant {
   Command command;
   bool once = false;  // a benchmark program: runs with the graded one, not once per repetition
   SandboxRequest sandbox;
-  std::string built_digest;  // a compiled baseline's SHA-256 as the build recorded it, read before any run
-  std::string baseline_key;  // a baseline's key in the baseline cache; "": neither reused nor recorded
+  std::string built_digest;    // a compiled baseline's SHA-256 as the build recorded it, read before any run
+  std::string baseline_key;    // a baseline's key in the baseline cache; "": neither reused nor recorded
+  int ranks = 0;               // an MPI variant: the ranks its command starts (grade/mpi.hpp); 0: not one
+  std::size_t program_at = 0;  // where the program is in command.argv: after mpirun's words for an MPI variant
 };
 
 // What the plan phase decides before any run.

@@ -13,6 +13,7 @@
 #include "checks/hang_explain.hpp"
 #include "checks/races.hpp"
 #include "grade/baseline_cache.hpp"
+#include "grade/mpi.hpp"
 #include "spawn/hang_capture.hpp"
 #include "spawn/sysinfo.hpp"
 
@@ -39,6 +40,7 @@ class RunMaker {
            VariantResult& result)
       : spec_(spec), plan_(plan), options_(options), execute_(execute), result_(result) {
     out_.evidence.cores = result.machine.cores;
+    out_.evidence.ranks = plan.participants.back().ranks;
     out_.evidence.repetitions = result.repetitions;
   }
 
@@ -178,18 +180,20 @@ class RunMaker {
   void races() {
     if (!out_.tampered.empty() || !graded().variant->compiled || !spec_.has_check(CheckKind::races)) return;
     SpawnRequest request = request_for(graded(), 0, seed_for(spec_.warmup));
-    request.argv.front() += kTsanSuffix;
+    std::string& program = request.argv.at(graded().program_at);
+    program += kTsanSuffix;
     request.timeout_s = spec_.timeout_s * kTsanSlowdown;
     request.env.push_back({"TSAN_OPTIONS", kTsanOptions});
     request.limit_address_space = false;
     request.randomize_addresses = false;
     Run run;
-    if (std::error_code ec; !fs::is_regular_file(request.argv.front(), ec)) {
+    if (std::error_code ec; !fs::is_regular_file(program, ec)) {
       run.outcome = Outcome::spawn_error;
-      run.error = fmt::format("{} is missing: the case's build makes it for a races check (rebuild the catalog)",
-                              request.argv.front());
+      run.error =
+          fmt::format("{} is missing: the case's build makes it for a races check (rebuild the catalog)", program);
     } else {
       run = execute_(request);
+      finish_ranks(graded(), run);
     }
     run.seed = seed_for(spec_.warmup);
     if (run.hang) explain_hang(*run.hang);
@@ -220,12 +224,12 @@ class RunMaker {
   // writable to it). "" when it is.
   static std::string tampering(const grading::Participant& p) {
     if (p.built_digest.empty()) return "";
-    const std::string now = file_digest(p.command.argv.front());
+    const std::string now = file_digest(p.command.argv.at(p.program_at));
     if (now == p.built_digest) return "";
     return fmt::format(
         "baseline '{}' is not the program the build made ({}): its SHA-256 is {}, the build recorded {}; "
         "rebuild, and grade sandboxed",
-        p.variant->name, p.command.argv.front(), now.empty() ? "unreadable" : now.substr(0, 16),
+        p.variant->name, p.command.argv.at(p.program_at), now.empty() ? "unreadable" : now.substr(0, 16),
         p.built_digest.substr(0, 16));
   }
 
@@ -276,12 +280,20 @@ class RunMaker {
     return request;
   }
 
+  // An MPI variant's run: its lines attributed to their ranks, and how many it ran.
+  static void finish_ranks(const grading::Participant& p, Run& run) {
+    if (p.ranks == 0) return;
+    attribute_ranks(run.lines);
+    run.ranks = p.ranks;
+  }
+
   // One run of `p`, unless the grade has stopped; a counted one is evidence, and a graded one may seal the verdict.
   void run_one(const grading::Participant& p, int index, bool counted, int workers = 0) {
     if (stopped()) return;
     if (out_.tampered = tampering(p); !out_.tampered.empty()) return;
     const std::optional<std::uint64_t> seed = seed_for(index);
     Run run = execute_(request_for(p, workers, seed));
+    finish_ranks(p, run);
     run.seed = seed;
     if (run.hang) explain_hang(*run.hang);
     run.variant = p.variant->name;

@@ -74,7 +74,9 @@ nlohmann::json to_json(const Run& run) {
       continue;
     }
     const Line& line = run.lines[i];
-    lines.push_back({{"t_s", us(line.t_s)}, {"stream", to_string(line.stream)}, {"text", line.text}});
+    nlohmann::json row = {{"t_s", us(line.t_s)}, {"stream", to_string(line.stream)}, {"text", line.text}};
+    if (line.rank) row["rank"] = *line.rank;
+    lines.push_back(std::move(row));
   }
   for (std::size_t i = 0; i < run.probes.size(); ++i) {
     if (omitted_in_flood(i, run.probes.size())) {
@@ -123,6 +125,7 @@ nlohmann::json to_json(const Run& run) {
   if (probes_omitted) json["probes_omitted"] = probes_omitted;
   if (run.stolen_share) json["stolen_share"] = std::round(*run.stolen_share * 1000) / 1000;
   if (run.workers > 0) json["workers"] = run.workers;
+  if (run.ranks > 0) json["ranks"] = run.ranks;
   if (run.foreign_share) json["foreign_share"] = std::round(*run.foreign_share * 1000) / 1000;
   if (run.load_share) json["load_share"] = std::round(*run.load_share * 1000) / 1000;
   if (run.hang) json["hang"] = to_json(*run.hang);
@@ -166,13 +169,16 @@ std::optional<Run> run_from_json(const nlohmann::json& json) {
     run.output_truncated = json.at("output_truncated").get<bool>();
     run.probe_bytes = json.value("probe_bytes", std::size_t{0});
     run.workers = json.value("workers", 0);
+    run.ranks = json.value("ranks", 0);
     run.probes_forged = json.at("probes_forged").get<int>();
     for (const auto& p : json.at("leaked"))
       run.leaked.push_back({p.at("pid").get<int>(), p.at("cmdline").get<std::string>()});
-    for (const auto& l : json.at("lines"))
+    for (const auto& l : json.at("lines")) {
       run.lines.push_back({l.at("t_s").get<double>(),
                            l.at("stream").get<std::string>() == "stderr" ? Stream::err : Stream::out,
                            l.at("text").get<std::string>()});
+      if (l.contains("rank")) run.lines.back().rank = l["rank"].get<int>();
+    }
     for (const auto& p : json.at("probes")) {
       ProbeRecord record;
       record.t_s = p.at("t_s").get<double>();

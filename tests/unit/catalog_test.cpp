@@ -530,3 +530,41 @@ TEST(Catalog, ACheckAgainstAHiddenBaselineIsHiddenAndWarned) {
   ASSERT_EQ(hidden.warnings.size(), 1u);
   EXPECT_NE(hidden.warnings[0].message.find("compares with 'serial', a hidden variant"), std::string::npos);
 }
+
+TEST(Catalog, RanksMakeAnMpiVariantAndARankPicksItsLines) {
+  CaseDir mpi(std::string(kMinimal) +
+                  "[variants.parallel]\nranks = 4\n\n[[checks]]\nkind = \"in_order\"\nbaseline = \"serial\"\n"
+                  "pattern = \"^step\"\nrank = 3\n",
+              {"serial.cpp", "parallel.cpp"});
+  auto loaded = load_case(mpi.path());
+  ASSERT_TRUE(loaded.spec) << errors_of(loaded);
+  EXPECT_EQ(loaded.spec->variants.at("parallel").ranks, 4);
+  EXPECT_EQ(loaded.spec->variants.at("serial").ranks, 0);
+  EXPECT_EQ(loaded.spec->checks.at(0).rank, 3);
+
+  CaseDir zero(std::string(kMinimal) + "[variants.parallel]\nranks = 0\n", {"serial.cpp", "parallel.cpp"});
+  EXPECT_NE(errors_of(load_case(zero.path())).find("case.toml:3:9: 'ranks' must be between 1 and 1024 (got 0)"),
+            std::string::npos)
+      << errors_of(load_case(zero.path()));
+  CaseDir text(std::string(kMinimal) + "[variants.parallel]\nranks = \"2\"\n", {"serial.cpp", "parallel.cpp"});
+  EXPECT_NE(errors_of(load_case(text.path())).find("'ranks' must be an integer"), std::string::npos);
+
+  CaseDir beyond(std::string(kMinimal) +
+                     "[variants.parallel]\nranks = 2\n\n[[checks]]\nkind = \"filecheck\"\ntext = \"CHECK: x\"\n"
+                     "rank = 2\n",
+                 {"serial.cpp", "parallel.cpp"});
+  EXPECT_NE(
+      errors_of(load_case(beyond.path()))
+          .find("case.toml:5:1: 'rank = 2' is no rank of the graded variants: they run at most 2 rank(s), 0 to 1"),
+      std::string::npos)
+      << errors_of(load_case(beyond.path()));
+  CaseDir no_mpi(std::string(kMinimal) + "[[checks]]\nkind = \"filecheck\"\ntext = \"CHECK: x\"\nrank = 0\n",
+                 {"serial.cpp", "parallel.cpp"});
+  EXPECT_NE(errors_of(load_case(no_mpi.path())).find("no graded variant of this case runs ranks"), std::string::npos)
+      << errors_of(load_case(no_mpi.path()));
+  CaseDir misplaced(std::string(kMinimal) +
+                        "[variants.parallel]\nranks = 2\n\n[[checks]]\nkind = \"same_lines\"\nbaseline = \"serial\"\n"
+                        "rank = 1\n",
+                    {"serial.cpp", "parallel.cpp"});
+  EXPECT_NE(errors_of(load_case(misplaced.path())).find("unknown key 'rank'"), std::string::npos);
+}

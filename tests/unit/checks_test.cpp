@@ -849,3 +849,78 @@ TEST(Speedup, AnUnreachableBarIsSaidSoEvenOnABusyMachine) {
   EXPECT_TRUE(result.cannot_judge);
   EXPECT_TRUE(result.data["unreachable"].get<bool>()) << result.message;
 }
+
+namespace {
+
+// An MPI run of `ranks` ranks: each line printed by the rank given beside it (-1: mpirun's own, no rank).
+Run mpi_run(int ranks, std::vector<std::pair<int, std::string>> lines) {
+  Run run = run_of(0.5);
+  run.ranks = ranks;
+  run.peak_processes = ranks + 1;  // mpirun and its ranks
+  double t = 0.01;
+  for (auto& [rank, text] : lines) {
+    run.lines.push_back({t += 0.01, Stream::out, text});
+    if (rank >= 0) run.lines.back().rank = rank;
+  }
+  return run;
+}
+
+}  // namespace
+
+TEST(Mpi, InOrderWithARankComparesThatRanksLinesOnly) {
+  auto check = spec(CheckKind::in_order);
+  check.pattern = "^step";
+  check.rank = 1;
+  // The serial baseline ran one rank: its lines are every rank's reference.
+  const parex::Run serial = mpi_run(1, {{0, "step 1"}, {0, "step 2"}});
+  const parex::Run right = mpi_run(2, {{0, "step 2"}, {1, "step 1"}, {0, "step 1"}, {1, "step 2"}});
+  const parex::Run wrong = mpi_run(2, {{1, "step 2"}, {0, "step 1"}, {0, "step 2"}, {1, "step 1"}});
+  EXPECT_TRUE(evaluate(check, evidence({right}, {serial})).passed);
+  auto result = evaluate(check, evidence({wrong}, {serial}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_EQ(result.message, "run 1: rank 1's line 1 of /^step/ is 'step 2', expected 'step 1'");
+  check.rank.reset();  // without it, both ranks' lines together: out of order in both runs
+  EXPECT_FALSE(evaluate(check, evidence({right}, {serial})).passed);
+}
+
+TEST(Mpi, FilecheckWithARankReadsThatRanksLines) {
+  auto check = spec(CheckKind::filecheck);
+  check.text = "CHECK: worker 1 ready\nCHECK-NOT: worker 0\n";
+  check.rank = 1;
+  const parex::Run run = mpi_run(2, {{0, "worker 0 ready"}, {1, "worker 1 ready"}, {-1, "mpirun: note"}});
+  auto result = evaluate(check, evidence({run}));
+  EXPECT_TRUE(result.passed) << result.message << result.detail;
+  check.rank = 0;
+  result = evaluate(check, evidence({run}));
+  EXPECT_FALSE(result.passed);
+  EXPECT_NE(result.detail.find("run-1.rank-0.stdout"), std::string::npos) << result.detail;
+}
+
+TEST(Mpi, ProcessesCountsTheRanksNotMpirun) {
+  auto check = spec(CheckKind::processes);
+  check.min_peak = 2;
+  Evidence two = evidence({mpi_run(2, {})});
+  two.ranks = 2;
+  auto result = evaluate(check, two);
+  EXPECT_TRUE(result.passed) << result.message;
+  EXPECT_EQ(result.data["peaks"], nlohmann::json::array({2}));
+  Evidence one = evidence({mpi_run(1, {})});  // mpirun and one rank: two processes, one of them the program's
+  one.ranks = 1;
+  result = evaluate(check, one);
+  EXPECT_FALSE(result.passed) << result.message;
+  EXPECT_EQ(result.message, "run 1: at most 1 process(es) at once, fewer than 2");
+}
+
+TEST(Mpi, ASpeedupWithoutWorkersCountsTheRanks) {
+  auto check = spec(CheckKind::speedup);
+  check.efficiency = 0.75;
+  Evidence e = evidence({run_of(0.4)}, {run_of(0.64)});
+  e.cores = 16;
+  e.ranks = 2;  // two ranks on 16 cores: 1.5x, not 12x
+  EXPECT_DOUBLE_EQ(*evaluate(check, e).threshold, 1.5);
+  e.ranks = 0;
+  EXPECT_DOUBLE_EQ(*evaluate(check, e).threshold, 12);
+  e.ranks = 4;
+  check.workers = 3;  // a check's own workers win
+  EXPECT_DOUBLE_EQ(*evaluate(check, e).threshold, 2.25);
+}

@@ -14,6 +14,7 @@
 
 #include "catalog/catalog.hpp"
 #include "grade/grade.hpp"
+#include "grade/mpi.hpp"
 #include "spawn/sysinfo.hpp"
 
 namespace fs = std::filesystem;
@@ -262,3 +263,57 @@ TEST_F(Scripted, ACaseWithoutInputsGivesNoSeed) {
 }
 
 }  // namespace
+
+TEST_F(Scripted, AnMpiVariantRunsUnderMpirunAndItsLinesCarryTheirRanks) {
+  if (find_mpirun().empty()) GTEST_SKIP() << "no mpirun on PATH (apt-get install openmpi-bin)";
+  load(R"(title = "Ranks"
+repetitions = 1
+[variants.serial]
+command = ["serial-prog"]
+ranks = 1
+[variants.parallel]
+command = ["parallel-prog", "--items", "8"]
+ranks = 64
+expect = "pass"
+[[checks]]
+kind = "same_lines"
+baseline = "serial"
+)");
+  auto result = grade_requests("parallel", [](const std::string& name, const SpawnRequest& request) {
+    (void)request;
+    parex::Run run = took(1.0);
+    if (name == "serial") {
+      run.lines = {{0.1, Stream::out, "[1,0]<stdout>:sum 10"}};
+    } else {
+      run.lines = {{0.1, Stream::out, "[1,1]<stdout>:part 4"},
+                   {0.2, Stream::out, "[1,0]<stdout>:sum 10"},
+                   {0.2, Stream::err, "[1,1]<stderr>:[1,0]<stdout>:part 6"},  // a forged tag stays in the text
+                   {0.3, Stream::err, "mpirun: a note of its own"}};
+    }
+    return run;
+  });
+  ASSERT_EQ(requests_.size(), 2u);
+  const int cores = machine_info().cores;
+  for (const auto& request : requests_) {
+    EXPECT_EQ(request.argv.at(0), find_mpirun());
+    EXPECT_EQ(request.argv.at(1), "-np");
+    EXPECT_NE(std::find(request.argv.begin(), request.argv.end(), "--tag-output"), request.argv.end());
+    EXPECT_NE(std::find(request.env.begin(), request.env.end(),
+                        std::pair<std::string, std::string>{"OMPI_MCA_plm", "isolated"}),
+              request.env.end());
+  }
+  // 64 ranks asked for, as many as the cores given: parex never oversubscribes
+  EXPECT_EQ(requests_.at(1).argv.at(2), std::to_string(std::min(64, cores)));
+  EXPECT_EQ(std::vector<std::string>(requests_.at(1).argv.end() - 3, requests_.at(1).argv.end()),
+            (std::vector<std::string>{"parallel-prog", "--items", "8"}));
+  const parex::Run& graded = result.runs.back();
+  EXPECT_EQ(graded.ranks, std::min(64, cores));
+  ASSERT_EQ(graded.lines.size(), 4u);
+  EXPECT_EQ(graded.lines[0].text, "part 4");
+  EXPECT_EQ(graded.lines[0].rank, 1);
+  EXPECT_EQ(graded.lines[2].text, "[1,0]<stdout>:part 6");
+  EXPECT_EQ(graded.lines[2].rank, 1);
+  EXPECT_EQ(graded.lines[3].text, "mpirun: a note of its own");
+  EXPECT_FALSE(graded.lines[3].rank);
+  EXPECT_EQ(result.status, Status::pass) << result.error;  // the same lines, once their tags are stripped
+}

@@ -261,3 +261,21 @@ TEST(RecordedBaseline, IsReusedUnderItsOwnKeyOnlyAndWhileRecent) {
   EXPECT_FALSE(load_recorded_baseline(dir, "serial", "key-1", 600)) << "half a file";
   fs::remove_all(dir);
 }
+
+TEST(Results, AnMpiRunsRanksAndItsLinesRanksRoundTrip) {
+  parex::Run run;
+  run.ranks = 2;
+  run.exit_code = 0;
+  run.lines = {{0.1, Stream::out, "sum 3"}, {0.2, Stream::err, "mpirun: note"}};
+  run.lines[0].rank = 1;
+  const nlohmann::json json = to_json(run);
+  EXPECT_EQ(json["ranks"], 2);
+  EXPECT_EQ(json["lines"][0]["rank"], 1);
+  EXPECT_FALSE(json["lines"][1].contains("rank"));
+  const auto back = run_from_json(json);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->ranks, 2);
+  EXPECT_EQ(back->lines[0].rank, 1);
+  EXPECT_FALSE(back->lines[1].rank);
+  EXPECT_FALSE(to_json(parex::Run{}).contains("ranks"));
+}
