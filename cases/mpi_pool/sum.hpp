@@ -6,7 +6,8 @@
 
 #include "../pool_map/work.hpp"
 
-inline constexpr int kRounds = 5;  // about 1.5 s of work on one core, so that mpirun's start (~0.2 s) is small beside it
+inline constexpr int kRounds =
+    5;  // about 1.5 s of work on one core, so that mpirun's start (~0.2 s) is small beside it
 
 // Item n's share of the sum.
 inline std::uint64_t item_sum(std::uint64_t n) {

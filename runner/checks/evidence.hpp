@@ -15,7 +15,7 @@ struct Evidence {
   std::vector<Run> graded;
   std::map<std::string, std::vector<Run>> baselines;
   int cores = 1;
-  int ranks = 0;  // an MPI graded variant: the ranks it ran (the default `workers` of a timing check); 0: not one
+  int ranks = 0;        // an MPI graded variant: the ranks it ran (the default `workers` of a timing check); 0: not one
   int repetitions = 0;  // the pairs a speedup wants; disturbed pairs do not count towards them
   // scaling: the graded variant's runs confined to 1, 2, 4, ... CPUs, by the number of CPUs.
   std::map<int, std::vector<Run>> scaling;
