@@ -105,22 +105,55 @@ def _speedup(result):
     return None
 
 
+MAX_RANK_LANES = 64  # ranks 0..63 get a lane each; a line of any other rank goes to the "other output" lane
+
+
+def _rank_of(line):
+    """A line's MPI rank ("rank": R, which the runner takes from mpirun's [1,R] tag) when it may have a lane, else None.
+
+    The value is read defensively: only a JSON integer in 0..MAX_RANK_LANES-1 is a rank here (not true, 1.0, "1",
+    -1 or 10**12), so no input can make a lane of its own or more than MAX_RANK_LANES of them."""
+    rank = line.get("rank")
+    return rank if type(rank) is int and 0 <= rank < MAX_RANK_LANES else None
+
+
 def _lanes_for(result):
-    """Lane definitions for timelines: an interleaved check's patterns if any, else the two streams."""
+    """Lane definitions for timelines, as (kind, key, label): one per MPI rank if any line has one, else an interleaved
+    check's patterns if any, else the two streams.
+
+    Ranks win over an interleaved check's patterns: in an MPI case who printed a line is the lesson, and the marks of
+    two ranks that overlap in time show the interleaving as well. Rank lanes are "rank 0", "rank 1", ... for every rank
+    seen in any run of the result, in rank order, then "other output" only when some line has none: mpirun's own
+    messages, a run without ranks (a serial baseline), a rank beyond the cap or a value that is not a rank.
+    """
+    ranks, unranked = set(), False
+    for run in result.get("runs", []):
+        for line in run.get("lines", []):
+            rank = _rank_of(line)
+            if rank is None:
+                unranked = True
+            else:
+                ranks.add(rank)
+    if ranks:
+        return [("rank", rank, f"rank {rank}") for rank in sorted(ranks)] + \
+            ([("other", None, "other output")] if unranked else [])
     for check in result.get("checks", []):
         if check.get("kind") == "interleaved":
             spans = (check.get("data") or {}).get("runs") or []
             patterns = [span["pattern"] for span in spans[0]["spans"]] if spans else []
             if patterns:
-                return [("pattern", p) for p in patterns] + [("other", "other output")]
-    return [("stream", "stdout"), ("stream", "stderr")]
+                return [("pattern", p, p) for p in patterns] + [("other", None, "other output")]
+    return [("stream", "stdout", "stdout"), ("stream", "stderr", "stderr")]
 
 
 def _lane_of(line, lanes):
-    for index, (kind, label) in enumerate(lanes):
-        if kind == "pattern" and re.search(label, line.get("text", "")):
+    rank = _rank_of(line) if lanes[0][0] == "rank" else None
+    for index, (kind, key, _) in enumerate(lanes):
+        if kind == "rank" and key == rank:
             return index
-        if kind == "stream" and line.get("stream") == label:
+        if kind == "pattern" and re.search(key, line.get("text", "")):
+            return index
+        if kind == "stream" and line.get("stream") == key:
             return index
         if kind == "other":
             return index
@@ -212,7 +245,7 @@ def timelines(result):
                                 for p in run.get("leaked", [])],
                         omitted=max(len(run.get("lines", [])) - 2000, 0) + (run.get("lines_omitted") or 0),
                         lines=lines, hang=hang_view(run.get("hang"))))
-    return {"lanes": [label for _, label in lanes], "longest": longest or 1.0, "width": TIMELINE_WIDTH, "runs": runs}
+    return {"lanes": [label for _, _, label in lanes], "longest": longest or 1.0, "width": TIMELINE_WIDTH, "runs": runs}
 
 
 def scaling_plot(check):

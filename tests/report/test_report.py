@@ -78,6 +78,52 @@ def test_timeline_lanes_follow_interleaved_patterns():
     assert timeline["longest"] == max(run["wall_s"] for run in runs if run["counted"])
 
 
+def _embedded_details(page):
+    start = page.index('id="parex-details">') + len('id="parex-details">')
+    return json.loads(page[start:page.index("</script>", start)])
+
+
+def test_mpi_timeline_has_a_lane_per_rank_and_one_for_lines_without_a_rank(tmp_path):
+    # Two ranks under mpirun, whose own message has no rank, beside a serial baseline without ranks. Ranks win over the
+    # case's interleaved check: the lanes are who printed, not what.
+    done = render(tmp_path, INPUTS / "mpi")
+    assert done.returncode == 0, done.stderr
+    variant = _embedded_details((tmp_path / "out" / "index.html").read_text(encoding="utf-8"))["variants"][0]
+    lanes = variant["timeline"]["lanes"]
+    assert lanes == ["rank 0", "rank 1", "other output"]
+    result = json.loads((INPUTS / "mpi/ping_pong_mpi/parallel.json").read_text())
+    for recorded, shown in zip(result["runs"], variant["timeline"]["runs"]):
+        lines = [named("line", line) for line in named("run", shown)["lines"]]
+        assert [line["text"] for line in lines] == [line["text"] for line in recorded["lines"]]
+        for line, source in zip(lines, recorded["lines"]):
+            assert lanes[line["lane"]] == (f"rank {source['rank']}" if "rank" in source else "other output"), line
+            assert line["stream"] == (1 if source["stream"] == "stderr" else 0)  # a rank's stderr stays stderr
+    graded = [named("line", line) for line in named("run", variant["timeline"]["runs"][1])["lines"]]
+    assert {lanes[line["lane"]] for line in graded if line["text"].startswith("ping")} == {"rank 0"}
+    assert {lanes[line["lane"]] for line in graded if line["text"].startswith("pong")} == {"rank 1"}
+    assert [line["text"] for line in graded if lanes[line["lane"]] == "other output"] == \
+        ["[vm:51304] 1 more process has sent help message help-mpi-btl-base.txt / btl:no-nics"]
+
+
+def test_rank_lanes_take_only_small_whole_ranks_and_other_output_only_when_a_line_has_none():
+    result = json.loads((INPUTS / "mpi/ping_pong_mpi/parallel.json").read_text())
+    ranked = [run for run in result["runs"] if run["role"] == "graded"]
+    for run in ranked:
+        run["lines"] = [line for line in run["lines"] if "rank" in line]
+    assert report_model.timelines(dict(result, runs=ranked))["lanes"] == ["rank 0", "rank 1"]
+    # Ranks 0..63 get lanes, in rank order (10 after 9); any other value goes with the lines without a rank.
+    lines = [{"t_s": 0.1, "stream": "stdout", "text": repr(rank), "rank": rank}
+             for rank in [10, 9, 63, 64, -1, 10 ** 12, True, 1.0, "2", None, [3], {"r": 4}]]
+    timeline = report_model.timelines({"runs": [{"variant": "p", "lines": lines}]})
+    assert timeline["lanes"] == ["rank 9", "rank 10", "rank 63", "other output"]
+    shown = [named("line", line) for line in named("run", timeline["runs"][0])["lines"]]
+    lane_of = {line["text"]: timeline["lanes"][line["lane"]] for line in shown}
+    assert lane_of == {"10": "rank 10", "9": "rank 9", "63": "rank 63", **{repr(v): "other output" for v in
+                       [64, -1, 10 ** 12, True, 1.0, "2", None, [3], {"r": 4}]}}
+    many = [{"t_s": 0.0, "stream": "stdout", "text": "x", "rank": rank} for rank in range(200)]
+    assert len(report_model.timelines({"runs": [{"lines": many}]})["lanes"]) == report_model.MAX_RANK_LANES + 1
+
+
 def test_details_are_embedded_once_and_safe_in_a_script():
     loaded = report_model.load_results([INPUTS / "good"])
     loaded.results[0]["checks"].append({"name": "x", "kind": "same_lines", "status": "fail",
