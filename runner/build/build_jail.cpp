@@ -57,8 +57,9 @@ std::vector<SandboxRequest::Bind> build_root(const BuildJail& jail, const std::v
   auto read_only = [&](const fs::path& path) { root.push_back({path, false, {}}); };
   // The toolchain. /bin, /sbin and /lib* are links into /usr on a merged-/usr system, folders elsewhere.
   for (const char* path : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) read_only(path);
-  // Of /etc, what compiling needs: /usr/bin/c++ resolves through alternatives/, the loader reads its cache.
-  for (const char* path : {"/etc/alternatives", "/etc/ld.so.cache"}) read_only(path);
+  // Of /etc, what compiling needs: /usr/bin/c++ resolves through alternatives/, the loader reads its cache, and
+  // Open MPI's compiler wrappers (CMake's FindMPI runs mpicxx) their defaults.
+  for (const char* path : {"/etc/alternatives", "/etc/ld.so.cache", "/etc/openmpi"}) read_only(path);
   for (const auto& tool : tools)
     if (fs::path prefix = tool_prefix(tool); !prefix.empty()) read_only(prefix);
   for (const auto& path : package_paths()) read_only(path);

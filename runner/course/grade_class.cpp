@@ -203,6 +203,17 @@ void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& sp
           "--time-limit {}: not a Slurm time (minutes, M:S, H:M:S, D-H, D-H:M, D-H:M:S)", options.slurm.time_limit));
     time_limit_s = *seconds;
   }
+  // An MPI case's ranks run inside the task, mpirun started by its grade, never by srun (a run's network is loopback
+  // only): a task bound to fewer cores than a graded variant's ranks would run fewer ranks, so it gets that many.
+  SlurmOptions slurm = options.slurm;
+  int ranks = 0;
+  for (const auto& spec : specs)
+    for (const auto& name : spec.graded()) ranks = std::max(ranks, spec.variants.at(name).ranks);
+  if (slurm.cpus > 0 && slurm.cpus < ranks) {
+    fmt::print(stderr, "parex grade-class: --cpus {} raised to {}: a graded variant runs {} MPI ranks\n", slurm.cpus,
+               ranks, ranks);
+    slurm.cpus = ranks;
+  }
   if (learners.empty()) return;
   const fs::path dir = fs::absolute(options.out) / ".slurm";
   fs::create_directories(dir / "tasks");
@@ -243,7 +254,7 @@ void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& sp
     for (const auto& learner : learners) n += fs::exists(task_record(options, learner));
     return n;
   };
-  const std::string id = run_slurm_job(job, options.slurm, [&] { progress.step(done(), ""); });
+  const std::string id = run_slurm_job(job, slurm, [&] { progress.step(done(), ""); });
   report.run_s = since(start);
   report.slurm_job = id;
   fmt::print(stderr, "parex grade-class: Slurm job {} ended: {} of {} tasks left a result\n", id, done(),

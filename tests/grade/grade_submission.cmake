@@ -122,6 +122,30 @@ if(NOT out MATCHES "FAIL  same lines as serial" OR NOT out MATCHES "parex grade:
   message(FATAL_ERROR "omp_pool's starter as handed out must fail on its sum:\n${out}")
 endif()
 
+# An MPI case, built in the build jail with Open MPI (#include <mpi.h>) and run as ranks under mpirun in the run
+# sandbox: the reference over the starter scores full marks; the starter as handed out, whose rank 0 adds every item
+# while rank 1 waits, fails on speedup, with the case's hint.
+file(COPY "${WORK}/edition/cases/" DESTINATION "${WORK}/mpi")
+file(COPY_FILE "${CATALOG}/mpi_pool/parallel.cpp" "${WORK}/mpi/mpi_pool/starter.cpp")
+execute_process(COMMAND "${PAREX}" grade "${CATALOG}" --submission "${WORK}/mpi" --results "${WORK}/mpi-results"
+  --case mpi_pool RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT out MATCHES "parex grade: 3/3 points \\(mpi_pool 3/3\\)")
+  message(FATAL_ERROR "mpi_pool graded alone, its reference over the starter:\n${out}")
+endif()
+file(READ "${WORK}/mpi-results/mpi_pool/starter.json" json)
+string(JSON ranks GET "${json}" runs 1 ranks)
+string(JSON rank GET "${json}" runs 1 lines 0 rank)
+string(JSON text GET "${json}" runs 1 lines 0 text)
+if(NOT ranks EQUAL 2 OR NOT rank EQUAL 0 OR NOT text MATCHES "^sum: [0-9]+$")
+  message(FATAL_ERROR "mpi_pool's graded run: ${ranks} ranks, its first line by rank ${rank}: '${text}'")
+endif()
+execute_process(COMMAND "${PAREX}" grade "${CATALOG}" --submission "${WORK}/edition" --results "${WORK}/mpi-handout"
+  --case mpi_pool RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT out MATCHES "FAIL  speedup vs serial" OR NOT out MATCHES "Only rank 0 works"
+   OR NOT out MATCHES "parex grade: 2/3 points \\(mpi_pool 2/3\\)")
+  message(FATAL_ERROR "mpi_pool's starter as handed out must fail on speedup, with the hint:\n${out}")
+endif()
+
 # A races check through the learner's path: the submission's own ThreadSanitizer build (made in the build jail beside
 # its normal one) is run once; the reference over the starter scores full marks, the starter as handed out fails on
 # its count and on races, the racing variable and its line named.

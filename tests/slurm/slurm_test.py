@@ -9,6 +9,11 @@
       3 slow submissions; while a task runs, its node is set DOWN, then RESUMEd: the task must be requeued
       (Restarts 1, its log says so) and grades.csv must hold exactly one row per learner and case.
 
+  slurm_test.py mpi          --parex P --catalog CASES --work DIR
+      mpi_pool's reference and its handout graded --on slurm --cpus 1: the tasks get the 2 cores the 2 ranks need,
+      mpirun runs inside each (the ranks' lines carry their rank), the reference scores 3/3 and the handout 2/3,
+      failing its speedup.
+
 Exits 77 (skipped) when no cluster is up: cluster.sh up writes $PAREX_SLURM_DIR/env (it needs root).
 """
 import argparse
@@ -198,9 +203,45 @@ def test_node_failure(args):
           f"one row per learner and case, all pass")
 
 
+def test_mpi(args):
+    case = "mpi_pool"
+    edition = os.path.join(args.work, "edition")
+    if run([args.parex, "export", args.catalog, "--learner", "--out", edition, "--without-parex-source"]).returncode:
+        fail("parex export failed")
+    root = os.path.join(args.work, "class")
+    for learner in ("right", "handout"):
+        shutil.copytree(os.path.join(edition, "cases", case), os.path.join(root, learner, case))
+    shutil.copy(os.path.join(args.catalog, case, "parallel.cpp"), os.path.join(root, "right", case, "starter.cpp"))
+    out = os.path.join(args.work, "out")
+    done = run([args.parex, "grade-class", args.catalog, root, "--out", out, "--case", case, "--no-pages", "--on",
+                "slurm", "--poll", "0.5", "--cpus", "1"], timeout=900)
+    if done.returncode != 0:
+        fail("grade-class --on slurm failed")
+    if "--cpus 1 raised to 2: a graded variant runs 2 MPI ranks" not in done.stderr:
+        fail("--cpus 1 was not raised to the 2 cores mpi_pool's ranks need")
+    scores = {row["learner"]: (row["score"], row["status"]) for row in rows(out)}
+    if scores != {"right": ("3", "pass"), "handout": ("2", "fail")}:
+        fail(f"mpi_pool on slurm: {scores}, not right 3/3 pass and handout 2/3 fail")
+    for learner in ("right", "handout"):
+        record = json.load(open(os.path.join(out, ".slurm", "tasks", learner + ".json")))
+        if len(record["cpus"]) != 2:
+            fail(f"{learner}'s task was not bound to 2 cores: CPUs {record['cpus']}")
+        result = json.load(open(os.path.join(out, "learners", learner, "results", case, "starter.json")))
+        graded = [r for r in result["runs"] if r["role"] == "graded"]
+        if not graded or any(r.get("ranks") != 2 or r["leaked"] for r in graded):
+            fail(f"{learner}'s graded runs did not run 2 ranks and leave nothing: {graded}")
+        if not all(line.get("rank") == 0 for r in graded for line in r["lines"]):
+            fail(f"{learner}'s lines are not rank 0's: {[r['lines'] for r in graded]}")
+    failed = [c for c in json.load(open(os.path.join(out, "learners", "handout", "results", case, "starter.json")))
+              ["checks"] if c["status"] == "fail"]
+    if [c["kind"] for c in failed] != ["speedup"]:
+        fail(f"the handout failed {[c['kind'] for c in failed]}, not the speedup alone")
+    print("PASS: mpi_pool on slurm: tasks on 2 cores, mpirun inside each, right 3/3, handout 2/3 (speedup failed)")
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("test", choices=["class", "node_failure"])
+    parser.add_argument("test", choices=["class", "node_failure", "mpi"])
     parser.add_argument("--parex", required=True)
     parser.add_argument("--catalog", required=True)
     parser.add_argument("--work", required=True)
@@ -208,7 +249,7 @@ def main():
     cluster_env()
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
-    {"class": test_class, "node_failure": test_node_failure}[args.test](args)
+    {"class": test_class, "node_failure": test_node_failure, "mpi": test_mpi}[args.test](args)
 
 
 if __name__ == "__main__":
