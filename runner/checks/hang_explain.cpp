@@ -271,7 +271,13 @@ void explain_hang(Hang& hang) {
           "{} was running, not waiting, {}: a loop that waits for a change no one makes? A variable another process "
           "sets changes in that process's copy only: processes share no memory",
           name_of(p), p.where.empty() ? "in code without line information" : "at " + p.where));
-  if (hang.explanation.empty() && !hang.processes.empty())
+  const bool launchers_only = !hang.processes.empty() && std::all_of(hang.processes.begin(), hang.processes.end(),
+                                                                     [](const auto& p) { return p.launcher; });
+  if (hang.explanation.empty() && launchers_only)
+    hang.explanation.push_back(
+        "only the MPI launcher was there: it had started no rank by the timeout (it could not start them, or "
+        "took longer than the timeout)");
+  else if (hang.explanation.empty() && !hang.processes.empty())
     hang.explanation.push_back(hang.edges.empty()
                                    ? "every process was waiting, and none of them for another process of the run"
                                    : "no wait-for cycle the kernel shows (a lock or a thread may close one): each "

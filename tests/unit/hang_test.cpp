@@ -269,6 +269,14 @@ TEST(HangMpi, ACallThatReturnsAtOnceIsPollingNotWaiting) {
   EXPECT_TRUE(mentions(hang, "rank 1 in MPI_Recv at deadlock.cpp:15 waits in an MPI call, while rank 0 is not"));
 }
 
+TEST(HangMpi, ALauncherAloneHadStartedNoRank) {
+  Hang hang;
+  hang.processes = {mpirun()};
+  explain_hang(hang);
+  EXPECT_TRUE(mentions(hang, "only the MPI launcher was there: it had started no rank by the timeout"));
+  EXPECT_FALSE(mentions(hang, "holds a write end of it itself"));
+}
+
 TEST(HangMpi, OnlyAnMpiLibrarysFrameIsAnMpiCall) {
   Hang hang;  // a learner's own function named MPI_like, in the program: not MPI's; and no launcher without ranks
   HangProcess own = process(2, 0, "", {}, {});
