@@ -176,6 +176,12 @@ def hang_view(hang):
         stack = p.get("python_stack") or "\n".join(frame_line(f) for f in p.get("stack", []))
         doing = f"waits in {p.get('call') or p.get('syscall')}" if p.get("syscall") else \
             ("was running" if p.get("state") == "R" else f"was in state {p.get('state')}")
+        if p.get("launcher"):
+            doing = "is the MPI launcher: it waits for its ranks to end"
+        elif p.get("mpi_call"):  # a rank polls in user space: its MPI call, not the kernel's, is what it waits in
+            doing = f"in {p['mpi_call']}"
+        if "rank" in p:
+            doing = f"rank {p['rank']}: {doing}"
         processes.append(row("process", pid=p.get("pid"), ppid=p.get("ppid"), command=p.get("command", ""),
                              doing=doing, where=p.get("where", ""), stack=stack, error=p.get("error", "")))
     edges = [row("edge", from_pid=e["from"], to_pid=e["to"], why=e["why"]) for e in hang.get("edges", [])]

@@ -1,9 +1,12 @@
 #include "checks/hang_explain.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -27,7 +30,7 @@ const HangDescriptor* descriptor(const HangProcess& process, int fd) {
   return nullptr;
 }
 
-// "pid 12 (starter)": the pid and the program's name, for sentences.
+// "pid 12 (starter)", "rank 0 (pid 6, deadlock)": the pid and the program's name, for sentences.
 std::string name_of(const HangProcess& process) {
   std::string program = process.command.substr(0, process.command.find(' '));
   if (auto slash = program.rfind('/'); slash != std::string::npos) program = program.substr(slash + 1);
@@ -37,7 +40,117 @@ std::string name_of(const HangProcess& process) {
     if (auto slash = script.rfind('/'); slash != std::string::npos) script = script.substr(slash + 1);
     if (!script.empty() && script[0] != '-') program = script;
   }
+  if (process.rank)
+    return program.empty() ? fmt::format("rank {} (pid {})", *process.rank, process.pid)
+                           : fmt::format("rank {} (pid {}, {})", *process.rank, process.pid, program);
   return program.empty() ? fmt::format("pid {}", process.pid) : fmt::format("pid {} ({})", process.pid, program);
+}
+
+// MPI ranks (docs/process-control.md, "When a run hangs"). A rank waiting in a blocking call is running: MPI polls
+// for its messages in user space (Open MPI's opal_progress), so the kernel shows no call and no wait-for edge; its
+// stack shows the MPI call, and the learner's line below it.
+
+// The launchers that start ranks and wait for them: none of their waits is the learner's.
+bool launcher_program(const std::string& command) {
+  static const std::set<std::string> names = {"mpirun",         "mpiexec",         "orterun",       "prterun",
+                                              "mpirun.openmpi", "mpiexec.openmpi", "mpiexec.hydra", "mpirun.mpich",
+                                              "mpiexec.mpich",  "hydra_pmi_proxy", "orted",         "prted"};
+  std::string program = command.substr(0, command.find(' '));
+  if (auto slash = program.rfind('/'); slash != std::string::npos) program = program.substr(slash + 1);
+  return names.contains(program);
+}
+
+// The MPI call a stack is in: its outermost frame in a shared library named MPI_* or PMPI_* (Open MPI exports
+// each call as PMPI_*, with MPI_* a weak alias of it), named MPI_*; "" when it is in none.
+std::string mpi_call_in(const std::vector<HangFrame>& stack) {
+  std::string call;
+  for (const auto& frame : stack) {  // innermost first: the last one found is the call the learner's code made
+    if (frame.module.find(".so") == std::string::npos) continue;
+    std::string_view name = frame.function;
+    name = name.substr(0, name.find('@'));  // a versioned symbol's "@@VERSION"
+    if (name.starts_with("PMPI_")) name.remove_prefix(1);
+    if (name.starts_with("MPI_")) call = std::string(name);
+  }
+  return call;
+}
+
+// Whether an MPI call returns at once (a test, a probe that does not wait, a nonblocking start such as MPI_Isend):
+// a rank found in one was polling in a loop, not waiting in the call.
+bool returns_at_once(const std::string& call) {
+  static const std::set<std::string> polls = {"MPI_Test",     "MPI_Testall", "MPI_Testany",
+                                              "MPI_Testsome", "MPI_Iprobe",  "MPI_Improbe",
+                                              "MPI_Wtime",    "MPI_Wtick",   "MPI_Request_get_status"};
+  if (polls.contains(call)) return true;
+  // MPI_Isend, MPI_Irecv, MPI_Ibarrier, MPI_Iallreduce...; not MPI_Init, MPI_Info_*, MPI_Intercomm_*,
+  // MPI_Is_thread_main
+  return call.size() > 5 && call.starts_with("MPI_I") && std::islower(static_cast<unsigned char>(call[5])) &&
+         (call[5] != 'n' || call.starts_with("MPI_Ineighbor")) && !call.starts_with("MPI_Is_");
+}
+
+bool waits_in_mpi(const HangProcess& process) {
+  return !process.mpi_call.empty() && !returns_at_once(process.mpi_call);
+}
+
+bool is_rank(const HangProcess& process) { return !process.launcher && (process.rank || !process.mpi_call.empty()); }
+
+// Each process's MPI call, and which processes are launchers: a launcher's name, or the parent of a rank that is no
+// rank itself.
+void find_mpi_roles(Hang& hang) {
+  for (auto& p : hang.processes) p.mpi_call = mpi_call_in(p.stack);
+  for (auto& p : hang.processes)
+    p.launcher = !p.rank && p.mpi_call.empty() &&
+                 (launcher_program(p.command) ||
+                  std::any_of(hang.processes.begin(), hang.processes.end(),
+                              [&](const HangProcess& q) { return q.rank && q.ppid == p.pid && q.pid != p.pid; }));
+}
+
+// "rank 0 in MPI_Recv at deadlock.cpp:12", for a list of ranks.
+std::string rank_in_call(const HangProcess& p) {
+  std::string who = p.rank ? fmt::format("rank {}", *p.rank) : fmt::format("pid {}", p.pid);
+  std::string line = p.where.substr(0, p.where.find(" in "));
+  return fmt::format("{} in {}{}", who, p.mpi_call, line.empty() ? "" : " at " + line);
+}
+
+// What the ranks' MPI calls say: every rank waiting in one is a deadlock between ranks (the kernel cannot show
+// which rank waits for which: no cycle is claimed); some waiting while others are elsewhere, a call never matched.
+std::optional<std::string> explain_ranks(const Hang& hang) {
+  std::vector<const HangProcess*> ranks, waiting, elsewhere;
+  for (const auto& p : hang.processes)
+    if (is_rank(p)) ranks.push_back(&p);
+  std::stable_sort(ranks.begin(), ranks.end(),
+                   [](const auto* a, const auto* b) { return a->rank.value_or(1 << 30) < b->rank.value_or(1 << 30); });
+  for (const auto* p : ranks) (waits_in_mpi(*p) ? waiting : elsewhere).push_back(p);
+  if (waiting.empty()) return std::nullopt;
+  std::vector<std::string> calls;
+  for (const auto* p : waiting) calls.push_back(rank_in_call(*p));
+  if (!elsewhere.empty()) {
+    std::vector<std::string> others;
+    for (const auto* p : elsewhere)
+      others.push_back(p->rank ? fmt::format("rank {}", *p->rank) : fmt::format("pid {}", p->pid));
+    return fmt::format(
+        "{} {} in an MPI call, while {} {} not in a blocking one (above): a blocked call waits for a rank that never "
+        "reaches the matching send, receive or collective",
+        fmt::join(calls, ", "), waiting.size() == 1 ? "waits" : "wait", fmt::join(others, ", "),
+        others.size() == 1 ? "is" : "are");
+  }
+  const auto all_of_these = [&](std::initializer_list<std::string_view> names) {
+    return std::all_of(waiting.begin(), waiting.end(), [&](const auto* p) {
+      return std::find(names.begin(), names.end(), p->mpi_call) != names.end();
+    });
+  };
+  std::string hint =
+      all_of_these({"MPI_Recv", "MPI_Probe", "MPI_Mprobe"})
+          ? "each receives before it sends, so no rank ever sends: let one rank send first, or exchange with "
+            "MPI_Sendrecv"
+      : all_of_these({"MPI_Send", "MPI_Ssend"})
+          ? "each sends before it receives, and a send may wait for its matching receive (a large message always "
+            "does): let one rank receive first, or exchange with MPI_Sendrecv"
+          : "each waits for a message or a collective that no other rank sends or joins: check that every send has a "
+            "receive of the same source, tag and communicator, and that every rank reaches each collective";
+  return fmt::format(
+      "every rank waits in an MPI call ({}) and none returned before the timeout: a deadlock between "
+      "ranks; {}",
+      fmt::join(calls, ", "), hint);
 }
 
 }  // namespace
@@ -46,6 +159,7 @@ void explain_hang(Hang& hang) {
   hang.edges.clear();
   hang.cycle.clear();
   hang.explanation.clear();
+  find_mpi_roles(hang);
   std::map<int, const HangProcess*> by_pid;
   for (const auto& p : hang.processes) by_pid[p.pid] = &p;
   auto holding = [&](const std::string& object, bool write_end) {
@@ -61,6 +175,7 @@ void explain_hang(Hang& hang) {
 
   std::vector<std::string> missing_close;
   for (const auto& p : hang.processes) {
+    if (p.launcher) continue;  // it polls its own pipes and its ranks' output by design
     if (p.wait_for) {
       for (const auto& q : hang.processes)
         if ((*p.wait_for > 0 && q.pid == *p.wait_for) || (*p.wait_for < 0 && q.ppid == p.pid))
@@ -149,13 +264,20 @@ void explain_hang(Hang& hang) {
         fmt::format("deadlock, a wait-for cycle: {}; none of them can go on", fmt::join(steps, "; ")));
   }
   for (auto& line : missing_close) hang.explanation.push_back(std::move(line));
+  if (auto ranks = explain_ranks(hang)) hang.explanation.push_back(std::move(*ranks));
   for (const auto& p : hang.processes)
-    if (p.state == 'R' && p.syscall.empty())
+    if (p.state == 'R' && p.syscall.empty() && !p.launcher && p.mpi_call.empty())
       hang.explanation.push_back(fmt::format(
           "{} was running, not waiting, {}: a loop that waits for a change no one makes? A variable another process "
           "sets changes in that process's copy only: processes share no memory",
           name_of(p), p.where.empty() ? "in code without line information" : "at " + p.where));
-  if (hang.explanation.empty() && !hang.processes.empty())
+  const bool launchers_only = !hang.processes.empty() && std::all_of(hang.processes.begin(), hang.processes.end(),
+                                                                     [](const auto& p) { return p.launcher; });
+  if (hang.explanation.empty() && launchers_only)
+    hang.explanation.push_back(
+        "only the MPI launcher was there: it had started no rank by the timeout (it could not start them, or "
+        "took longer than the timeout)");
+  else if (hang.explanation.empty() && !hang.processes.empty())
     hang.explanation.push_back(hang.edges.empty()
                                    ? "every process was waiting, and none of them for another process of the run"
                                    : "no wait-for cycle the kernel shows (a lock or a thread may close one): each "
@@ -163,10 +285,24 @@ void explain_hang(Hang& hang) {
 }
 
 std::vector<std::string> describe_processes(const Hang& hang) {
+  std::vector<const HangProcess*> ordered;  // as captured (the main process first), then the ranks by number
+  for (const auto& p : hang.processes) ordered.push_back(&p);
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto* a, const auto* b) { return a->rank.value_or(-1) < b->rank.value_or(-1); });
   std::vector<std::string> out;
-  for (const auto& p : hang.processes) {
+  for (const auto* process : ordered) {
+    const HangProcess& p = *process;
     std::string doing;
-    if (!p.syscall.empty())
+    if (p.launcher) {
+      const auto ranks = std::count_if(hang.processes.begin(), hang.processes.end(),
+                                       [&](const HangProcess& q) { return is_rank(q) && q.ppid == p.pid; });
+      doing = ranks
+                  ? fmt::format("is the MPI launcher: it waits for its {} rank{} to end", ranks, ranks == 1 ? "" : "s")
+                  : "is the MPI launcher: it waits for its ranks to end";
+    } else if (!p.mpi_call.empty())
+      doing = returns_at_once(p.mpi_call) ? fmt::format("was running, in {}", p.mpi_call)
+                                          : fmt::format("waits in {}", p.mpi_call);
+    else if (!p.syscall.empty())
       doing = fmt::format("waits in {}", p.call.empty() ? p.syscall : p.call);
     else if (p.state == 'R')
       doing = "was running";

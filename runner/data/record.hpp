@@ -95,6 +95,10 @@ struct HangProcess {
   std::string python_stack;                 // a Python program's own traceback (faulthandler), when it has one
   std::string where;                        // the innermost line of the program's own code: "starter.cpp:17 in main"
   std::string error;                        // what could not be captured, and why
+  std::optional<int> rank;  // an MPI rank's number in MPI_COMM_WORLD, from its environment (OMPI_COMM_WORLD_RANK)
+  // Filled by the explanation (checks/hang_explain.hpp), from what is above:
+  std::string mpi_call;   // the MPI call the learner's code is in, "MPI_Recv" (its stack's MPI_/PMPI_ frame)
+  bool launcher = false;  // mpirun (or mpiexec...): it starts the ranks and waits for them, no code of the learner's
 };
 
 // An edge of the wait-for graph: `from` cannot go on until `to` acts (exits, writes, reads).

@@ -49,6 +49,9 @@ nlohmann::json to_json(const Hang& hang) {
                               {"stack", stack},
                               {"descriptors", descriptors}};
     if (p.wait_for) process["wait_for"] = *p.wait_for;
+    if (p.rank) process["rank"] = *p.rank;
+    if (!p.mpi_call.empty()) process["mpi_call"] = p.mpi_call;
+    if (p.launcher) process["launcher"] = true;
     if (!p.python_stack.empty()) process["python_stack"] = p.python_stack;
     if (!p.error.empty()) process["error"] = p.error;
     processes.push_back(std::move(process));

@@ -25,6 +25,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -417,6 +418,18 @@ std::string readable_function(const std::string& name) {
   return name.size() > 80 ? name.substr(0, 77) + "..." : name;
 }
 
+// An MPI rank's number in MPI_COMM_WORLD, as its launcher told it: Open MPI's mpirun sets OMPI_COMM_WORLD_RANK,
+// MPICH's Hydra PMI_RANK. nullopt for a process that is no rank (mpirun itself, a program without MPI).
+std::optional<int> mpi_rank(pid_t pid) {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK"})
+    if (auto value = environment_variable(pid, name)) {
+      int rank = -1;
+      if (std::from_chars(value->data(), value->data() + value->size(), rank).ec == std::errc() && rank >= 0)
+        return rank;
+    }
+  return std::nullopt;
+}
+
 std::string short_file(const std::string& file) {
   auto slash = file.rfind('/');
   return slash == std::string::npos ? file : file.substr(slash + 1);
@@ -479,6 +492,7 @@ Hang capture_hang(const std::vector<pid_t>& host_pids, const std::vector<std::fi
     if (process.pid == 0) process.pid = pid;
     process.state = stat->state;
     process.command = command_line(pid);
+    process.rank = mpi_rank(pid);
     int dump_fd = -1;
     process.descriptors = descriptors_of(pid, dump_fd, process.pid);
     if (dump_fd >= 0) python_dump[pid] = dump_fd;

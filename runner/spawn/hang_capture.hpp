@@ -17,7 +17,8 @@ namespace parex::spawn {
 int python_stack_signal();
 
 // For each process (the runner's pids), read before anything is killed: its state, the call it is blocked in
-// with its descriptors decoded, its stack (libdw; a Python program's own traceback), all within `budget`.
+// with its descriptors decoded, its MPI rank (its environment's), its stack (libdw; a Python program's own
+// traceback), all within `budget`.
 // A process that was running is stopped for a moment to read where; its `where` is a line of a file below
 // `source_roots` (the case's folders; empty: any file not a library's). Never throws: what cannot be read is
 // said in the process's `error`.

@@ -78,6 +78,19 @@ pid_t only_child_of(pid_t init) {
   return static_cast<pid_t>(std::strtol(children.c_str(), nullptr, 10));
 }
 
+std::optional<std::string> environment_variable(pid_t pid, std::string_view name) {
+  const std::string block = read_small_file(fmt::format("/proc/{}/environ", pid));
+  for (std::size_t at = 0; at < block.size();) {
+    std::size_t end = block.find('\0', at);
+    if (end == std::string::npos) end = block.size();
+    const std::string_view entry(block.data() + at, end - at);
+    if (entry.size() > name.size() && entry.starts_with(name) && entry[name.size()] == '=')
+      return std::string(entry.substr(name.size() + 1));
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
 pid_t namespace_pid(pid_t host_pid) {
   const std::string status = read_small_file(fmt::format("/proc/{}/status", host_pid));
   auto line = status.find("\nNSpid:");

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace parex::spawn {
@@ -34,6 +35,10 @@ std::string command_line(pid_t pid);
 
 // The pid of `init`'s only child in the runner's view (the main process of a sandboxed run), 0 if unknown.
 pid_t only_child_of(pid_t init);
+
+// The value of `name` in the environment the process started with (/proc/<pid>/environ), nullopt when it has none
+// or it cannot be read.
+std::optional<std::string> environment_variable(pid_t pid, std::string_view name);
 
 // The pid `host_pid` has in its own pid namespace (the last of NSpid), or 0 when it is gone.
 pid_t namespace_pid(pid_t host_pid);

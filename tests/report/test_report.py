@@ -192,6 +192,17 @@ def _variant(model, variant_id):
     return dict(data["variants"][index], checks=[named("check", c) for c in data["variants"][index]["checks"]])
 
 
+def test_a_hung_mpi_runs_ranks_show_their_mpi_call_and_the_launcher_its_role():
+    # A rank waiting in MPI_Recv polls in user space: the kernel shows it running, no call; its stack shows MPI_Recv.
+    hang = {"processes": [{"pid": 2, "ppid": 0, "command": "/usr/bin/mpirun -np 2 ./deadlock", "syscall": "poll",
+                           "call": "poll(fd 3: pipe:[30], read end)", "state": "S", "launcher": True},
+                          {"pid": 6, "ppid": 2, "command": "./deadlock", "syscall": "", "state": "R", "rank": 0,
+                           "mpi_call": "MPI_Recv", "where": "deadlock.cpp:11 in main"}],
+            "edges": [], "cycle": [], "explanation": ["every rank waits in an MPI call"]}
+    doing = [named("process", p)["doing"] for p in report_model.hang_view(hang)["processes"]]
+    assert doing == ["is the MPI launcher: it waits for its ranks to end", "rank 0: in MPI_Recv"]
+
+
 def test_a_races_check_sends_each_race_with_both_accesses_and_their_stacks():
     model = report_model.build_model(report_model.load_results([INPUTS / "races"]))
     starter = _variant(model, "race_tally/starter")

@@ -1,6 +1,7 @@
 // explain_hang: the wait-for graph over captured processes (pure: no processes are started here).
 #include "checks/hang_explain.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "spawn/hang_capture.hpp"
@@ -180,6 +181,112 @@ TEST(HangWhere, AStackWithNoOwnFrameHasNoWhere) {
   auto vendored = with_libc_start({{"vendor::spin", "/opt/vendor/spin.cpp", 5, kProgram}});
   EXPECT_EQ(where_in(vendored, kProgram, kRoots), "");
   EXPECT_EQ(where_in(vendored, kProgram, {}), "spin.cpp:5 in vendor::spin");  // no roots: any file not a library's
+}
+
+// MPI ranks: a rank waiting in a blocking call polls in user space (Open MPI's opal_progress), so the kernel shows
+// it running; its stack shows the call. The stacks are as libdw gave them for tests/hang/mpi/deadlock.cpp.
+const std::string kRankProgram = "/tmp/work/mpi/deadlock";
+
+std::vector<HangFrame> in_mpi(std::string call, int line, std::string program = kRankProgram) {
+  const std::string lib = "/usr/lib/x86_64-linux-gnu/openmpi/lib/";
+  return {{"??", "", 0, lib + "openmpi3/mca_btl_vader.so"},
+          {"opal_progress", "", 0, lib + "libopen-pal.so.40.30.2"},
+          {"mca_pml_ob1_recv", "", 0, lib + "openmpi3/mca_pml_ob1.so"},
+          {std::move(call), "", 0, lib + "libmpi.so.40.30.4"},
+          {"main", "/src/tests/hang/mpi/deadlock.cpp", line, std::move(program)},
+          {"__libc_start_main", "", 0, "/usr/lib/x86_64-linux-gnu/libc.so.6"}};
+}
+
+HangProcess rank(int pid, std::optional<int> number, std::string call, int line) {
+  HangProcess p = process(pid, 2, "", {}, {});
+  p.command = "./deadlock";
+  p.rank = number;
+  p.stack = in_mpi(std::move(call), line);
+  p.where = fmt::format("deadlock.cpp:{} in main", line);
+  return p;
+}
+
+// mpirun polls its own wakeup pipes (it holds both ends) and its ranks' output: none of it is the learner's.
+HangProcess mpirun() {
+  HangProcess p =
+      process(2, 0, "poll", {3, 9}, {{3, "pipe:[30]", 'r', ""}, {4, "pipe:[30]", 'w', ""}, {9, "pipe:[31]", 'r', ""}});
+  p.command = "/usr/bin/mpirun --oversubscribe --bind-to none --tag-output -np 2 ./deadlock";
+  return p;
+}
+
+TEST(HangMpi, TwoRanksInABlockingReceiveAreADeadlockBetweenRanks) {
+  Hang hang;
+  hang.processes = {mpirun(), rank(7, 1, "PMPI_Recv", 12), rank(6, 0, "PMPI_Recv", 12)};
+  hang.processes[1].descriptors = {{1, "pipe:[31]", 'w', ""}};  // its output, which mpirun reads
+  explain_hang(hang);
+  EXPECT_EQ(hang.processes[1].mpi_call, "MPI_Recv");  // Open MPI's PMPI_ name, as the learner wrote it
+  EXPECT_TRUE(hang.processes[0].launcher);
+  EXPECT_TRUE(hang.edges.empty());  // the launcher's waits are no learner's; MPI's polling shows the kernel none
+  EXPECT_TRUE(hang.cycle.empty());
+  ASSERT_EQ(hang.explanation.size(), 1u);
+  EXPECT_EQ(hang.explanation[0],
+            "every rank waits in an MPI call (rank 0 in MPI_Recv at deadlock.cpp:12, rank 1 in MPI_Recv at "
+            "deadlock.cpp:12) and none returned before the timeout: a deadlock between ranks; each receives before it "
+            "sends, so no rank ever sends: let one rank send first, or exchange with MPI_Sendrecv");
+  EXPECT_EQ(describe_processes(hang),
+            (std::vector<std::string>{"pid 2 (mpirun) is the MPI launcher: it waits for its 2 ranks to end",
+                                      "rank 0 (pid 6, deadlock) waits in MPI_Recv at deadlock.cpp:12 in main",
+                                      "rank 1 (pid 7, deadlock) waits in MPI_Recv at deadlock.cpp:12 in main"}));
+}
+
+TEST(HangMpi, RanksInDifferentCallsWaitForAMessageOrACollectiveNoOneSends) {
+  Hang hang;  // no rank number in their environments (another MPI): named by pid, ordered as captured
+  hang.processes = {mpirun(), rank(6, std::nullopt, "MPI_Barrier", 9), rank(7, std::nullopt, "PMPI_Send", 14)};
+  explain_hang(hang);
+  EXPECT_TRUE(mentions(hang,
+                       "every rank waits in an MPI call (pid 6 in MPI_Barrier at deadlock.cpp:9, pid 7 in "
+                       "MPI_Send at deadlock.cpp:14)"));
+  EXPECT_TRUE(mentions(hang, "every rank reaches each collective"));
+  EXPECT_EQ(describe_processes(hang)[1], "pid 6 (deadlock) waits in MPI_Barrier at deadlock.cpp:9 in main");
+}
+
+TEST(HangMpi, ARankOutsideMPIIsWhatTheOthersWaitFor) {
+  Hang hang;
+  HangProcess spinning = rank(7, 1, "", 20);
+  spinning.stack = with_libc_start({{"main", "/src/tests/hang/mpi/deadlock.cpp", 20, kRankProgram}});
+  hang.processes = {mpirun(), rank(6, 0, "PMPI_Recv", 12), spinning};
+  explain_hang(hang);
+  EXPECT_FALSE(mentions(hang, "every rank"));
+  EXPECT_TRUE(mentions(hang,
+                       "rank 0 in MPI_Recv at deadlock.cpp:12 waits in an MPI call, while rank 1 is not in a "
+                       "blocking one"));
+  EXPECT_TRUE(mentions(hang, "rank 1 (pid 7, deadlock) was running, not waiting, at deadlock.cpp:20 in main"));
+  EXPECT_FALSE(mentions(hang, "rank 0 (pid 6, deadlock) was running"));  // a rank in MPI_Recv is no spinning loop
+}
+
+TEST(HangMpi, ACallThatReturnsAtOnceIsPollingNotWaiting) {
+  Hang hang;
+  hang.processes = {mpirun(), rank(6, 0, "PMPI_Test", 12), rank(7, 1, "PMPI_Recv", 15)};
+  explain_hang(hang);
+  EXPECT_EQ(hang.processes[1].mpi_call, "MPI_Test");
+  EXPECT_EQ(describe_processes(hang)[1],
+            "rank 0 (pid 6, deadlock) was running, in MPI_Test at deadlock.cpp:12 in main");
+  EXPECT_TRUE(mentions(hang, "rank 1 in MPI_Recv at deadlock.cpp:15 waits in an MPI call, while rank 0 is not"));
+}
+
+TEST(HangMpi, ALauncherAloneHadStartedNoRank) {
+  Hang hang;
+  hang.processes = {mpirun()};
+  explain_hang(hang);
+  EXPECT_TRUE(mentions(hang, "only the MPI launcher was there: it had started no rank by the timeout"));
+  EXPECT_FALSE(mentions(hang, "holds a write end of it itself"));
+}
+
+TEST(HangMpi, OnlyAnMpiLibrarysFrameIsAnMpiCall) {
+  Hang hang;  // a learner's own function named MPI_like, in the program: not MPI's; and no launcher without ranks
+  HangProcess own = process(2, 0, "", {}, {});
+  own.stack = with_libc_start({{"MPI_exchange", "/src/tests/hang/mpi/deadlock.cpp", 5, kRankProgram}});
+  own.where = "deadlock.cpp:5 in MPI_exchange";
+  hang.processes = {own};
+  explain_hang(hang);
+  EXPECT_EQ(hang.processes[0].mpi_call, "");
+  EXPECT_FALSE(hang.processes[0].launcher);
+  EXPECT_TRUE(mentions(hang, "was running, not waiting"));
 }
 
 }  // namespace
