@@ -303,17 +303,19 @@ int command_build(const BuildArgs& args) {
   return kMissedExpect;
 }
 
-CLI::App* add_new(CLI::App& app, std::string& new_name, std::string& new_in, bool& new_openmp) {
+CLI::App* add_new(CLI::App& app, std::string& new_name, std::string& new_in, bool& new_openmp, bool& new_mpi) {
   auto* scaffold =
       app.add_subcommand("new", "Scaffold a case folder that builds, whose solution passes and starter fails");
   scaffold->add_option("name", new_name, "Case name, [a-z0-9_]+")->required();
   scaffold->add_option("--in", new_in, "Catalog folder to create it in")->capture_default_str();
-  scaffold->add_flag("--openmp", new_openmp, "An OpenMP case: a loop to spread over threads, and its reduction");
+  auto* openmp =
+      scaffold->add_flag("--openmp", new_openmp, "An OpenMP case: a loop to spread over threads, and its reduction");
+  scaffold->add_flag("--mpi", new_mpi, "An MPI case: a sum to share between ranks, and MPI_Reduce")->excludes(openmp);
   return scaffold;
 }
 
-int command_new(const std::string& new_name, const std::string& new_in, bool new_openmp) {
-  fs::path dir = scaffold_case(new_name, new_in, new_openmp ? Model::openmp : Model::processes);
+int command_new(const std::string& new_name, const std::string& new_in, bool new_openmp, bool new_mpi) {
+  fs::path dir = scaffold_case(new_name, new_in, new_openmp ? Model::openmp : new_mpi ? Model::mpi : Model::processes);
   fmt::print(
       "created {}/ (case.toml, serial.cpp, parallel.cpp, starter.cpp, README.md)\n"
       "next: re-run cmake (or just 'cmake --build <build-dir>'), then 'ctest -R {}'\n",
@@ -377,6 +379,7 @@ struct Arguments {
   BuildArgs build;
   std::string new_name, new_in = "cases";  // new's
   bool new_openmp = false;
+  bool new_mpi = false;
   ClassArgs grade_class;
   ExportArgs export_edition;
   AutograderArgs autograder;
@@ -397,7 +400,7 @@ int run_cli(int argc, char** argv) {
   auto* check = add_check(app, args.check_paths);
   auto* list = add_list(app, args.list);
   auto* build = add_build(app, args.build);
-  auto* scaffold = add_new(app, args.new_name, args.new_in, args.new_openmp);
+  auto* scaffold = add_new(app, args.new_name, args.new_in, args.new_openmp, args.new_mpi);
   auto* class_cmd = add_grade_class(app, args.grade_class);
   auto* export_cmd = add_export(app, args.export_edition);
   auto* gradescope_cmd = add_autograder(app, args.autograder);
@@ -431,7 +434,7 @@ int run_cli(int argc, char** argv) {
     if (*check) return command_check(args.check_paths);
     if (*build) return command_build(args.build);
     if (*list) return command_list(args.list);
-    if (*scaffold) return command_new(args.new_name, args.new_in, args.new_openmp);
+    if (*scaffold) return command_new(args.new_name, args.new_in, args.new_openmp, args.new_mpi);
     if (*filecheck_cmd) return command_filecheck(args.check_file, args.input_file);
     if (*jailed_build_cmd) return serve_jailed_build();
     if (*class_cmd) return command_grade_class(args.grade_class);

@@ -201,6 +201,152 @@ Hint: `#pragma omp parallel for` alone runs the loop in parallel, but every thre
 one `sum` at once and additions are lost; `reduction(+ : sum)` gives each thread its own.
 )";
 
+// --mpi: the same sum over MPI ranks; the starter lets rank 0 do it all, the solution shares the items and reduces.
+constexpr std::string_view kMpiCaseToml =
+    R"(# {name}: an MPI case; see docs/authoring-cases.md ("MPI") for every key and check kind.
+title = "{title}"
+about = """
+`serial.cpp` sums work(item) over 20000 items on one MPI rank. In `starter.cpp`, share the
+items between the ranks and add up their sums with MPI_Reduce.
+"""
+tags = ["mpi"]
+repetitions = 3         # counted runs of each graded variant and of each baseline
+timeout = 30.0          # seconds for one run
+
+[inputs]
+seed = "random"         # items drawn per pair of runs (parex::seed()): a sum no program knows in advance
+
+# Every variant runs under mpirun -np <ranks> (fewer where the machine has fewer cores); each includes <mpi.h>,
+# so it is built with Open MPI: no CMake to write (docs/authoring-cases.md, "Build needs").
+[variants.serial]
+ranks = 1               # under mpirun too: its start is then on both sides of the speedup
+
+[variants.parallel]
+ranks = 2
+
+[variants.starter]
+ranks = 2
+expect = "fail"         # the exercise as handed out: must fail until it is solved
+
+[[checks]]
+kind = "speedup"        # median of baseline/graded wall-time ratios over paired runs
+baseline = "serial"
+efficiency = 0.75       # of min(ranks, cores): 1.5x with 2 ranks
+
+[[checks]]
+kind = "same_lines"     # the same sum as the serial program on the same items
+baseline = "serial"
+ignore = "took"
+)";
+
+constexpr std::string_view kMpiCommon = R"(#include <mpi.h>
+
+#include <chrono>
+#include <cstdint>
+
+#include <fmt/format.h>
+#include <parex/seed.hpp>
+
+constexpr int kItems = 20000;
+
+// One item's work: a chain of dependent multiply-adds, about 50 microseconds, that no compiler can shorten.
+inline std::uint64_t work(std::uint64_t item) {{
+  std::uint64_t state = item, sum = 0;
+  for (std::uint64_t x = 0; x < 40000; ++x) {{
+    state = state * 6364136223846793005ULL + x;
+    sum += state >> 33;
+  }}
+  return sum;
+}}
+
+// Item i: i when run by hand; under parex, values the pair's seed chooses.
+inline std::uint64_t item(int i) {{ return parex::seed().value_or(0) * kItems + static_cast<std::uint64_t>(i); }}
+)";
+
+constexpr std::string_view kMpiSerial = R"(
+int main(int argc, char** argv) {{
+  MPI_Init(&argc, &argv);
+  const auto start = std::chrono::steady_clock::now();
+  std::uint64_t sum = 0;
+  for (int i = 0; i < kItems; ++i) sum += work(item(i));
+  fmt::print("sum: {{}}\n", sum);
+  fmt::print("took: {{:.3f}} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  MPI_Finalize();
+}}
+)";
+
+constexpr std::string_view kMpiParallel = R"(
+int main(int argc, char** argv) {{
+  MPI_Init(&argc, &argv);
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  const auto start = std::chrono::steady_clock::now();
+  std::uint64_t share = 0, sum = 0;
+  for (int i = rank; i < kItems; i += ranks) share += work(item(i));  // every ranks-th item, from its own
+  MPI_Reduce(&share, &sum, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+  if (rank == 0) {{
+    fmt::print("sum: {{}}\n", sum);
+    fmt::print("took: {{:.3f}} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }}
+  MPI_Finalize();
+}}
+)";
+
+constexpr std::string_view kMpiStarter = R"(
+int main(int argc, char** argv) {{
+  MPI_Init(&argc, &argv);
+  int rank = 0, ranks = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  const auto start = std::chrono::steady_clock::now();
+  std::uint64_t sum = 0;
+  // Implement your code here: rank 0 adds every item while the other ranks wait. Give each rank a share of the
+  // items (from `rank` and `ranks`), and add the shares up on rank 0 with MPI_Reduce.
+  if (rank == 0)
+    for (int i = 0; i < kItems; ++i) sum += work(item(i));
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (rank == 0) {{
+    fmt::print("sum: {{}}\n", sum);
+    fmt::print("took: {{:.3f}} s\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }}
+  MPI_Finalize();
+}}
+)";
+
+constexpr std::string_view kMpiReadme = R"(# {title}
+
+`serial.cpp` sums `work(item)` over 20000 items on one MPI rank. Make `starter.cpp`, run as
+2 ranks (`mpirun -np 2`), share the items between the ranks and add up their sums on rank 0
+with `MPI_Reduce`.
+
+The checks demand:
+- **speedup**: 75% of a perfect speedup on its ranks (1.5x with 2);
+- **same_lines**: the same sum as `serial` on the same items (drawn from the pair's seed).
+
+Hint: each rank can take every `ranks`-th item starting from its own `rank`; only rank 0 prints.
+)";
+
+// Each model's files.
+struct Templates {
+  std::string_view case_toml, common, serial, parallel, starter, readme;
+};
+
+const Templates& templates_of(Model model) {
+  static const Templates processes{kCaseToml, kCommon, kSerial, kParallel, kStarter, kReadme};
+  static const Templates openmp{kOmpCaseToml, kOmpCommon, kOmpSerial, kOmpParallel, kOmpStarter, kOmpReadme};
+  static const Templates mpi{kMpiCaseToml, kMpiCommon, kMpiSerial, kMpiParallel, kMpiStarter, kMpiReadme};
+  switch (model) {
+    case Model::openmp:
+      return openmp;
+    case Model::mpi:
+      return mpi;
+    case Model::processes:
+      break;
+  }
+  return processes;
+}
+
 }  // namespace
 
 fs::path scaffold_case(const std::string& name, const fs::path& catalog, Model model) {
@@ -213,15 +359,14 @@ fs::path scaffold_case(const std::string& name, const fs::path& catalog, Model m
   std::string title = name;
   std::replace(title.begin(), title.end(), '_', ' ');
   title[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(title[0])));
-  const bool omp = model == Model::openmp;
-  const std::string common = fmt::format(fmt::runtime(omp ? kOmpCommon : kCommon));
-  write_file_atomically(dir / "case.toml", fmt::format(fmt::runtime(omp ? kOmpCaseToml : kCaseToml),
-                                                       fmt::arg("name", name), fmt::arg("title", title)));
-  write_file_atomically(dir / "serial.cpp", common + fmt::format(fmt::runtime(omp ? kOmpSerial : kSerial)));
-  write_file_atomically(dir / "parallel.cpp", common + fmt::format(fmt::runtime(omp ? kOmpParallel : kParallel)));
-  write_file_atomically(dir / "starter.cpp", common + fmt::format(fmt::runtime(omp ? kOmpStarter : kStarter)));
-  write_file_atomically(dir / "README.md",
-                        fmt::format(fmt::runtime(omp ? kOmpReadme : kReadme), fmt::arg("title", title)));
+  const Templates& t = templates_of(model);
+  const std::string common = fmt::format(fmt::runtime(t.common));
+  write_file_atomically(dir / "case.toml",
+                        fmt::format(fmt::runtime(t.case_toml), fmt::arg("name", name), fmt::arg("title", title)));
+  write_file_atomically(dir / "serial.cpp", common + fmt::format(fmt::runtime(t.serial)));
+  write_file_atomically(dir / "parallel.cpp", common + fmt::format(fmt::runtime(t.parallel)));
+  write_file_atomically(dir / "starter.cpp", common + fmt::format(fmt::runtime(t.starter)));
+  write_file_atomically(dir / "README.md", fmt::format(fmt::runtime(t.readme), fmt::arg("title", title)));
   return dir;
 }
 

@@ -6,8 +6,9 @@
 
 namespace parex {
 
-// What the scaffolded case teaches: two processes that print while they sleep, or an OpenMP loop and its reduction.
-enum class Model { processes, openmp };
+// What the scaffolded case teaches: two processes that print while they sleep, an OpenMP loop and its reduction, or
+// a sum shared between MPI ranks.
+enum class Model { processes, openmp, mpi };
 
 // Writes <catalog>/<name>/ (case.toml, serial.cpp, parallel.cpp, starter.cpp, README.md); throws with a
 // message naming what to do when the name is invalid or the folder exists.

@@ -1,4 +1,4 @@
-# `parex new` output (and `parex new --openmp`'s) graded by the next ctest, as a course author would: a fresh case in an outside
+# `parex new` output (and `parex new --openmp`'s and `--mpi`'s) graded by the next ctest, as a course author would: a fresh case in an outside
 # catalog (the consumer project's three lines of CMake), built and tested; its parallel.cpp must pass
 # and its starter.cpp must fail, each meeting its expectation.
 #   cmake -DPAREX=<parex> -DPAREX_DIR=<parex build tree> -DCONSUMER=<tests/consumer> -DWORK=<dir>
@@ -16,6 +16,11 @@ execute_process(COMMAND "${PAREX}" new demo_omp --openmp --in "${WORK}/catalog" 
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "parex new demo_omp --openmp exited with ${rc}")
 endif()
+# And an MPI case (parex new --mpi): built with Open MPI from its <mpi.h>, its variants run as ranks under mpirun.
+execute_process(COMMAND "${PAREX}" new demo_mpi --mpi --in "${WORK}/catalog" RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "parex new demo_mpi --mpi exited with ${rc}")
+endif()
 
 execute_process(COMMAND "${CMAKE_CTEST_COMMAND}" --build-and-test "${WORK}" "${WORK}/build"
   --build-generator "${GENERATOR}" --build-options "-Dparex_DIR=${PAREX_DIR}"
@@ -25,7 +30,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the next ctest of parex new's case failed (${rc})")
 endif()
 
-foreach(case demo demo_omp)
+foreach(case demo demo_omp demo_mpi)
   foreach(variant parallel starter)
     set(result "${WORK}/build/parex-results/${case}/${variant}.json")
     if(NOT EXISTS "${result}")
