@@ -1,30 +1,11 @@
 #include "grade/mpi.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
-#include <filesystem>
-
-namespace fs = std::filesystem;
 
 namespace parex {
 
 int effective_ranks(int asked, int cores) { return std::max(1, std::min(asked, cores)); }
-
-std::string find_mpirun() {
-  const char* path = std::getenv("PATH");
-  std::string_view dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
-  while (!dirs.empty()) {
-    const auto colon = dirs.find(':');
-    const fs::path candidate = fs::path(dirs.substr(0, colon)) / "mpirun";
-    if (!candidate.parent_path().empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    if (colon == std::string_view::npos) break;
-    dirs.remove_prefix(colon + 1);
-  }
-  return "";
-}
 
 std::vector<std::string> mpi_argv(const std::string& mpirun, int ranks, bool as_root,
                                   const std::vector<std::string>& argv) {
@@ -41,8 +22,7 @@ std::vector<std::pair<std::string, std::string>> mpi_environment() {
   return {{"OMPI_MCA_plm", "isolated"},           // launch on this node only: no ssh, no srun
           {"OMPI_MCA_ras", "^slurm,gridengine"},  // and do not read a batch system's allocation
           {"OMPI_MCA_pml", "ob1"},                // no UCX or libfabric probing, nor their warnings
-          {"OMPI_MCA_btl", "self,vader"},         // shared memory between the ranks
-          {"OMPI_MCA_rmaps_base_oversubscribe", "1"}};
+          {"OMPI_MCA_btl", "self,vader"}};        // shared memory between the ranks
 }
 
 namespace {

@@ -227,7 +227,7 @@ Plan plan_grade(const CaseSpec& spec, const VariantSpec& variant, const GradeOpt
   // An MPI variant runs under mpirun, as many ranks as it asks for and the runs have cores.
   for (auto& p : plan.participants) {
     if (p.variant->ranks == 0) continue;
-    static const std::string mpirun = find_mpirun();
+    static const std::string mpirun = find_on_path("mpirun").string();
     if (mpirun.empty()) {
       plan.error = fmt::format(
           "variant '{}' is an MPI program (ranks = {}), run under mpirun, and there is none on PATH: "

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "build/build.hpp"
 #include "catalog/catalog.hpp"
 #include "grade/grade.hpp"
 #include "grade/mpi.hpp"
@@ -265,7 +266,7 @@ TEST_F(Scripted, ACaseWithoutInputsGivesNoSeed) {
 }  // namespace
 
 TEST_F(Scripted, AnMpiVariantRunsUnderMpirunAndItsLinesCarryTheirRanks) {
-  if (find_mpirun().empty()) GTEST_SKIP() << "no mpirun on PATH (apt-get install openmpi-bin)";
+  if (find_on_path("mpirun").empty()) GTEST_SKIP() << "no mpirun on PATH (apt-get install openmpi-bin)";
   load(R"(title = "Ranks"
 repetitions = 1
 [variants.serial]
@@ -295,7 +296,7 @@ baseline = "serial"
   ASSERT_EQ(requests_.size(), 2u);
   const int cores = machine_info().cores;
   for (const auto& request : requests_) {
-    EXPECT_EQ(request.argv.at(0), find_mpirun());
+    EXPECT_EQ(request.argv.at(0), find_on_path("mpirun").string());
     EXPECT_EQ(request.argv.at(1), "-np");
     EXPECT_NE(std::find(request.argv.begin(), request.argv.end(), "--tag-output"), request.argv.end());
     EXPECT_NE(std::find(request.env.begin(), request.env.end(),
