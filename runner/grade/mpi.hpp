@@ -14,6 +14,9 @@ namespace parex {
 // The ranks a variant asking for `asked` runs on `cores` usable cores: the lesser, as parex never oversubscribes.
 int effective_ranks(int asked, int cores);
 
+// Where mpi_argv puts the number of ranks: {mpirun, "-np", N, ...}.
+inline constexpr std::size_t kMpiRanksAt = 2;
+
 // `argv` run as `ranks` MPI ranks by the mpirun at `mpirun`: output tagged by rank, no core binding (the runner's
 // cpuset and affinity are the rule for cores), and --allow-run-as-root only where the ranks would run as root.
 std::vector<std::string> mpi_argv(const std::string& mpirun, int ranks, bool as_root,

@@ -265,6 +265,9 @@ class RunMaker {
     if (seed) request.env.push_back({"PAREX_SEED", std::to_string(*seed)});
     if (workers > 0)
       request.cpus.assign(plan_.cpus.begin(), plan_.cpus.begin() + std::min<std::size_t>(workers, plan_.cpus.size()));
+    // an MPI variant's scaling point is as many ranks as it has CPUs: mpirun's -np (grade/mpi.hpp's argv)
+    if (p.ranks > 0 && workers > 0)
+      request.argv.at(kMpiRanksAt) = std::to_string(ranks_of(p, workers));
     else
       request.cpus = plan_.confined;
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
@@ -280,11 +283,16 @@ class RunMaker {
     return request;
   }
 
+  // The ranks an MPI variant's run starts: the plan's, or on a scaling check's point as many as its CPUs allow.
+  static int ranks_of(const grading::Participant& p, int workers) {
+    return workers > 0 ? effective_ranks(p.variant->ranks, workers) : p.ranks;
+  }
+
   // An MPI variant's run: its lines attributed to their ranks, and how many it ran.
-  static void finish_ranks(const grading::Participant& p, Run& run) {
+  static void finish_ranks(const grading::Participant& p, Run& run, int workers = 0) {
     if (p.ranks == 0) return;
     attribute_ranks(run.lines);
-    run.ranks = p.ranks;
+    run.ranks = ranks_of(p, workers);
   }
 
   // One run of `p`, unless the grade has stopped; a counted one is evidence, and a graded one may seal the verdict.
@@ -293,7 +301,7 @@ class RunMaker {
     if (out_.tampered = tampering(p); !out_.tampered.empty()) return;
     const std::optional<std::uint64_t> seed = seed_for(index);
     Run run = execute_(request_for(p, workers, seed));
-    finish_ranks(p, run);
+    finish_ranks(p, run, workers);
     run.seed = seed;
     if (run.hang) explain_hang(*run.hang);
     run.variant = p.variant->name;

@@ -318,3 +318,28 @@ baseline = "serial"
   EXPECT_FALSE(graded.lines[3].rank);
   EXPECT_EQ(result.status, Status::pass) << result.error;  // the same lines, once their tags are stripped
 }
+
+TEST_F(Scripted, AnMpiVariantsScalingPointsRunAsManyRanksAsTheyHaveCpus) {
+  if (find_on_path("mpirun").empty()) GTEST_SKIP() << "no mpirun on PATH (apt-get install openmpi-bin)";
+  load(R"(title = "Ranks that scale"
+repetitions = 1
+[variants.parallel]
+command = ["parallel-prog"]
+ranks = 8
+expect = "pass"
+[[checks]]
+kind = "scaling"
+max_serial_fraction = 0.5
+)");
+  auto result = grade_requests("parallel", [](const std::string&, const SpawnRequest& request) {
+    return took(2.0 / std::stoi(request.argv.at(2)));  // twice as fast on twice the ranks
+  });
+  std::map<std::size_t, std::string> ranks_by_cpus;  // the CPUs each run was held to, and the ranks it started
+  for (const auto& request : requests_) ranks_by_cpus[request.cpus.size()] = request.argv.at(2);
+  const int cores = machine_info().cores;
+  EXPECT_EQ(ranks_by_cpus.at(1), "1");
+  EXPECT_EQ(requests_.front().argv.at(2), std::to_string(std::min(8, cores)));  // the counted run: every core
+  for (const auto& run : result.runs)
+    EXPECT_EQ(run.ranks, run.workers > 0 ? std::min(8, run.workers) : std::min(8, cores)) << run.workers;
+  EXPECT_EQ(result.status, Status::pass) << result.error;
+}
