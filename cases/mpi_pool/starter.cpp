@@ -3,6 +3,8 @@
 // from `rank` and `ranks`), have each add its share, and combine the shares on rank 0 with MPI_Reduce.
 #include <mpi.h>
 
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include "sum.hpp"
@@ -15,8 +17,11 @@ int main(int argc, char** argv) {
   const auto t1 = std::chrono::steady_clock::now();
 
   std::uint64_t sum = 0;
-  if (rank == 0)
+  if (rank == 0) {
     for (auto n : inputs()) sum += item_sum(n);
+    fmt::print("rank {}: added {} items in {:.3f} s\n", rank, kItems, seconds_since(t1));
+    std::fflush(stdout);
+  }
   MPI_Barrier(MPI_COMM_WORLD);  // the other ranks wait here the whole time
 
   if (rank == 0) {
