@@ -265,11 +265,10 @@ class RunMaker {
     if (seed) request.env.push_back({"PAREX_SEED", std::to_string(*seed)});
     if (workers > 0)
       request.cpus.assign(plan_.cpus.begin(), plan_.cpus.begin() + std::min<std::size_t>(workers, plan_.cpus.size()));
-    // an MPI variant's scaling point is as many ranks as it has CPUs: mpirun's -np (grade/mpi.hpp's argv)
-    if (p.ranks > 0 && workers > 0)
-      request.argv.at(kMpiRanksAt) = std::to_string(ranks_of(p, workers));
     else
       request.cpus = plan_.confined;
+    // an MPI variant's scaling point is as many ranks as it has CPUs: mpirun's -np (grade/mpi.hpp's argv)
+    if (p.ranks > 0 && workers > 0) request.argv.at(kMpiRanksAt) = std::to_string(ranks_of(p, workers));
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
     request.unset = {"PYTHONUNBUFFERED"};
     // The seed is the runner's to give: a grader's own PAREX_SEED never reaches a case that draws none.
