@@ -11,7 +11,7 @@
 
   slurm_test.py mpi          --parex P --catalog CASES --work DIR
       mpi_pool's reference and its handout graded --on slurm --cpus 1: the tasks get the 2 cores the 2 ranks need,
-      mpirun runs inside each (the ranks' lines carry their rank), the reference scores 3/3 and the handout 2/3,
+      mpirun runs inside each (each rank's line carries its rank), the reference scores 3/3 and the handout 2/3,
       failing its speedup.
 
 Exits 77 (skipped) when no cluster is up: cluster.sh up writes $PAREX_SLURM_DIR/env (it needs root).
@@ -230,8 +230,14 @@ def test_mpi(args):
         graded = [r for r in result["runs"] if r["role"] == "graded"]
         if not graded or any(r.get("ranks") != 2 or r["leaked"] for r in graded):
             fail(f"{learner}'s graded runs did not run 2 ranks and leave nothing: {graded}")
-        if not all(line.get("rank") == 0 for r in graded for line in r["lines"]):
-            fail(f"{learner}'s lines are not rank 0's: {[r['lines'] for r in graded]}")
+        # each rank's line of its share carries that rank; the sum is rank 0's
+        for line in (line for r in graded for line in r["lines"]):
+            named = line["text"].split(":")[0]
+            want = int(named.split()[1]) if named.startswith("rank ") else 0
+            if line.get("rank") != want:
+                fail(f"{learner}'s line {line['text']!r} carries rank {line.get('rank')}, not {want}")
+        if learner == "right" and not any(line.get("rank") == 1 for r in graded for line in r["lines"]):
+            fail(f"right's runs have no line of rank 1: {[r['lines'] for r in graded]}")
     failed = [c for c in json.load(open(os.path.join(out, "learners", "handout", "results", case, "starter.json")))
               ["checks"] if c["status"] == "fail"]
     if [c["kind"] for c in failed] != ["speedup"]:
