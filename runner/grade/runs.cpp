@@ -269,6 +269,10 @@ class RunMaker {
       request.cpus = plan_.confined;
     // an MPI variant's scaling point is as many ranks as it has CPUs: mpirun's -np (grade/mpi.hpp's argv)
     if (p.ranks > 0 && workers > 0) request.argv.at(kMpiRanksAt) = std::to_string(ranks_of(p, workers));
+    // Open MPI reserves address space it may never use (shared-memory segments, its threads' malloc arenas): under
+    // RLIMIT_AS a rank's MPI_Init fails now and then, and mpirun hangs in its abort. Only a memory cgroup limits an
+    // MPI run (docs/authoring-cases.md, "MPI").
+    if (p.ranks > 0) request.limit_address_space = false;
     // How a program buffers its output is part of what is graded: the grader's shell must not change it.
     request.unset = {"PYTHONUNBUFFERED"};
     // The seed is the runner's to give: a grader's own PAREX_SEED never reaches a case that draws none.
