@@ -47,6 +47,12 @@ bool CaseSpec::has_check(CheckKind kind) const {
   return std::any_of(checks.begin(), checks.end(), [kind](const CheckSpec& c) { return c.kind == kind; });
 }
 
+int CaseSpec::most_ranks() const {
+  int most = 0;
+  for (const auto& name : graded()) most = std::max(most, variants.at(name).ranks);
+  return most;
+}
+
 std::vector<fs::path> find_cases(const fs::path& catalog) {
   std::vector<fs::path> out;
   std::error_code ec;

@@ -134,6 +134,8 @@ struct CaseSpec {
   bool has_timing_check() const;
   // Whether any of its checks is of this kind.
   bool has_check(CheckKind kind) const;
+  // The most MPI ranks a graded variant asks for ([variants.NAME] ranks); 0 when none is an MPI program.
+  int most_ranks() const;
 };
 
 struct LoadResult {

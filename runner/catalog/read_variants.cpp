@@ -193,8 +193,7 @@ void validate_references(CaseSpec& spec, Validator& v) {
                             name));
   }
   // A check's `rank` picks one MPI rank's lines: some graded variant must have that rank.
-  int most_ranks = 0;
-  for (const auto& name : spec.graded()) most_ranks = std::max(most_ranks, spec.variants.at(name).ranks);
+  const int most_ranks = spec.most_ranks();
   for (const auto& check : spec.checks)
     if (check.rank && *check.rank >= most_ranks)
       v.error(toml::source_region{{static_cast<toml::source_index>(check.line), 1}, {}, nullptr},

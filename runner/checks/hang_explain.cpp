@@ -30,14 +30,18 @@ const HangDescriptor* descriptor(const HangProcess& process, int fd) {
   return nullptr;
 }
 
+// The file name of the first word of a command line: "/usr/bin/mpirun -np 2" -> "mpirun".
+std::string first_program(std::string_view words) {
+  std::string_view program = words.substr(0, words.find(' '));
+  if (auto slash = program.rfind('/'); slash != std::string_view::npos) program.remove_prefix(slash + 1);
+  return std::string(program);
+}
+
 // "pid 12 (starter)", "rank 0 (pid 6, deadlock)": the pid and the program's name, for sentences.
 std::string name_of(const HangProcess& process) {
-  std::string program = process.command.substr(0, process.command.find(' '));
-  if (auto slash = program.rfind('/'); slash != std::string::npos) program = program.substr(slash + 1);
+  std::string program = first_program(process.command);
   if ((program.starts_with("python") || program.empty()) && process.command.find(' ') != std::string::npos) {
-    std::string script = process.command.substr(process.command.find(' ') + 1);
-    script = script.substr(0, script.find(' '));
-    if (auto slash = script.rfind('/'); slash != std::string::npos) script = script.substr(slash + 1);
+    std::string script = first_program(std::string_view(process.command).substr(process.command.find(' ') + 1));
     if (!script.empty() && script[0] != '-') program = script;
   }
   if (process.rank)
@@ -55,9 +59,7 @@ bool launcher_program(const std::string& command) {
   static const std::set<std::string> names = {"mpirun",         "mpiexec",         "orterun",       "prterun",
                                               "mpirun.openmpi", "mpiexec.openmpi", "mpiexec.hydra", "mpirun.mpich",
                                               "mpiexec.mpich",  "hydra_pmi_proxy", "orted",         "prted"};
-  std::string program = command.substr(0, command.find(' '));
-  if (auto slash = program.rfind('/'); slash != std::string::npos) program = program.substr(slash + 1);
-  return names.contains(program);
+  return names.contains(first_program(command));
 }
 
 // The MPI call a stack is in: its outermost frame in a shared library named MPI_* or PMPI_* (Open MPI exports

@@ -207,8 +207,7 @@ void grade_on_slurm(const ClassOptions& options, const std::vector<CaseSpec>& sp
   // only): a task bound to fewer cores than a graded variant's ranks would run fewer ranks, so it gets that many.
   SlurmOptions slurm = options.slurm;
   int ranks = 0;
-  for (const auto& spec : specs)
-    for (const auto& name : spec.graded()) ranks = std::max(ranks, spec.variants.at(name).ranks);
+  for (const auto& spec : specs) ranks = std::max(ranks, spec.most_ranks());
   if (slurm.cpus > 0 && slurm.cpus < ranks) {
     fmt::print(stderr, "parex grade-class: --cpus {} raised to {}: a graded variant runs {} MPI ranks\n", slurm.cpus,
                ranks, ranks);
