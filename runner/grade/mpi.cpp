@@ -22,7 +22,11 @@ std::vector<std::pair<std::string, std::string>> mpi_environment() {
   return {{"OMPI_MCA_plm", "isolated"},           // launch on this node only: no ssh, no srun
           {"OMPI_MCA_ras", "^slurm,gridengine"},  // and do not read a batch system's allocation
           {"OMPI_MCA_pml", "ob1"},                // no UCX or libfabric probing, nor their warnings
-          {"OMPI_MCA_btl", "self,vader"}};        // shared memory between the ranks
+          {"OMPI_MCA_btl", "self,vader"},         // shared memory between the ranks
+          // mpirun and its ranks vouch for each other by their sockets' credentials: PMIx would otherwise pick munge
+          // wherever munged runs (a Slurm node), whose credentials a user-namespace sandbox's uid cannot pass
+          // ("OPAL ERROR: Unreachable in ext3x_client.c": MPI_Init fails, and mpirun hangs in its abort)
+          {"PMIX_MCA_psec", "native"}};
 }
 
 namespace {
